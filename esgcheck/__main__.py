@@ -1,0 +1,3 @@
+from esgcheck.cli import main
+
+main()

@@ -1,0 +1,237 @@
+"""The library entry point: check filings against rule bases and build reports.
+
+    from esgcheck.checker import Checker
+    checker = Checker()                       # the rule bases shipped with esgcheck
+    report = checker.check_paths([Path("fixtures/cn-eidm-annual/compliant.json")])
+
+The command line is a thin layer over this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from esgcheck import __version__
+from esgcheck.engine import grading
+from esgcheck.engine.build import build_finding
+from esgcheck.engine.chain import Evaluation, EvaluationLimitError
+from esgcheck.engine.filing_types import FilingType, Registry, default_registry
+from esgcheck.engine.findings import (
+    CitationOut,
+    FilingReport,
+    Finding,
+    InputProblem,
+    Report,
+    RuleBaseUsed,
+    Summary,
+    Tool,
+)
+from esgcheck.engine.model import SEVERITY_RANK, Text
+from esgcheck.engine.rulebase import RuleBase, discover, load_rulebase
+from esgcheck.filings.errors import InputError
+from esgcheck.filings.reader import Filing, read_bytes, read_file
+from esgcheck.filings.validate import path_key, validate
+from esgcheck.messages import text
+
+PACKAGE_RULES = Path(__file__).resolve().parent / "rules"
+FILING_SUFFIXES = (".json", ".xml")
+
+# Structural problems are major by default: a filing that does not fit its
+# schema cannot be relied on. Unexpected extra fields are observations.
+SCHEMA_SEVERITY = {"additionalProperties": "minor"}
+
+
+@dataclass(frozen=True)
+class Options:
+    as_of: date | None = None
+    filing_type: str | None = None
+    max_steps: int = 1_000_000
+
+
+class Checker:
+    def __init__(self, rule_dirs: Sequence[Path] | None = None,
+                 config_overrides: Mapping[str, Any] | None = None,
+                 registry: Registry | None = None) -> None:
+        self.registry = registry or default_registry()
+        folders = discover(rule_dirs if rule_dirs else [PACKAGE_RULES])
+        self.rulebases: list[RuleBase] = [
+            load_rulebase(folder, self.registry, config_overrides=config_overrides)
+            for folder in folders
+        ]
+
+    def rulebases_for(self, ft: FilingType) -> list[RuleBase]:
+        return [rb for rb in self.rulebases if ft.id in rb.meta.filing_types]
+
+    # -- many files
+    def check_paths(self, paths: Iterable[Path], options: Options = Options()) -> Report:
+        reports = [self.check_file(path, display, options)
+                   for path, display in expand(paths)]
+        return make_report(reports)
+
+    # -- one file
+    def check_file(self, path: Path, display: str, options: Options = Options()
+                   ) -> FilingReport:
+        try:
+            filing = read_file(path, display, self.registry, options.filing_type)
+        except InputError as exc:
+            return unreadable(exc)
+        return self.check_filing(filing, options)
+
+    def check_bytes(self, data: bytes, display: str, options: Options = Options()
+                    ) -> FilingReport:
+        try:
+            filing = read_bytes(data, display, self.registry, options.filing_type)
+        except InputError as exc:
+            return unreadable(exc)
+        return self.check_filing(filing, options)
+
+    def check_filing(self, filing: Filing, options: Options = Options()) -> FilingReport:
+        ft = filing.filing_type
+        findings = schema_findings(filing)
+        as_of, source = as_of_date(filing, options.as_of)
+        used: list[RuleBaseUsed] = []
+        grades: list[tuple[int, str, Text]] = []
+        sections: dict[str, str] = {}
+        evaluated = 0
+        rulebases = self.rulebases_for(ft)
+        if not rulebases:
+            return FilingReport(file=filing.file, status="not_assessed", filing_type=ft.id,
+                                format=filing.format,  # type: ignore[arg-type]  # json | xml
+                                error=InputProblem(code="no_rules", message=text(
+                                    "no_rules", type=ft.id)))
+        for rb in rulebases:
+            version = rb.version_for(as_of)
+            used.append(RuleBaseUsed(id=rb.id, version=version.version if version else None,
+                                     title=rb.meta.title, in_force=version is not None))
+            if version is None:
+                continue
+            rules = rb.by_type[ft.id]
+            active = {r.id for r in (*rules.derive, *rules.check) if r.applies_on(as_of)}
+            evaluation = Evaluation(filing.doc, rules, ft.entities, as_of, options.max_steps)
+            try:
+                hits = evaluation.run(active)
+            except EvaluationLimitError as exc:
+                return FilingReport(
+                    file=filing.file, status="not_assessed", filing_type=ft.id,
+                    format=filing.format,  # type: ignore[arg-type]  # json | xml
+                    as_of=as_of, as_of_source=source, rulebases=used,
+                    error=InputProblem(code="limit", message=text("limit", reason=str(exc))))
+            evaluated += sum(1 for r in rules.check if r.id in active)
+            own = [build_finding(hit, rb, version.version, evaluation, filing.location)
+                   for hit in hits]
+            findings.extend(own)
+            scope = [f for f in findings if f.rulebase in (rb.id, "schema")]
+            step_grade, label, rank = grading.grade(scope, rb.meta.grading)
+            grades.append((rank, step_grade, label))
+            sections.update(grading.section_grades(
+                scope, rb.meta.grading, [s.id for s in rb.meta.sections]))
+        findings.sort(key=finding_order)
+        grade = min(grades, key=lambda g: g[0]) if grades else None
+        return FilingReport(
+            file=filing.file, status="checked", filing_type=ft.id,
+            format=filing.format,  # type: ignore[arg-type]  # json | xml
+            as_of=as_of, as_of_source=source, rulebases=used,
+            grade=grade[1] if grade else None, grade_label=grade[2] if grade else None,
+            section_grades=sections, counts=grading.count(findings),
+            rules_evaluated=evaluated, findings=findings,
+        )
+
+
+def finding_order(f: Finding) -> tuple[Any, ...]:
+    return (-SEVERITY_RANK[f.severity], f.outcome != "breach", f.rulebase, f.rule_id,
+            f.location.pointer)
+
+
+def unreadable(exc: InputError) -> FilingReport:
+    from esgcheck.engine.findings import Location
+
+    location = None
+    if exc.line is not None or exc.pointer is not None:
+        location = Location(file=exc.file, pointer=exc.pointer or "", line=exc.line,
+                            column=exc.column)
+    return FilingReport(
+        file=exc.file, status="unreadable",
+        error=InputProblem(code=exc.code, message=Text(
+            zh=exc.describe("zh"), en=exc.describe("en")), location=location))
+
+
+def as_of_date(filing: Filing, forced: date | None) -> tuple[date | None, str | None]:
+    """The date that picks rule-base versions: --as-of, else the filing's own."""
+    if forced is not None:
+        return forced, "option"
+    for ptr in filing.filing_type.as_of:
+        node: Any = filing.doc
+        for part in ptr.strip("/").split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            try:
+                return date.fromisoformat(node), ptr
+            except ValueError:
+                continue
+    return None, None
+
+
+def schema_findings(filing: Filing) -> list[Finding]:
+    ft = filing.filing_type
+    version = str(ft.schema.get("$id", ft.id))
+    out: list[Finding] = []
+    for problem in validate(ft, filing.doc):
+        key = f"schema.{problem.keyword}"
+        from esgcheck.messages import MESSAGES
+
+        message = text(key, **problem.params) if key in MESSAGES and (
+            problem.params or key == "schema.other") else text("schema.other",
+                                                              detail=problem.detail)
+        out.append(Finding(
+            rule_id=f"SCHEMA.{problem.keyword}", rulebase="schema", rulebase_version=version,
+            severity=SCHEMA_SEVERITY.get(problem.keyword, "major"),  # type: ignore[arg-type]
+            outcome="breach", title=text("schema.title", type=ft.id), message=message,
+            citation=CitationOut(instrument=ft.id, text=Text(
+                zh=f"{ft.title.zh}（{version}）", en=f"{ft.title.en} ({version})")),
+            location=filing.location(problem.path),
+        ))
+    out.sort(key=lambda f: path_key(tuple(f.location.pointer.split("/"))))
+    return out
+
+
+def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    """Files to check: each file given, and each .json/.xml file under each folder,
+    in sorted order, named relative to the working directory where possible."""
+    cwd = Path.cwd()
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*")
+                           if p.is_file() and p.suffix.lower() in FILING_SUFFIXES)
+        else:
+            files = [path]
+        for file in files:
+            yield file, display_name(file, cwd)
+
+
+def display_name(path: Path, cwd: Path) -> str:
+    if path.is_absolute():
+        try:
+            return path.relative_to(cwd).as_posix()
+        except ValueError:
+            return path.as_posix()
+    return path.as_posix()
+
+
+def make_report(filings: list[FilingReport]) -> Report:
+    grades: dict[str, int] = {}
+    for f in filings:
+        if f.grade is not None:
+            grades[f.grade] = grades.get(f.grade, 0) + 1
+    total = grading.count(finding for f in filings for finding in f.findings)
+    summary = Summary(
+        files=len(filings),
+        checked=sum(f.status == "checked" for f in filings),
+        unreadable=sum(f.status == "unreadable" for f in filings),
+        not_assessed=sum(f.status == "not_assessed" for f in filings),
+        grades=dict(sorted(grades.items())), counts=total,
+    )
+    return Report(tool=Tool(version=__version__), filings=filings, summary=summary)

@@ -1,0 +1,272 @@
+"""The command line. Each command parses options and calls the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from esgcheck import __version__
+from esgcheck.checker import Checker, Options
+from esgcheck.engine.grading import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, exit_code
+from esgcheck.engine.rulebase import RuleBase, RuleBaseError
+from esgcheck.report import RenderOptions, renderers
+
+SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
+
+
+def _default_lang() -> str:
+    for var in ("ESGCHECK_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _load(rules: Sequence[Path]) -> Checker:
+    try:
+        return Checker(list(rules) or None)
+    except RuleBaseError as exc:
+        click.echo("rule base errors / 规则库错误:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(EXIT_INPUT)
+
+
+rules_option = click.option(
+    "--rules", "rules", multiple=True, type=click.Path(exists=True, file_okay=False,
+                                                      path_type=Path),
+    help="Rule-base folder, or a folder of rule bases (repeatable). Default: the built-in ones.")
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=_default_lang,
+                           show_default="from the locale", help="Language of the output.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="esgcheck")
+def main() -> None:
+    """Check ESG and environmental disclosure filings against rule bases."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to a file instead of standard output.")
+@lang_option
+@click.option("--as-of", callback=_as_of, help="Date that selects rule-base versions "
+              "(default: the filing's own submission date or reporting period).")
+@rules_option
+@click.option("--type", "filing_type", help="Filing type, when it cannot be detected.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="major",
+              show_default=True, help="Exit 1 when a breach of this severity or worse is found.")
+@click.option("--explain", is_flag=True, help="Show each finding's proof tree and remediation.")
+@click.option("--color/--no-color", default=None, help="Colour the text output "
+              "(default: when writing to a terminal).")
+def check(paths: tuple[Path, ...], fmt: str, output: Path | None, lang: str,
+          as_of: date | None, rules: tuple[Path, ...], filing_type: str | None, fail_on: str,
+          explain: bool, color: bool | None) -> None:
+    """Check filings (files or folders of .json/.xml files)."""
+    checker = _load(rules)
+    report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type))
+    use_color = (output is None and sys.stdout.isatty()) if color is None else color
+    text = renderers()[fmt](report, RenderOptions(lang=lang, color=use_color and fmt == "text",
+                                                   explain=explain))
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(exit_code(report.filings, fail_on))
+
+
+# ---------------------------------------------------------------- rules
+
+
+@main.group()
+def rules() -> None:
+    """List, show, lint and test rule bases."""
+
+
+def _all_rules(checker: Checker) -> list[tuple[RuleBase, Any]]:
+    return [(rb, r) for rb in checker.rulebases for r in rb.rules]
+
+
+@rules.command("list")
+@rules_option
+@lang_option
+def rules_list(rules: tuple[Path, ...], lang: str) -> None:
+    """One line per rule: id, kind, severity, title, citation."""
+    checker = _load(rules)
+    for rb, r in _all_rules(checker):
+        severity = r.spec.severity or "-"
+        click.echo(f"{r.id:<22} {r.spec.kind:<6} {severity:<8} {r.spec.title.get(lang)}  "
+                   f"[{rb.citation_text(r.spec.citation, lang)}]")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@rules_option
+def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
+    """The full definition of one rule, as loaded."""
+    checker = _load(rules)
+    for rb, r in _all_rules(checker):
+        if r.id == rule_id:
+            data = r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+            data = {"rulebase": rb.id, "file": f"{r.file}:{r.line}", **data}
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+    click.echo(f"no rule {rule_id}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+@rules.command("lint")
+@rules_option
+def rules_lint(rules: tuple[Path, ...]) -> None:
+    """Load and type-check rule bases; report every problem with file and line."""
+    checker = _load(rules)
+    from esgcheck.ruletest import RuleTester
+
+    missing = 0
+    for rb in checker.rulebases:
+        tester = RuleTester(rb, checker.registry)
+        files = tester.files()
+        for r in rb.rules:
+            if r.id not in files:
+                click.echo(f"{r.file}:{r.line}: [{r.id}] has no test file "
+                           f"{rb.folder.name}/tests/{r.id}.yaml")
+                missing += 1
+        click.echo(f"{rb.id}: {len(rb.rules)} rules, {len(rb.tables)} tables, "
+                   f"{len(rb.calendars)} calendars: loaded")
+    sys.exit(EXIT_FINDINGS if missing else EXIT_OK)
+
+
+@rules.command("test")
+@click.argument("rule_ids", nargs=-1)
+@rules_option
+@click.option("--verbose", "-v", is_flag=True, help="List every case.")
+def rules_test(rule_ids: tuple[str, ...], rules: tuple[Path, ...], verbose: bool) -> None:
+    """Run the rules' data-driven test cases (JSON and XML forms)."""
+    checker = _load(rules)
+    from esgcheck.ruletest import RuleTester
+
+    failed = total = 0
+    for rb in checker.rulebases:
+        for report in RuleTester(rb, checker.registry).run(set(rule_ids) or None):
+            total += 1
+            status = "ok" if report.ok else "FAIL"
+            if verbose or not report.ok:
+                click.echo(f"{status:<5}{report.rule}  ({rb.id}/{report.file})")
+            for problem in report.problems:
+                click.echo(f"       {problem}")
+            for result in report.results:
+                if verbose or not result.ok:
+                    mark = "ok" if result.ok else "FAIL"
+                    fires = "fires" if result.fires else "quiet"
+                    click.echo(f"       {mark:<5}[{result.format}] {result.case} ({fires})"
+                               + (f": {result.detail}" if result.detail else ""))
+            failed += not report.ok
+    click.echo(f"{total - failed} of {total} rules pass their cases")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("rule_id")
+@rules_option
+@lang_option
+def explain(rule_id: str, rules: tuple[Path, ...], lang: str) -> None:
+    """What a rule checks, why, and examples of where it fires and where it does not."""
+    checker = _load(rules)
+    from esgcheck.ruletest import RuleTester
+
+    for rb, r in _all_rules(checker):
+        if r.id != rule_id:
+            continue
+        s = r.spec
+        click.echo(f"{s.id}  {s.title.get(lang)}")
+        click.echo(f"  rule base: {rb.id} ({rb.meta.title.get(lang)})  file: {r.file}:{r.line}")
+        click.echo(f"  kind: {s.kind}   severity: {s.severity or '-'}   entity: {s.entity}"
+                   f"   section: {r.section or '-'}")
+        click.echo(f"  citation: {rb.citation_text(s.citation, lang)}")
+        for label, value in (("when", s.when), ("assert", s.assert_), ("derive", s.derive),
+                             ("value", s.value)):
+            if value:
+                click.echo(f"  {label}: {' '.join(value.split())}")
+        for label, text in (("message", s.message), ("remediation", s.remediation),
+                            ("rationale", s.rationale)):
+            if text is not None:
+                click.echo(f"  {label}: {text.get(lang)}")
+        if s.notes:
+            click.echo(f"  notes: {' '.join(s.notes.split())}")
+        reports = RuleTester(rb, checker.registry).run({rule_id}, formats=("json",))
+        for report in reports:
+            for result in report.results:
+                click.echo(f"  example ({'fires' if result.fires else 'does not fire'}): "
+                           f"{result.case}")
+        return
+    click.echo(f"no rule {rule_id}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+# ---------------------------------------------------------------- schemas
+
+
+@main.group()
+def schemas() -> None:
+    """Filing-type schemas and the report schema."""
+
+
+@schemas.command("list")
+@rules_option
+def schemas_list(rules: tuple[Path, ...]) -> None:
+    """The filing types this installation knows."""
+    checker = _load(rules)
+    for ft in checker.registry:
+        xml = f"<{ft.xml_root}> {ft.xml_namespace or ''}".strip() if ft.xml_root else "-"
+        click.echo(f"{ft.id:<24} {ft.title.en}  |  {ft.title.zh}  |  XML {xml}")
+
+
+@schemas.command("show")
+@click.argument("name")
+@rules_option
+def schemas_show(name: str, rules: tuple[Path, ...]) -> None:
+    """Print a filing type's JSON Schema, or 'report' or 'rule-file'."""
+    from esgcheck.schemas_export import generated
+
+    if name in generated():
+        click.echo(generated()[name], nl=False)
+        return
+    checker = _load(rules)
+    ft = checker.registry.get(name)
+    if ft is None:
+        click.echo(f"unknown schema {name}", err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(json.dumps(ft.schema, ensure_ascii=False, indent=2))
+
+
+@schemas.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path),
+                default=Path("esgcheck/schemas"))
+def schemas_export(folder: Path) -> None:
+    """Write the report and rule-file schemas (generated from the models) to FOLDER."""
+    from esgcheck.schemas_export import generated
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in generated().items():
+        (folder / f"{name}.schema.json").write_text(text, encoding="utf-8")
+        click.echo(f"wrote {folder / f'{name}.schema.json'}")

@@ -1,0 +1,136 @@
+"""From what the chainer found to report findings: evidence, proof trees, messages.
+
+The engine, not the rule, stamps provenance on a finding: rule id, rule base
+and version, citation, location. Locations stay JSON paths until this step,
+where the filing's locator turns them into pointers, lines and columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from esgcheck.engine.chain import Evaluation, Hit, Proof
+from esgcheck.engine.expr.compiler import FactRead, Note, Read, TraceEntry
+from esgcheck.engine.expr.values import MISSING, display
+from esgcheck.engine.findings import CitationOut, Evidence, Finding, Location, ProofNode
+from esgcheck.engine.model import Text
+from esgcheck.engine.rulebase import RuleBase, render_template
+from esgcheck.engine.units import Quantity
+from esgcheck.messages import text
+
+JsonPath = tuple[str | int, ...]
+Locate = Callable[[JsonPath], Location]
+
+
+def pointer(path: JsonPath) -> str:
+    return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in path)
+
+
+def json_value(value: Any) -> tuple[Any, str | None]:
+    """A value as JSON: exact decimals become strings; quantities split off their unit."""
+    if value is MISSING:
+        return None, None
+    if isinstance(value, Quantity):
+        return json_value(value.value)[0], value.unit.symbol
+    if isinstance(value, Decimal):
+        return display(value), None
+    if isinstance(value, date):
+        return value.isoformat(), None
+    if isinstance(value, bool | int | str) or value is None:
+        return value, None
+    if isinstance(value, list | tuple | frozenset):
+        return [json_value(v)[0] for v in value], None
+    return display(value), None
+
+
+def evidence(trace: list[TraceEntry], locate: Locate) -> tuple[list[Evidence], list[str]]:
+    items: list[Evidence] = []
+    notes: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in trace:
+        if isinstance(entry, Note):
+            if entry.text not in notes:
+                notes.append(entry.text)
+            continue
+        if isinstance(entry, FactRead):
+            key = ("fact", f"{pointer(entry.path)}#{entry.name}")
+            item = Evidence(source="fact", name=entry.name, value=json_value(entry.value)[0],
+                            display=display(entry.value), present=entry.value is not MISSING,
+                            location=locate(entry.path))
+        else:
+            assert isinstance(entry, Read)
+            if isinstance(entry.value, dict | list):
+                continue  # containers are where values live, not values themselves
+            if entry.path is None:
+                key = ("reference", entry.label)
+                value, unit = json_value(entry.value)
+                item = Evidence(source="reference", name=entry.label, value=value, unit=unit,
+                                display=display(entry.value), present=entry.value is not MISSING)
+            else:
+                key = ("filing", pointer(entry.path))
+                value, unit = json_value(entry.value)
+                item = Evidence(source="filing", name=key[1], value=value, unit=unit,
+                                display=display(entry.value),
+                                present=entry.value is not MISSING,
+                                location=locate(entry.path))
+        if key not in seen:
+            seen.add(key)
+            items.append(item)
+    return items, notes
+
+
+def proof_node(proof: Proof, locate: Locate, depth: int = 0) -> ProofNode:
+    items, notes = evidence(proof.trace, locate)
+    return ProofNode(
+        fact=proof.name, entity=pointer(proof.path), value=display(proof.value),
+        rules=proof.rules, evidence=[e for e in items if e.source != "fact"], notes=notes,
+        because=[proof_node(p, locate, depth + 1) for p in proof.because] if depth < 16 else [],
+    )
+
+
+def citation(rb: RuleBase, hit_rule: Any) -> CitationOut:
+    c = hit_rule.spec.citation
+    instrument = rb.instrument(c.instrument)
+    return CitationOut(
+        instrument=c.instrument,
+        instrument_title=instrument.title if instrument else None,
+        document_number=instrument.number if instrument else None,
+        article=c.article, paragraph=c.paragraph, item=c.item, section=c.section,
+        text=Text(zh=rb.citation_text(c, "zh"), en=rb.citation_text(c, "en")),
+    )
+
+
+def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
+                  locate: Locate) -> Finding:
+    rule = hit.rule
+    spec = rule.spec
+    items, notes = evidence(hit.trace, locate)
+    seen_facts: set[tuple[JsonPath, str]] = set()
+    derivation: list[ProofNode] = []
+    for entry in hit.trace:
+        if isinstance(entry, FactRead) and (entry.path, entry.name) not in seen_facts:
+            seen_facts.add((entry.path, entry.name))
+            derivation.append(proof_node(evaluation.proof(entry), locate))
+    if hit.outcome == "breach":
+        assert spec.message is not None
+        message = Text(zh=render_template(spec.message.zh, hit.params),
+                       en=render_template(spec.message.en, hit.params))
+    else:
+        missing = [e.name for e in items if not e.present] or notes or ["—"]
+        message = text("na.message", fields=", ".join(missing))
+    remediation = None
+    if spec.remediation is not None:
+        remediation = Text(zh=render_template(spec.remediation.zh, hit.params),
+                           en=render_template(spec.remediation.en, hit.params))
+    place = hit.path + rule.at if rule.at else hit.path
+    assert spec.severity is not None
+    return Finding(
+        rule_id=spec.id, rulebase=rb.id, rulebase_version=version, severity=spec.severity,
+        outcome=hit.outcome,
+        section=rule.section, title=spec.title, message=message, remediation=remediation,
+        citation=citation(rb, rule), location=locate(place), evidence=items,
+        derivation=derivation, notes=notes,
+    )

@@ -1,0 +1,218 @@
+"""The one table of built-in functions of the expression language.
+
+Each entry names its parameters' kinds, how its result type follows from its
+arguments, and a plain Python implementation. Arguments arrive already
+converted (dates as ``date``, quantities as ``Quantity``); a built-in is not
+called with a missing argument unless it is ``total`` (the presence tests).
+Parameters of kind ``table``, ``calendar`` and ``unit`` must be string
+literals; they are resolved once, when the rule base loads.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from stdnum.cn import uscc as _uscc
+
+from esgcheck.engine.expr.types import (
+    BOOLEAN,
+    DATE,
+    NUMBER,
+    STRING,
+    ListT,
+    RecordT,
+    Type,
+)
+from esgcheck.engine.expr.values import MISSING, Undecidable
+from esgcheck.engine.refdata import Calendar, Table
+from esgcheck.engine.units import Quantity, Unit
+
+ResultRule = Callable[[Sequence[Type], Sequence[Any]], Type]
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    params: tuple[str, ...]
+    result: Type | ResultRule
+    impl: Callable[..., Any]
+    summary: str
+    total: bool = False
+
+    def signature(self) -> str:
+        ret = self.result.describe() if isinstance(self.result, Type) else "(see summary)"
+        return f"{self.name}({', '.join(self.params)}) -> {ret}"
+
+
+# ---------------------------------------------------------------- implementations
+
+
+def _add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + int(months)
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+
+
+def _make_date(year: Any, month: Any, day: Any) -> date:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError as exc:
+        raise Undecidable(f"date({year}, {month}, {day}) is not a date: {exc}") from None
+
+
+def _substr(text: str, start: Any, length: Any) -> str:
+    """1-based, like the standards that say 'positions 3 to 8'."""
+    begin = int(start) - 1
+    if begin < 0:
+        raise Undecidable("substr positions start at 1")
+    return text[begin:begin + int(length)]
+
+
+_GB11714_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_GB11714_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def orgcode_valid(code: str) -> bool:
+    """GB 11714 organisation code: 8 characters and a check character (0-9 or X)."""
+    if len(code) != 9 or any(c not in _GB11714_ALPHABET for c in code[:8]):
+        return False
+    total = sum(_GB11714_ALPHABET.index(c) * w for c, w in zip(code, _GB11714_WEIGHTS))
+    check = 11 - total % 11
+    expected = "X" if check == 10 else "0" if check == 11 else str(check)
+    return code[8] == expected
+
+
+def uscc_valid(code: str) -> bool:
+    """GB 32100-2015 unified social credit code, including its check character."""
+    return bool(_uscc.is_valid(code)) and code == code.strip().upper()
+
+
+def _approx(a: Any, b: Any, rel: Any) -> bool:
+    if isinstance(a, Quantity):
+        a, b = a.base, b.base
+    return abs(Decimal(a) - Decimal(b)) <= Decimal(rel) * abs(Decimal(b))
+
+
+def _abs(x: Any) -> Any:
+    if isinstance(x, Quantity):
+        return Quantity(abs(x.value), x.unit)
+    return abs(x)
+
+
+def _round(x: Any, places: Any) -> Decimal:
+    return Decimal(x).quantize(Decimal(1).scaleb(-int(places)))
+
+
+def _least(a: Any, b: Any) -> Any:
+    if isinstance(a, Quantity):
+        return a if a.base <= b.base else b
+    return a if a <= b else b
+
+
+def _greatest(a: Any, b: Any) -> Any:
+    if isinstance(a, Quantity):
+        return a if a.base >= b.base else b
+    return a if a >= b else b
+
+
+def _value_in(q: Quantity, unit: Unit) -> Decimal:
+    return q.to(unit)
+
+
+def _lookup(table: Table, key: Any) -> Any:
+    row = table.get(key)
+    return MISSING if row is None else row
+
+
+def _lookup_dated(table: Table, key: Any, when: date) -> Any:
+    row = table.get_dated(key, when)
+    return MISSING if row is None else row
+
+
+def _len(x: Any) -> int:
+    return len(x)
+
+
+# ---------------------------------------------------------------- result types
+
+
+def _same_as(index: int) -> ResultRule:
+    return lambda types, consts: types[index]
+
+
+def _record_of(types: Sequence[Type], consts: Sequence[Any]) -> Type:
+    table: Table = consts[0]
+    return RecordT(table.name, table.columns)
+
+
+def _keys_of(types: Sequence[Type], consts: Sequence[Any]) -> Type:
+    table: Table = consts[0]
+    return ListT(table.columns[table.key])
+
+
+# ---------------------------------------------------------------- the table
+
+_ENTRIES = [
+    Builtin("exists", ("any",), BOOLEAN, lambda x: x is not MISSING,
+            "true when the value is present and readable", total=True),
+    Builtin("missing", ("any",), BOOLEAN, lambda x: x is MISSING,
+            "true when the value is absent or unreadable", total=True),
+    Builtin("len", ("string|list",), NUMBER, _len, "length of a text or list"),
+    Builtin("count", ("list",), NUMBER, _len, "number of items in a list"),
+    Builtin("abs", ("number|quantity",), _same_as(0), _abs, "absolute value"),
+    Builtin("round", ("number", "number"), NUMBER, _round, "round to n decimal places"),
+    Builtin("min", ("number|quantity|date", "number|quantity|date"), _same_as(0), _least,
+            "the smaller of two values"),
+    Builtin("max", ("number|quantity|date", "number|quantity|date"), _same_as(0), _greatest,
+            "the larger of two values"),
+    Builtin("approx", ("number|quantity", "number|quantity", "number"), BOOLEAN, _approx,
+            "approx(a, b, rel): |a - b| <= rel * |b|"),
+    Builtin("value_in", ("quantity", "unit"), NUMBER, _value_in,
+            "the number of a quantity expressed in the given unit"),
+    Builtin("upper", ("string",), STRING, str.upper, "upper-case text"),
+    Builtin("lower", ("string",), STRING, str.lower, "lower-case text"),
+    Builtin("trim", ("string",), STRING, str.strip, "text without surrounding blanks"),
+    Builtin("substr", ("string", "number", "number"), STRING, _substr,
+            "substr(text, start, length), positions counted from 1"),
+    Builtin("starts_with", ("string", "string"), BOOLEAN, str.startswith, "text prefix test"),
+    Builtin("ends_with", ("string", "string"), BOOLEAN, str.endswith, "text suffix test"),
+    Builtin("contains", ("string", "string"), BOOLEAN, lambda s, sub: sub in s,
+            "substring test"),
+    Builtin("date", ("number", "number", "number"), DATE, _make_date, "date(year, month, day)"),
+    Builtin("year", ("date",), NUMBER, lambda d: d.year, "calendar year of a date"),
+    Builtin("month", ("date",), NUMBER, lambda d: d.month, "month (1-12) of a date"),
+    Builtin("day", ("date",), NUMBER, lambda d: d.day, "day of the month"),
+    Builtin("add_days", ("date", "number"), DATE,
+            lambda d, n: d + timedelta(days=int(n)), "a date plus n calendar days"),
+    Builtin("add_months", ("date", "number"), DATE, _add_months,
+            "a date plus n months, clamped to the month's last day"),
+    Builtin("days_between", ("date", "date"), NUMBER, lambda a, b: (b - a).days,
+            "calendar days from the first date to the second"),
+    Builtin("add_working_days", ("date", "number", "calendar"), DATE,
+            lambda d, n, cal: cal.add_working_days(d, int(n)),
+            "the n-th working day after a date, on the named holiday calendar"),
+    Builtin("working_days_between", ("date", "date", "calendar"), NUMBER,
+            lambda a, b, cal: cal.working_days_between(a, b),
+            "working days after the first date up to and including the second"),
+    Builtin("is_working_day", ("date", "calendar"), BOOLEAN,
+            lambda d, cal: cal.is_working_day(d), "whether a date is a working day"),
+    Builtin("lookup", ("table", "any"), _record_of, _lookup,
+            "the row of a reference table with the given key"),
+    Builtin("lookup_dated", ("table", "any", "date"), _record_of, _lookup_dated,
+            "the row of a dated reference table with the key, valid on the date"),
+    Builtin("table", ("table",), _keys_of, lambda t: t.keys(),
+            "the keys of a reference table, for use with 'in'"),
+    Builtin("uscc_valid", ("string",), BOOLEAN, uscc_valid,
+            "GB 32100-2015 unified social credit code with a correct check character"),
+    Builtin("orgcode_valid", ("string",), BOOLEAN, orgcode_valid,
+            "GB 11714 organisation code with a correct check character"),
+]
+
+BUILTINS: dict[str, Builtin] = {b.name: b for b in _ENTRIES}
+
+__all__ = ["BUILTINS", "Builtin", "Calendar", "Table"]

@@ -1,0 +1,929 @@
+"""Type-check and compile expressions into Python closures.
+
+Compilation happens once, when a rule base loads. Each AST node becomes a
+closure ``fn(ctx) -> value`` that reads the filing through a ``Context``.
+Type errors (an unknown field or function, text compared with a number, a
+unit clash, a value outside a field's enum) raise ``ExprTypeError`` with the
+offset of the offending node, which the loader turns into file and line.
+
+While a ``Context`` has a trace list, every field read, fact read and
+undecidable built-in call is recorded there: the engine evaluates a rule
+without a trace first and again with one only when it reports something, so
+the common passing case pays nothing for evidence.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from esgcheck.engine.expr import parser as ast
+from esgcheck.engine.expr.builtins import BUILTINS, Builtin
+from esgcheck.engine.expr.types import (
+    ANY,
+    BOOLEAN,
+    DATE,
+    NUMBER,
+    STRING,
+    ListT,
+    ObjectT,
+    QuantityT,
+    RecordT,
+    Scalar,
+    SchemaTypes,
+    Type,
+    is_any,
+    is_scalar,
+    same_kind,
+)
+from esgcheck.engine.expr.values import (
+    MISSING,
+    Undecidable,
+    add,
+    compare_key,
+    div,
+    mul,
+    sub,
+    to_number,
+)
+from esgcheck.engine.refdata import Calendar, Table
+from esgcheck.engine.units import Quantity, UnitError, base_unit, describe_dims, parse_unit
+
+Fn = Callable[["Context"], Any]
+
+
+class ExprTypeError(ValueError):
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+# ---------------------------------------------------------------- run time
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A value read from the filing, or (``path`` None) from reference data,
+    then named by ``label``."""
+
+    path: tuple[str | int, ...] | None
+    value: Any
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FactRead:
+    name: str
+    path: tuple[str | int, ...]
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    text: str
+
+
+TraceEntry = Read | FactRead | Note
+
+
+class FactStore:
+    """Derived facts of one filing, keyed by (entity path, fact name)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[tuple[str | int, ...], str], Any] = {}
+
+
+class Context:
+    """Everything a compiled expression may read while evaluating one rule."""
+
+    __slots__ = ("as_of", "env", "facts", "paths", "root", "trace", "_index")
+
+    def __init__(self, root: Any, facts: FactStore, as_of: date | None, slots: int) -> None:
+        self.root = root
+        self.facts = facts
+        self.as_of = as_of
+        self.env: list[Any] = [None] * max(slots, 2)
+        self.paths: list[tuple[str | int, ...] | None] = [None] * max(slots, 2)
+        self.env[0] = root
+        self.paths[0] = ()
+        self.trace: list[TraceEntry] | None = None
+        self._index: dict[int, tuple[str | int, ...]] | None = None
+
+    def path_of(self, obj: Any) -> tuple[str | int, ...] | None:
+        """The JSON path of an object or array of the filing, found by identity."""
+        if self._index is None:
+            self._index = {}
+            _index_paths(self.root, (), self._index)
+        return self._index.get(id(obj))
+
+    def note(self, text: str) -> None:
+        if self.trace is not None:
+            self.trace.append(Note(text))
+
+
+def _index_paths(node: Any, path: tuple[str | int, ...], out: dict[int, Any]) -> None:
+    out[id(node)] = path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                _index_paths(value, (*path, key), out)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, dict | list):
+                _index_paths(value, (*path, i), out)
+
+
+# ---------------------------------------------------------------- value conversion
+
+
+def _conv_string(v: Any) -> Any:
+    return v if v.__class__ is str else MISSING
+
+
+def _conv_number(v: Any) -> Any:
+    n = to_number(v)
+    return MISSING if n is None else n
+
+
+def _conv_boolean(v: Any) -> Any:
+    return v if v.__class__ is bool else MISSING
+
+
+def _conv_date(v: Any) -> Any:
+    if v.__class__ is date:
+        return v
+    if v.__class__ is str and len(v) == 10:
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            return MISSING
+    return MISSING
+
+
+def _conv_object(v: Any) -> Any:
+    return v if v.__class__ is dict else MISSING
+
+
+def _conv_list(v: Any) -> Any:
+    return v if v.__class__ is list else MISSING
+
+
+def _identity(v: Any) -> Any:
+    return v
+
+
+def _quantity_converter(t: QuantityT) -> Callable[[Any], Any]:
+    dims = t.dims
+
+    def conv(v: Any) -> Any:
+        if v.__class__ is Quantity:
+            return v if v.unit.dims == dims else MISSING
+        if v.__class__ is not dict:
+            return MISSING
+        number, unit = to_number(v.get("value")), v.get("unit")
+        if number is None or unit.__class__ is not str:
+            return MISSING
+        try:
+            parsed = parse_unit(unit)
+        except UnitError:
+            return MISSING
+        return Quantity(number, parsed) if parsed.dims == dims else MISSING
+
+    return conv
+
+
+def converter(t: Type) -> Callable[[Any], Any]:
+    """How a raw JSON value becomes a typed run-time value (or MISSING)."""
+    if isinstance(t, QuantityT):
+        return _quantity_converter(t)
+    if isinstance(t, ObjectT):
+        return _conv_object
+    if isinstance(t, ListT):
+        return _conv_list
+    if isinstance(t, Scalar):
+        return {
+            "string": _conv_string,
+            "number": _conv_number,
+            "boolean": _conv_boolean,
+            "date": _conv_date,
+        }.get(t.name, _identity)
+    return _identity
+
+
+# ---------------------------------------------------------------- compile time
+
+
+@dataclass(frozen=True)
+class FactSig:
+    """A derived fact as the type checker sees it."""
+
+    name: str
+    entity: str
+    type: Type
+
+
+@dataclass
+class Environment:
+    """What names an expression of one rule can see."""
+
+    schema: SchemaTypes
+    entity: ObjectT
+    ancestors: Mapping[str, tuple[int, ObjectT]] = field(default_factory=dict)
+    facts: Mapping[str, FactSig] = field(default_factory=dict)
+    tables: Mapping[str, Table] = field(default_factory=dict)
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    builtins: Mapping[str, Builtin] = field(default_factory=lambda: BUILTINS)
+    # filled while compiling
+    facts_used: set[str] = field(default_factory=set)
+    functions_used: set[str] = field(default_factory=set)
+    slots: int = 0
+
+    def __post_init__(self) -> None:
+        self.slots = 2 + len(self.ancestors)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    type: Type
+    fn: Fn
+    const: Any = MISSING  # the value when the expression is a constant
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not MISSING
+
+
+RESERVED = ("filing", "this", "facts", "config", "as_of")
+
+
+def compile_expr(node: ast.Node, env: Environment) -> Compiled:
+    return _Compiler(env).compile(node, {})
+
+
+class _Compiler:
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+
+    # -- dispatch
+    def compile(self, node: ast.Node, scope: dict[str, tuple[int, Type]]) -> Compiled:
+        method = getattr(self, f"c_{type(node).__name__.lower()}")
+        result: Compiled = method(node, scope)
+        return result
+
+    def fail(self, node: ast.Node, message: str) -> ExprTypeError:
+        return ExprTypeError(message, node.pos)
+
+    # -- literals
+    def c_literal(self, node: ast.Literal, scope: Any) -> Compiled:
+        if node.kind == "quantity":
+            number, unit_text = node.value
+            try:
+                unit = parse_unit(unit_text)
+            except UnitError:
+                raise self.fail(node, f"unknown unit {unit_text!r}") from None
+            value: Any = Quantity(Decimal(number), unit)
+            return _const(QuantityT(unit.dims), value)
+        kinds: dict[str, Type] = {
+            "number": NUMBER, "string": STRING, "boolean": BOOLEAN, "date": DATE,
+        }
+        return _const(kinds[node.kind], node.value)
+
+    def c_listlit(self, node: ast.ListLit, scope: Any) -> Compiled:
+        items = [self.compile(item, scope) for item in node.items]
+        item_type: Type = items[0].type if items else ANY
+        for item, sub_node in zip(items, node.items):
+            if not same_kind(item_type, item.type):
+                raise self.fail(sub_node, f"list mixes {item_type.describe()} "
+                                          f"and {item.type.describe()}")
+        if all(i.is_const for i in items):
+            return _const(ListT(item_type), [i.const for i in items])
+        fns = [i.fn for i in items]
+        return Compiled(ListT(item_type), lambda ctx: [f(ctx) for f in fns])
+
+    # -- names and fields
+    def c_name(self, node: ast.Name, scope: dict[str, tuple[int, Type]]) -> Compiled:
+        name = node.name
+        if name in scope:
+            slot, t = scope[name]
+            return Compiled(t, lambda ctx: ctx.env[slot])
+        if name == "filing":
+            return Compiled(self.env.schema.root(), lambda ctx: ctx.root)
+        if name == "this":
+            return Compiled(self.env.entity, lambda ctx: ctx.env[1])
+        if name == "as_of":
+            return Compiled(DATE, lambda ctx: MISSING if ctx.as_of is None else ctx.as_of)
+        if name in ("facts", "config"):
+            raise self.fail(node, f"'{name}' needs a name after it, as in {name}.something")
+        if name in self.env.ancestors:
+            slot, anc = self.env.ancestors[name]
+            return Compiled(anc, lambda ctx: ctx.env[slot])
+        return self.field(node, Compiled(self.env.entity, lambda ctx: ctx.env[1]), name)
+
+    def c_attr(self, node: ast.Attr, scope: dict[str, tuple[int, Type]]) -> Compiled:
+        inner = node.obj
+        if isinstance(inner, ast.Name) and inner.name == "config" and "config" not in scope:
+            return self.config_value(node)
+        if isinstance(inner, ast.Name) and inner.name == "facts" and "facts" not in scope:
+            return self.fact(node, None, scope)
+        if isinstance(inner, ast.Attr) and inner.name == "facts":
+            return self.fact(node, inner.obj, scope)
+        base = self.compile(inner, scope)
+        if isinstance(base.type, RecordT):
+            return self.column(node, base)
+        return self.field(node, base, node.name)
+
+    def field(self, node: ast.Node, base: Compiled, key: str) -> Compiled:
+        btype = base.type
+        if is_any(btype):
+            ftype: Type | None = ANY
+        elif isinstance(btype, ObjectT):
+            ftype = btype.field_type(key)
+            if ftype is None:
+                known = ", ".join(btype.field_names()) or "none"
+                raise self.fail(node, f"unknown field '{key}' of {btype.describe()} "
+                                      f"(known fields: {known})")
+        else:
+            raise self.fail(node, f"'{key}' is read from a {btype.describe()}, "
+                                  "which has no fields")
+        conv = converter(ftype)
+        get = base.fn
+
+        def read(ctx: Context) -> Any:
+            obj = get(ctx)
+            if obj.__class__ is not dict:
+                return MISSING
+            raw = obj.get(key)
+            value = MISSING if raw is None else conv(raw)
+            if ctx.trace is not None:
+                parent = ctx.path_of(obj)
+                ctx.trace.append(Read(None if parent is None else (*parent, key), value))
+            return value
+
+        return Compiled(ftype, read)
+
+    def column(self, node: ast.Attr, base: Compiled) -> Compiled:
+        assert isinstance(base.type, RecordT)
+        ctype = base.type.columns.get(node.name)
+        if ctype is None:
+            known = ", ".join(sorted(base.type.columns))
+            raise self.fail(node, f"table {base.type.table} has no column '{node.name}' "
+                                  f"(columns: {known})")
+        get, key = base.fn, node.name
+        label = f"{base.type.table}.{key}"
+
+        def read(ctx: Context) -> Any:
+            row = get(ctx)
+            if row is MISSING:
+                return MISSING
+            value = row.get(key)
+            value = MISSING if value is None else value
+            if ctx.trace is not None:
+                ctx.trace.append(Read(None, value, label))
+            return value
+
+        return Compiled(ctype, read)
+
+    def config_value(self, node: ast.Attr) -> Compiled:
+        if node.name not in self.env.config:
+            known = ", ".join(sorted(self.env.config)) or "none"
+            raise self.fail(node, f"unknown configuration value '{node.name}' (known: {known})")
+        value = self.env.config[node.name]
+        return _const(_type_of_value(value), value)
+
+    def fact(self, node: ast.Attr, owner: ast.Node | None, scope: Any) -> Compiled:
+        sig = self.env.facts.get(node.name)
+        if sig is None:
+            known = ", ".join(sorted(self.env.facts)) or "none"
+            raise self.fail(node, f"unknown fact '{node.name}' (facts derived by this rule "
+                                  f"base: {known})")
+        self.env.facts_used.add(sig.name)
+        name = sig.name
+        default = False if sig.type is BOOLEAN else MISSING
+        path_fn = self.fact_owner_path(node, owner, sig, scope)
+
+        def read(ctx: Context) -> Any:
+            path = path_fn(ctx)
+            if path is None:
+                return MISSING
+            value = ctx.facts.values.get((path, name), default)
+            if ctx.trace is not None:
+                ctx.trace.append(FactRead(name, path, value))
+            return value
+
+        return Compiled(sig.type, read)
+
+    def fact_owner_path(self, node: ast.Node, owner: ast.Node | None, sig: FactSig,
+                        scope: Any) -> Callable[[Context], Any]:
+        if owner is not None:
+            base = self.compile(owner, scope)
+            if not isinstance(base.type, ObjectT) or base.type.entity != sig.entity:
+                raise self.fail(node, f"fact '{sig.name}' belongs to entity {sig.entity}, "
+                                      f"not to {base.type.describe()}")
+            get = base.fn
+            return lambda ctx: ctx.path_of(get(ctx))
+        if sig.entity == "filing":
+            return lambda ctx: ()
+        if sig.entity == self.env.entity.entity:
+            return lambda ctx: ctx.paths[1]
+        if sig.entity in self.env.ancestors:
+            slot = self.env.ancestors[sig.entity][0]
+            return lambda ctx: ctx.paths[slot]
+        raise self.fail(node, f"fact '{sig.name}' belongs to entity {sig.entity}; from "
+                              f"{self.env.entity.describe()} read it as x.facts.{sig.name} "
+                              f"with x bound to a {sig.entity}")
+
+    # -- operators
+    def c_unary(self, node: ast.Unary, scope: Any) -> Compiled:
+        operand = self.compile(node.operand, scope)
+        f = operand.fn
+        if node.op == "not":
+            self.expect_boolean(node.operand, operand)
+            return Compiled(BOOLEAN, lambda ctx: _not(f(ctx)))
+        if not (is_scalar(operand.type, "number") or isinstance(operand.type, QuantityT)):
+            raise self.fail(node, f"cannot negate a {operand.type.describe()}")
+        return Compiled(operand.type, lambda ctx: _strict1(operator.neg, f(ctx)))
+
+    def expect_boolean(self, node: ast.Node, c: Compiled) -> None:
+        if not is_scalar(c.type, "boolean"):
+            raise self.fail(node, f"expected a true/false condition, found {c.type.describe()}")
+
+    def c_binary(self, node: ast.Binary, scope: Any) -> Compiled:
+        op = node.op
+        left, right = self.compile(node.left, scope), self.compile(node.right, scope)
+        if op in ("and", "or"):
+            self.expect_boolean(node.left, left)
+            self.expect_boolean(node.right, right)
+            return Compiled(BOOLEAN, _and(left.fn, right.fn) if op == "and"
+                            else _or(left.fn, right.fn))
+        if op == "??":
+            if not same_kind(left.type, right.type):
+                raise self.fail(node, f"'??' joins {left.type.describe()} "
+                                      f"and {right.type.describe()}")
+            lf, rf = left.fn, right.fn
+
+            def coalesce(ctx: Context) -> Any:
+                value = lf(ctx)
+                return rf(ctx) if value is MISSING else value
+
+            return Compiled(left.type if not is_any(left.type) else right.type, coalesce)
+        if op in ("in", "not in"):
+            return self.membership(node, left, right)
+        if op == "matches":
+            return self.matches(node, left, right)
+        if op in ("==", "!=", "<", "<=", ">", ">="):
+            return self.comparison(node, left, right)
+        return self.arithmetic(node, left, right)
+
+    def comparison(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
+        lt, rt = left.type, right.type
+        if not same_kind(lt, rt):
+            raise self.fail(node, self.clash(lt, rt, node.op))
+        if node.op not in ("==", "!="):
+            ordered = all(
+                is_scalar(t, "number", "date", "string") or isinstance(t, QuantityT)
+                for t in (lt, rt)
+            )
+            if not ordered:
+                raise self.fail(node, f"'{node.op}' cannot order {lt.describe()} values")
+        self.check_enum(node, left, right)
+        cmp = _COMPARE[node.op]
+        lf, rf = left.fn, right.fn
+        if isinstance(lt, QuantityT) or isinstance(rt, QuantityT) or is_any(lt) or is_any(rt):
+            def run(ctx: Context) -> Any:
+                a, b = lf(ctx), rf(ctx)
+                if a is MISSING or b is MISSING:
+                    return MISSING
+                try:
+                    return cmp(compare_key(a), compare_key(b))
+                except TypeError:
+                    return MISSING
+        else:
+            def run(ctx: Context) -> Any:
+                a, b = lf(ctx), rf(ctx)
+                if a is MISSING or b is MISSING:
+                    return MISSING
+                return cmp(a, b)
+        return Compiled(BOOLEAN, run)
+
+    def clash(self, lt: Type, rt: Type, op: str) -> str:
+        if isinstance(lt, QuantityT) and isinstance(rt, QuantityT):
+            return (f"unit clash: '{op}' between {describe_dims(lt.dims)} and "
+                    f"{describe_dims(rt.dims)}")
+        if isinstance(lt, QuantityT) or isinstance(rt, QuantityT):
+            return (f"unit clash: '{op}' between {lt.describe()} and {rt.describe()}; "
+                    "write the number with a unit, such as 0[t]")
+        return f"cannot use '{op}' between {lt.describe()} and {rt.describe()}"
+
+    def check_enum(self, node: ast.Node, left: Compiled, right: Compiled) -> None:
+        for field_side, value_side in ((left, right), (right, left)):
+            enum = getattr(field_side.type, "enum", None)
+            if enum is None or not value_side.is_const:
+                continue
+            values = value_side.const if isinstance(value_side.const, list) else [
+                value_side.const]
+            for value in values:
+                if value not in enum:
+                    allowed = ", ".join(sorted(enum))
+                    raise self.fail(node, f"{value!r} is not a value this field can take "
+                                          f"(allowed: {allowed})")
+
+    def membership(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
+        rt = right.type
+        if not isinstance(rt, ListT) and not is_any(rt):
+            raise self.fail(node, f"'{node.op}' needs a list on its right, "
+                                  f"found {rt.describe()}")
+        item_t = rt.item if isinstance(rt, ListT) else ANY
+        if not same_kind(left.type, item_t):
+            raise self.fail(node, self.clash(left.type, item_t, node.op))
+        self.check_enum(node, left, right)
+        negate = node.op == "not in"
+        lf, rf = left.fn, right.fn
+        if right.is_const:
+            try:
+                members: Any = frozenset(compare_key(v) for v in right.const)
+            except TypeError:
+                members = [compare_key(v) for v in right.const]
+
+            def run(ctx: Context) -> Any:
+                a = lf(ctx)
+                if a is MISSING:
+                    return MISSING
+                return (compare_key(a) in members) is not negate
+        else:
+            def run(ctx: Context) -> Any:
+                a, coll = lf(ctx), rf(ctx)
+                if a is MISSING or coll is MISSING:
+                    return MISSING
+                key = compare_key(a)
+                return any(compare_key(v) == key for v in coll) is not negate
+        return Compiled(BOOLEAN, run)
+
+    def matches(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
+        if not is_scalar(left.type, "string"):
+            raise self.fail(node, f"'matches' needs text on its left, "
+                                  f"found {left.type.describe()}")
+        if not right.is_const or not isinstance(right.const, str):
+            raise self.fail(node.right, "'matches' needs a regular expression in quotes")
+        try:
+            pattern = re.compile(right.const)
+        except re.error as exc:
+            raise self.fail(node.right, f"invalid regular expression: {exc}") from None
+        search, lf = pattern.search, left.fn
+
+        def run(ctx: Context) -> Any:
+            a = lf(ctx)
+            if a is MISSING:
+                return MISSING
+            return search(a) is not None
+
+        return Compiled(BOOLEAN, run)
+
+    def arithmetic(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
+        lt, rt, op = left.type, right.type, node.op
+        numeric = ("number", "any")
+        lq, rq = isinstance(lt, QuantityT), isinstance(rt, QuantityT)
+        if not ((is_scalar(lt, *numeric) or lq) and (is_scalar(rt, *numeric) or rq)):
+            raise self.fail(node, f"'{op}' needs numbers or quantities, "
+                                  f"found {lt.describe()} and {rt.describe()}")
+        result: Type
+        if op in ("+", "-"):
+            if lq != rq or (lq and rt != lt):
+                raise self.fail(node, self.clash(lt, rt, op))
+            result = lt if not is_any(lt) else rt
+            impl = add if op == "+" else sub
+        else:
+            impl = mul if op == "*" else div
+            sign = 1 if op == "*" else -1
+            if lq and rq:
+                from esgcheck.engine.units import combine_dims
+
+                assert isinstance(lt, QuantityT) and isinstance(rt, QuantityT)
+                dims = combine_dims(lt.dims, rt.dims, sign)
+                result = QuantityT(dims) if dims else NUMBER
+            elif rq and op == "/":
+                assert isinstance(rt, QuantityT)
+                from esgcheck.engine.units import combine_dims
+
+                result = QuantityT(combine_dims((), rt.dims, -1))
+            else:
+                result = lt if lq else rt if rq else NUMBER
+        lf, rf = left.fn, right.fn
+
+        def run(ctx: Context) -> Any:
+            a, b = lf(ctx), rf(ctx)
+            if a is MISSING or b is MISSING:
+                return MISSING
+            try:
+                return impl(a, b)
+            except Undecidable as exc:
+                ctx.note(exc.reason)
+                return MISSING
+
+        return Compiled(result, run)
+
+    # -- conditionals
+    def c_cond(self, node: ast.Cond, scope: Any) -> Compiled:
+        test = self.compile(node.test, scope)
+        self.expect_boolean(node.test, test)
+        then, other = self.compile(node.then, scope), self.compile(node.other, scope)
+        if not same_kind(then.type, other.type):
+            raise self.fail(node, f"'if' branches differ: {then.type.describe()} "
+                                  f"and {other.type.describe()}")
+        tf, af, bf = test.fn, then.fn, other.fn
+
+        def run(ctx: Context) -> Any:
+            t = tf(ctx)
+            if t is MISSING:
+                return MISSING
+            return af(ctx) if t else bf(ctx)
+
+        return Compiled(then.type if not is_any(then.type) else other.type, run)
+
+    # -- quantifiers and aggregates
+    def c_quant(self, node: ast.Quant, scope: dict[str, tuple[int, Type]]) -> Compiled:
+        coll = self.compile(node.coll, scope)
+        if not isinstance(coll.type, ListT) and not is_any(coll.type):
+            raise self.fail(node.coll, f"{node.kind}(...) ranges over a list, "
+                                       f"found {coll.type.describe()}")
+        item_t = coll.type.item if isinstance(coll.type, ListT) else ANY
+        slot = self.env.slots
+        self.env.slots += 1
+        inner = {**scope, node.var: (slot, item_t)}
+        body: Compiled | None = None
+        if node.body is not None:
+            body = self.compile(node.body, inner)
+        return _QUANTIFIERS[node.kind](self, node, coll, item_t, slot, body)
+
+    # -- calls
+    def c_call(self, node: ast.Call, scope: Any) -> Compiled:
+        if node.name in ("sum", "min", "max") and len(node.args) == 1:
+            # sum(list) is sum(x in list: x)
+            return self.c_quant(ast.Quant(node.pos, node.name, "_item", node.args[0],
+                                          ast.Name(node.pos, "_item")), scope)
+        builtin = self.env.builtins.get(node.name)
+        if builtin is None:
+            known = ", ".join(sorted(self.env.builtins))
+            raise self.fail(node, f"unknown function '{node.name}' (built-ins: {known})")
+        if len(node.args) != len(builtin.params):
+            raise self.fail(node, f"{builtin.signature()} takes {len(builtin.params)} "
+                                  f"argument(s), {len(node.args)} given")
+        self.env.functions_used.add(builtin.name)
+        args: list[Compiled] = []
+        for arg, kind in zip(node.args, builtin.params):
+            args.append(self.argument(builtin, arg, kind, scope))
+        types = [a.type for a in args]
+        consts = [a.const for a in args]
+        result = builtin.result if isinstance(builtin.result, Type) else builtin.result(
+            types, consts)
+        return Compiled(result, _call(builtin, [a.fn for a in args]))
+
+    def argument(self, builtin: Builtin, arg: ast.Node, kind: str, scope: Any) -> Compiled:
+        if kind in ("table", "calendar", "unit"):
+            if not isinstance(arg, ast.Literal) or arg.kind != "string":
+                raise self.fail(arg, f"{builtin.name}: the {kind} is named in quotes")
+            return self.resolve_literal(arg, kind)
+        compiled = self.compile(arg, scope)
+        accepted = kind.split("|")
+        t = compiled.type
+        ok = (
+            "any" in accepted
+            or is_any(t)
+            or (isinstance(t, Scalar) and t.name in accepted)
+            or (isinstance(t, QuantityT) and "quantity" in accepted)
+            or (isinstance(t, ListT) and "list" in accepted)
+        )
+        if not ok:
+            raise self.fail(arg, f"{builtin.signature()}: expected {kind}, "
+                                 f"found {t.describe()}")
+        return compiled
+
+    def resolve_literal(self, arg: ast.Literal, kind: str) -> Compiled:
+        name = str(arg.value)
+        value: Any
+        if kind == "unit":
+            try:
+                value = parse_unit(name)
+            except UnitError:
+                raise self.fail(arg, f"unknown unit {name!r}") from None
+        else:
+            registry: Mapping[str, Any] = self.env.tables if kind == "table" else (
+                self.env.calendars)
+            if name not in registry:
+                known = ", ".join(sorted(registry)) or "none"
+                raise self.fail(arg, f"unknown {kind} '{name}' (this rule base has: {known})")
+            value = registry[name]
+        return Compiled(ANY, lambda ctx: value, value)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _const(t: Type, value: Any) -> Compiled:
+    return Compiled(t, lambda ctx: value, value)
+
+
+def _type_of_value(value: Any) -> Type:
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int | Decimal | float):
+        return NUMBER
+    if isinstance(value, date):
+        return DATE
+    if isinstance(value, Quantity):
+        return QuantityT(value.unit.dims)
+    if isinstance(value, str):
+        return STRING
+    if isinstance(value, list):
+        return ListT(_type_of_value(value[0]) if value else ANY)
+    return ANY
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt,
+    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _not(v: Any) -> Any:
+    return MISSING if v is MISSING else not v
+
+
+def _strict1(f: Callable[[Any], Any], v: Any) -> Any:
+    return MISSING if v is MISSING else f(v)
+
+
+def _and(lf: Fn, rf: Fn) -> Fn:
+    def run(ctx: Context) -> Any:
+        a = lf(ctx)
+        if a is False:
+            return False
+        b = rf(ctx)
+        if b is False:
+            return False
+        return MISSING if a is MISSING or b is MISSING else True
+
+    return run
+
+
+def _or(lf: Fn, rf: Fn) -> Fn:
+    def run(ctx: Context) -> Any:
+        a = lf(ctx)
+        if a is True:
+            return True
+        b = rf(ctx)
+        if b is True:
+            return True
+        return MISSING if a is MISSING or b is MISSING else False
+
+    return run
+
+
+def _call(builtin: Builtin, fns: list[Fn]) -> Fn:
+    impl, total = builtin.impl, builtin.total
+
+    def run(ctx: Context) -> Any:
+        args = [f(ctx) for f in fns]
+        if not total and any(a is MISSING for a in args):
+            return MISSING
+        try:
+            return impl(*args)
+        except Undecidable as exc:
+            ctx.note(f"{builtin.name}: {exc.reason}")
+            return MISSING
+
+    return run
+
+
+def _items(coll: Fn, item_t: Type) -> Callable[[Context], Any]:
+    conv = converter(item_t)
+    if conv is _identity or conv is _conv_object:
+        return coll
+
+    def run(ctx: Context) -> Any:
+        values = coll(ctx)
+        if values is MISSING:
+            return MISSING
+        return [MISSING if v is None else conv(v) for v in values]
+
+    return run
+
+
+def _q_logic(kind: str) -> Callable[..., Compiled]:
+    def build(comp: _Compiler, node: ast.Quant, coll: Compiled, item_t: Type, slot: int,
+              body: Compiled | None) -> Compiled:
+        if body is None:
+            raise comp.fail(node, f"{kind}(x in list: condition) needs a condition")
+        comp.expect_boolean(node.body or node, body)
+        items, test = _items(coll.fn, item_t), body.fn
+        want = kind == "all"  # all: look for a False; any/none: look for a True
+
+        def run(ctx: Context) -> Any:
+            values = items(ctx)
+            if values is MISSING:
+                return MISSING
+            env, unknown = ctx.env, False
+            for value in values:
+                env[slot] = value
+                t = test(ctx)
+                if t is MISSING:
+                    unknown = True
+                elif t is not want:
+                    return (not want) if kind != "none" else False
+            if unknown:
+                return MISSING
+            return want if kind != "none" else True
+
+        return Compiled(BOOLEAN, run)
+
+    return build
+
+
+def _q_count(comp: _Compiler, node: ast.Quant, coll: Compiled, item_t: Type, slot: int,
+             body: Compiled | None) -> Compiled:
+    items = _items(coll.fn, item_t)
+    if body is None:
+        return Compiled(NUMBER, lambda ctx: _strict1(len, items(ctx)))
+    comp.expect_boolean(node.body or node, body)
+    test = body.fn
+
+    def run(ctx: Context) -> Any:
+        values = items(ctx)
+        if values is MISSING:
+            return MISSING
+        n, unknown = 0, False
+        for value in values:
+            ctx.env[slot] = value
+            t = test(ctx)
+            if t is MISSING:
+                unknown = True
+            elif t:
+                n += 1
+        return MISSING if unknown else n
+
+    return Compiled(NUMBER, run)
+
+
+def _q_fold(kind: str) -> Callable[..., Compiled]:
+    def build(comp: _Compiler, node: ast.Quant, coll: Compiled, item_t: Type, slot: int,
+              body: Compiled | None) -> Compiled:
+        items = _items(coll.fn, item_t)
+        value_t = body.type if body is not None else item_t
+        numeric = is_scalar(value_t, "number") or isinstance(value_t, QuantityT)
+        if not numeric and not (kind != "sum" and is_scalar(value_t, "date", "string")):
+            raise comp.fail(node, f"{kind}(...) needs numbers or quantities, "
+                                  f"found {value_t.describe()}")
+        get = body.fn if body is not None else (lambda ctx: ctx.env[slot])
+        zero: Any = Quantity(Decimal(0), base_unit(value_t.dims)) if isinstance(
+            value_t, QuantityT) else 0
+
+        def run(ctx: Context) -> Any:
+            values = items(ctx)
+            if values is MISSING:
+                return MISSING
+            picked: list[Any] = []
+            for value in values:
+                ctx.env[slot] = value
+                v = get(ctx)
+                if v is MISSING:
+                    return MISSING
+                picked.append(v)
+            return _fold(kind, picked, zero)
+
+        return Compiled(value_t, run)
+
+    return build
+
+
+def _fold(kind: str, values: Iterable[Any], zero: Any) -> Any:
+    values = list(values)
+    if kind == "sum":
+        if not values:
+            return zero
+        total = values[0]
+        for v in values[1:]:
+            total = add(total, v)
+        return total
+    if not values:
+        return MISSING
+    pick = min if kind == "min" else max
+    return pick(values, key=compare_key)
+
+
+_QUANTIFIERS: dict[str, Callable[..., Compiled]] = {
+    "all": _q_logic("all"),
+    "any": _q_logic("any"),
+    "none": _q_logic("none"),
+    "count": _q_count,
+    "sum": _q_fold("sum"),
+    "min": _q_fold("min"),
+    "max": _q_fold("max"),
+}

@@ -1,0 +1,57 @@
+"""Grades and exit codes: pure functions over findings and a rule base's policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from esgcheck.engine.findings import Counts, Finding, FilingReport
+from esgcheck.engine.model import SEVERITY_RANK, GradingPolicy, Text
+
+
+def grade(findings: Sequence[Finding], policy: GradingPolicy) -> tuple[str, Text, int]:
+    """The grade, its label, and its step's precedence (lower is worse)."""
+    for index, step in enumerate(policy.steps):
+        cond = step.when
+        if any(f.outcome in cond.outcome and f.severity in cond.severity for f in findings):
+            return step.grade, step.label, index
+    return policy.default, policy.default_label, len(policy.steps)
+
+
+def section_grades(findings: Sequence[Finding], policy: GradingPolicy,
+                   sections: Iterable[str]) -> dict[str, str]:
+    return {
+        section: grade([f for f in findings if f.section == section], policy)[0]
+        for section in sections
+    }
+
+
+def count(findings: Iterable[Finding]) -> Counts:
+    counts = Counts()
+    for f in findings:
+        if f.outcome == "breach":
+            setattr(counts, f.severity, getattr(counts, f.severity) + 1)
+        elif f.outcome == "not_assessable":
+            counts.not_assessable += 1
+        else:
+            counts.waived += 1
+    return counts
+
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+
+
+def exit_code(filings: Sequence[FilingReport], fail_on: str) -> int:
+    """0 when no breach reaches ``fail_on``, 1 when one does, 2 when any file was
+    unreadable (or ``fail_on`` is ``never`` and nothing was unreadable: 0)."""
+    if any(f.status != "checked" for f in filings):
+        return EXIT_INPUT
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = SEVERITY_RANK[fail_on]
+    for filing in filings:
+        for finding in filing.findings:
+            if finding.outcome == "breach" and SEVERITY_RANK[finding.severity] >= threshold:
+                return EXIT_FINDINGS
+    return EXIT_OK

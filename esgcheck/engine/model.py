@@ -1,0 +1,198 @@
+"""The rule-base format: pydantic models of metadata, rule files and test cases.
+
+These models are the contract for rule authors. A file that does not fit them
+fails to load with its file, line and rule id; ``esgcheck schemas export``
+writes their JSON Schema so editors can validate rule files as they are typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Severity = Literal["critical", "major", "minor", "info"]
+Outcome = Literal["breach", "not_assessable", "waived"]
+
+SEVERITIES: tuple[Severity, ...] = ("critical", "major", "minor", "info")
+SEVERITY_RANK: dict[str, int] = {"critical": 4, "major": 3, "minor": 2, "info": 1}
+
+RULE_ID = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
+NAME = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """The same text in Chinese and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Citation(Strict):
+    """Where a rule comes from in law: an instrument of the rule base, and a place in it."""
+
+    instrument: str
+    article: str | None = None
+    paragraph: str | None = None
+    item: str | None = None
+    section: str | None = Field(None, description="a heading, for texts cited by heading")
+    url: str | None = None
+
+    def short(self) -> str:
+        parts = [self.instrument]
+        if self.article:
+            parts.append(f"Art. {self.article}")
+        if self.paragraph:
+            parts.append(f"para. {self.paragraph}")
+        if self.item:
+            parts.append(f"item {self.item}")
+        if self.section:
+            parts.append(self.section)
+        return ", ".join(parts)
+
+
+class Instrument(Strict):
+    id: str
+    title: Text
+    issuer: Text
+    number: str | None = Field(None, description="document number, e.g. 生态环境部令第24号")
+    adopted: date | None = None
+    effective: date | None = None
+    url: str | None = None
+    notes: str | None = None
+
+
+class Version(Strict):
+    version: str
+    effective_from: date
+    effective_to: date | None = None
+    notes: str | None = None
+
+
+class Section(Strict):
+    id: str = Field(pattern=NAME)
+    title: Text
+
+
+class GradeCondition(Strict):
+    outcome: list[Outcome] = Field(default_factory=lambda: ["breach"])
+    severity: list[Severity] = Field(default_factory=lambda: list(SEVERITIES))
+
+
+class GradeStep(Strict):
+    grade: str
+    label: Text
+    when: GradeCondition
+
+
+class GradingPolicy(Strict):
+    """Grades in order of precedence: the first step whose condition any finding
+    meets is the grade; with no such finding, the default."""
+
+    steps: list[GradeStep] = Field(min_length=1)
+    default: str
+    default_label: Text
+
+
+class ConfigValue(Strict):
+    value: Any
+    description: str | None = None
+    source: str | None = None
+
+
+class RuleBaseMeta(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: Text
+    instruments: list[Instrument] = Field(min_length=1)
+    versions: list[Version] = Field(min_length=1)
+    filing_types: list[str] = Field(min_length=1)
+    sections: list[Section] = Field(default_factory=list)
+    grading: GradingPolicy
+    config: dict[str, ConfigValue] = Field(default_factory=dict)
+    notes: str | None = None
+
+
+class Rule(Strict):
+    id: str = Field(pattern=RULE_ID)
+    title: Text
+    citation: Citation
+    kind: Literal["derive", "check"]
+    severity: Severity | None = None
+    entity: str = "filing"
+    section: str | None = None
+    when: str | None = Field(None, description="guard: the rule applies only where this holds")
+    derive: str | None = Field(None, pattern=NAME, description="derive rules: the fact name")
+    value: str | None = Field(None, description="derive rules: the fact's value (default true)")
+    assert_: str | None = Field(None, alias="assert",
+                                description="check rules: what must hold; breach when false")
+    at: str | None = Field(None, description="field path (from the entity) a finding points at")
+    params: dict[str, str] = Field(default_factory=dict)
+    message: Text | None = None
+    remediation: Text | None = None
+    rationale: Text | None = None
+    notes: str | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Rule:
+        if self.kind == "check":
+            missing = [n for n, v in (("assert", self.assert_), ("severity", self.severity),
+                                      ("message", self.message)) if v is None]
+            if missing:
+                raise ValueError(f"a check rule needs {', '.join(missing)}")
+            if self.derive or self.value:
+                raise ValueError("'derive' and 'value' belong to derive rules")
+        else:
+            if not self.derive:
+                raise ValueError("a derive rule needs 'derive' (the fact name)")
+            if self.assert_ or self.params:
+                raise ValueError("'assert' and 'params' belong to check rules")
+        return self
+
+
+class RuleFile(Strict):
+    filing_type: str
+    section: str | None = None
+    rules: list[Rule] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- test cases
+
+
+class ExpectedFinding(Strict):
+    outcome: Outcome = "breach"
+    at: str | None = Field(None, description="JSON Pointer of the finding's location")
+
+
+class ExpectedFact(Strict):
+    fact: str = Field(pattern=NAME)
+    at: str = Field("", description="JSON Pointer of the entity the fact belongs to")
+    value: Any = Field(description="the derived value; null when nothing is derived")
+
+
+class TestCase(Strict):
+    name: str
+    filing: dict[str, Any] | None = Field(None, description="a whole filing")
+    patch: dict[str, Any] | None = Field(None, description="JSON merge patch on the base filing")
+    as_of: date | None = None
+    expect: list[ExpectedFinding] = Field(
+        default_factory=list, description="check rules: every finding of the rule, exactly")
+    derived: list[ExpectedFact] = Field(
+        default_factory=list, description="derive rules: facts and their values")
+
+
+class RuleTests(Strict):
+    rule: str = Field(pattern=RULE_ID)
+    base: str | None = Field(None, description="a filing file, relative to the tests folder")
+    cases: list[TestCase] = Field(min_length=1)

@@ -1,0 +1,638 @@
+"""Loading a rule base: metadata, reference data and rule files, type-checked and compiled.
+
+A rule base is a folder::
+
+    rulebase.yaml        metadata: instruments, versions, filing types, grading, config
+    rules/*.yaml         rule files, each for one filing type
+    data/*.yaml          reference data (tables, calendars), each with its source
+    schemas/*.json       filing types the rule base brings (optional)
+    tests/*.yaml         test cases, one file per rule (see engine.testing)
+
+Everything that can be wrong with it is found here, at load time, and reported
+with the file, the line and the rule id: broken YAML, fields that do not fit
+the model, unknown fields of the filing, unknown functions, type and unit
+clashes, unknown facts and cycles between derive rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from esgcheck.engine import yamlio
+from esgcheck.engine.expr import parser as ast
+from esgcheck.engine.expr.compiler import (
+    Compiled,
+    Environment,
+    ExprTypeError,
+    FactSig,
+    Fn,
+    compile_expr,
+)
+from esgcheck.engine.expr.types import BOOLEAN, ObjectT, Type, is_any, same_kind
+from esgcheck.engine.filing_types import Entity, FilingType, FilingTypeError, Registry
+from esgcheck.engine.model import Citation, Instrument, Rule, RuleBaseMeta, RuleFile, Version
+from esgcheck.engine.refdata import Calendar, RefDataError, Table, load_calendar, load_table
+from esgcheck.engine.units import Quantity, UnitError, parse_unit
+
+META_FILE = "rulebase.yaml"
+_TEMPLATE_PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    rule: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        rule = f" [{self.rule}]" if self.rule else ""
+        return f"{where}:{rule} {self.message}"
+
+
+class RuleBaseError(Exception):
+    """A rule base that cannot be used; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(eq=False)
+class CompiledRule:
+    spec: Rule
+    rulebase_id: str
+    file: str
+    line: int | None
+    filing_type: str
+    section: str | None
+    entity: Entity
+    slots: int
+    guard: Fn | None
+    body: Fn
+    at: tuple[str, ...] | None
+    params: dict[str, Fn]
+    facts_read: frozenset[str]
+    functions: frozenset[str]
+    order: int
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def is_derive(self) -> bool:
+        return self.spec.kind == "derive"
+
+    def applies_on(self, day: date | None) -> bool:
+        s = self.spec
+        if day is None:
+            return True
+        return (s.effective_from is None or s.effective_from <= day) and (
+            s.effective_to is None or day <= s.effective_to)
+
+
+@dataclass
+class TypeRules:
+    """The compiled rules of one rule base for one filing type, in evaluation order."""
+
+    derive: list[CompiledRule] = field(default_factory=list)  # topologically ordered
+    check: list[CompiledRule] = field(default_factory=list)
+    facts: dict[str, FactSig] = field(default_factory=dict)
+
+    @property
+    def slots(self) -> int:
+        return max((r.slots for r in (*self.derive, *self.check)), default=2)
+
+
+@dataclass(eq=False)
+class RuleBase:
+    meta: RuleBaseMeta
+    folder: Path
+    rules: list[CompiledRule]
+    by_type: dict[str, TypeRules]
+    tables: dict[str, Table]
+    calendars: dict[str, Calendar]
+    config: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def rule(self, rule_id: str) -> CompiledRule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def instrument(self, instrument_id: str) -> Instrument | None:
+        return next((i for i in self.meta.instruments if i.id == instrument_id), None)
+
+    def version_for(self, day: date | None) -> Version | None:
+        """The version in force on ``day``; the latest one when the day is unknown."""
+        versions = sorted(self.meta.versions, key=lambda v: v.effective_from)
+        if day is None:
+            return versions[-1]
+        for version in reversed(versions):
+            if version.effective_from <= day and (
+                    version.effective_to is None or day <= version.effective_to):
+                return version
+        return None
+
+    def citation_text(self, citation: Citation, lang: str) -> str:
+        instrument = self.instrument(citation.instrument)
+        name = instrument.title.get(lang) if instrument else citation.instrument
+        if lang == "zh":
+            parts = [f"《{name}》"]
+            if citation.article:
+                parts.append(f"第{citation.article}条")
+            if citation.paragraph:
+                parts.append(f"第{citation.paragraph}款")
+            if citation.item:
+                parts.append(f"第（{citation.item}）项")
+            if citation.section:
+                parts.append(citation.section)
+            return "".join(parts)
+        return ", ".join([name, *citation.short().split(", ")[1:]])
+
+
+# ---------------------------------------------------------------- loading
+
+
+class _Loader:
+    def __init__(self, folder: Path, registry: Registry, display_root: Path | None,
+                 config_overrides: Mapping[str, Any]) -> None:
+        self.folder = folder
+        self.registry = registry
+        self.display_root = display_root
+        self.overrides = config_overrides
+        self.problems: list[Problem] = []
+
+    def name(self, path: Path) -> str:
+        root = self.display_root or self.folder.parent
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def problem(self, file: str, line: int | None, rule: str | None, message: str) -> None:
+        self.problems.append(Problem(file, line, rule, message))
+
+    def fail_if_problems(self) -> None:
+        if self.problems:
+            raise RuleBaseError(self.problems)
+
+    def load(self) -> RuleBase:
+        meta = self.load_meta()
+        for schema_dir in (self.folder / "schemas",):
+            if schema_dir.is_dir():
+                try:
+                    self.registry.add_folder(schema_dir)
+                except FilingTypeError as exc:
+                    self.problem(self.name(schema_dir), None, None, str(exc))
+        tables, calendars = self.load_data()
+        config = self.load_config(meta)
+        files = self.load_rule_files(meta)
+        self.fail_if_problems()
+        rules, by_type = _Compiler(self, meta, tables, calendars, config).compile_all(files)
+        self.fail_if_problems()
+        return RuleBase(meta, self.folder, rules, by_type, tables, calendars, config)
+
+    def validated(self, located: yamlio.Located, model: Any,
+                  rule_of: Callable[[tuple[Any, ...]], str | None] | None = None) -> Any:
+        try:
+            return model.model_validate(located.data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                path = tuple(p for p in loc if isinstance(p, str | int))
+                rule = rule_of(path) if rule_of else None
+                where = ".".join(str(p) for p in path) or "(top level)"
+                self.problem(located.file, located.line(path), rule,
+                             f"{where}: {err['msg']}")
+            return None
+
+    def read_yaml(self, path: Path) -> yamlio.Located | None:
+        try:
+            return yamlio.load(path, self.name(path))
+        except (yamlio.YamlError, OSError) as exc:
+            line = exc.line if isinstance(exc, yamlio.YamlError) else None
+            message = exc.message if isinstance(exc, yamlio.YamlError) else str(exc)
+            self.problem(self.name(path), line, None, message)
+            return None
+
+    def load_meta(self) -> RuleBaseMeta:
+        path = self.folder / META_FILE
+        if not path.is_file():
+            self.problem(self.name(self.folder), None, None, f"no {META_FILE} in the rule base")
+            raise RuleBaseError(self.problems)
+        located = self.read_yaml(path)
+        meta = self.validated(located, RuleBaseMeta) if located else None
+        if meta is None:
+            raise RuleBaseError(self.problems)
+        assert isinstance(meta, RuleBaseMeta)
+        return meta
+
+    def load_data(self) -> tuple[dict[str, Table], dict[str, Calendar]]:
+        tables: dict[str, Table] = {}
+        calendars: dict[str, Calendar] = {}
+        data_dir = self.folder / "data"
+        for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
+            located = self.read_yaml(path)
+            if located is None:
+                continue
+            data = located.data
+            if not isinstance(data, Mapping):
+                self.problem(located.file, 1, None, "a data file is a mapping")
+                continue
+            name = str(data.get("id", path.stem))
+            for required in ("source", "licence"):
+                if required not in data and "sources" not in data:
+                    self.problem(located.file, 1, None,
+                                 f"reference data must say its {required}")
+            try:
+                if data.get("kind", "table") == "calendar" or "years" in data:
+                    calendars[name] = load_calendar(name, data)
+                else:
+                    tables[name] = load_table(name, data)
+            except (RefDataError, UnitError, KeyError, TypeError) as exc:
+                self.problem(located.file, None, None, f"data {name}: {exc}")
+        return tables, calendars
+
+    def load_config(self, meta: RuleBaseMeta) -> dict[str, Any]:
+        values: dict[str, Any] = {k: v.value for k, v in meta.config.items()}
+        for key, value in self.overrides.items():
+            if key not in values:
+                self.problem(META_FILE, None, None, f"configuration override for unknown "
+                                                    f"value '{key}'")
+            values[key] = value
+        out: dict[str, Any] = {}
+        for key, value in values.items():
+            try:
+                out[key] = config_value(value)
+            except (UnitError, ValueError) as exc:
+                self.problem(self.name(self.folder / META_FILE), None, None,
+                             f"config.{key}: {exc}")
+        return out
+
+    def load_rule_files(self, meta: RuleBaseMeta) -> list[tuple[RuleFile, yamlio.Located]]:
+        files: list[tuple[RuleFile, yamlio.Located]] = []
+        rules_dir = self.folder / "rules"
+        paths = sorted(rules_dir.rglob("*.yaml")) if rules_dir.is_dir() else []
+        if not paths:
+            self.problem(self.name(self.folder), None, None, "no rule files under rules/")
+        for path in paths:
+            located = self.read_yaml(path)
+            if located is None:
+                continue
+            data = located.data
+
+            def rule_of(loc: tuple[Any, ...], data: Any = data) -> str | None:
+                if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+                    try:
+                        return str(data["rules"][loc[1]]["id"])
+                    except (KeyError, IndexError, TypeError):
+                        return None
+                return None
+
+            parsed = self.validated(located, RuleFile, rule_of)
+            if parsed is not None:
+                files.append((parsed, located))
+        return files
+
+
+def config_value(value: Any) -> Any:
+    """A configuration value as the expression language sees it."""
+    if isinstance(value, Mapping):
+        if set(value) == {"value", "unit"}:
+            return Quantity(Decimal(str(value["value"])), parse_unit(str(value["unit"])))
+        raise ValueError("only quantities ({value, unit}) may be mappings")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, list):
+        return [config_value(v) for v in value]
+    return value
+
+
+class _Compiler:
+    """Type-checks and compiles the rules of one rule base."""
+
+    def __init__(self, loader: _Loader, meta: RuleBaseMeta, tables: dict[str, Table],
+                 calendars: dict[str, Calendar], config: dict[str, Any]) -> None:
+        self.loader = loader
+        self.meta = meta
+        self.tables = tables
+        self.calendars = calendars
+        self.config = config
+
+    def problem(self, located: yamlio.Located, path: tuple[Any, ...], rule: str | None,
+                message: str) -> None:
+        self.loader.problem(located.file, located.line(path), rule, message)
+
+    def compile_all(self, files: list[tuple[RuleFile, yamlio.Located]]
+                    ) -> tuple[list[CompiledRule], dict[str, TypeRules]]:
+        entries: list[tuple[Rule, yamlio.Located, tuple[Any, ...], RuleFile]] = []
+        seen: dict[str, str] = {}
+        for rule_file, located in files:
+            if rule_file.filing_type not in self.meta.filing_types:
+                self.problem(located, ("filing_type",), None,
+                             f"filing type {rule_file.filing_type} is not one of the rule "
+                             f"base's ({', '.join(self.meta.filing_types)})")
+                continue
+            if self.loader.registry.get(rule_file.filing_type) is None:
+                self.problem(located, ("filing_type",), None,
+                             f"unknown filing type {rule_file.filing_type}")
+                continue
+            for i, rule in enumerate(rule_file.rules):
+                if rule.id in seen:
+                    self.problem(located, ("rules", i, "id"), rule.id,
+                                 f"duplicate rule id (first in {seen[rule.id]})")
+                    continue
+                seen[rule.id] = located.file
+                entries.append((rule, located, ("rules", i), rule_file))
+        by_type: dict[str, TypeRules] = {}
+        compiled: list[CompiledRule] = []
+        for type_id in self.meta.filing_types:
+            group = [e for e in entries if e[3].filing_type == type_id]
+            ft = self.loader.registry.get(type_id)
+            if ft is None:
+                self.loader.problem(META_FILE, None, None, f"unknown filing type {type_id}")
+                continue
+            rules = _TypeCompiler(self, ft, group).run()
+            by_type[type_id] = rules
+            compiled.extend(rules.derive)
+            compiled.extend(rules.check)
+        compiled.sort(key=lambda r: r.order)
+        return compiled, by_type
+
+
+_Entry = tuple[Rule, yamlio.Located, tuple[Any, ...], RuleFile]
+
+
+class _TypeCompiler:
+    """Compiles the rules of one filing type: derive rules in dependency order first."""
+
+    def __init__(self, parent: _Compiler, ft: FilingType, entries: list[_Entry]) -> None:
+        self.p = parent
+        self.ft = ft
+        self.entries = entries
+        self.order = {id(e[0]): n for n, e in enumerate(entries)}
+        self.facts: dict[str, FactSig] = {}
+
+    def run(self) -> TypeRules:
+        out = TypeRules()
+        derive = [e for e in self.entries if e[0].kind == "derive"]
+        for entry in self.derive_order(derive):
+            compiled = self.compile_rule(entry)
+            if compiled is not None:
+                out.derive.append(compiled)
+        for entry in self.entries:
+            if entry[0].kind == "check":
+                compiled = self.compile_rule(entry)
+                if compiled is not None:
+                    out.check.append(compiled)
+        out.facts = dict(self.facts)
+        return out
+
+    # -- dependency order of derive rules
+    def derive_order(self, derive: list[_Entry]) -> list[_Entry]:
+        producers: dict[str, list[_Entry]] = {}
+        for entry in derive:
+            assert entry[0].derive is not None
+            producers.setdefault(entry[0].derive, []).append(entry)
+        needs: dict[str, set[str]] = {}
+        for fact, rules in producers.items():
+            deps: set[str] = set()
+            for rule, *_ in rules:
+                for text in (rule.when, rule.value):
+                    try:
+                        deps |= facts_referenced(ast.parse(text)) if text else set()
+                    except ast.ExprSyntaxError:
+                        pass  # reported when the rule itself is compiled
+            needs[fact] = deps & set(producers)
+        ordered: list[str] = []
+        done: set[str] = set()
+        pending = dict(needs)
+        while pending:
+            ready = sorted(f for f, deps in pending.items() if deps <= done)
+            if not ready:
+                self.report_cycle(pending, producers)
+                break
+            for fact in ready:
+                ordered.append(fact)
+                done.add(fact)
+                del pending[fact]
+        result: list[_Entry] = []
+        for fact in ordered:
+            result.extend(sorted(producers[fact], key=lambda e: self.order[id(e[0])]))
+        return result
+
+    def report_cycle(self, pending: dict[str, set[str]],
+                     producers: dict[str, list[_Entry]]) -> None:
+        # walk from any pending fact along unmet dependencies until a fact repeats
+        start = sorted(pending)[0]
+        chain = [start]
+        while True:
+            nxt = sorted(pending[chain[-1]] & set(pending))[0]
+            if nxt in chain:
+                cycle = [*chain[chain.index(nxt):], nxt]
+                break
+            chain.append(nxt)
+        for fact in cycle[:-1]:
+            rule, located, path, _ = producers[fact][0]
+            self.p.problem(located, path, rule.id,
+                           "derive cycle: " + " -> ".join(f"facts.{f}" for f in cycle))
+
+    # -- one rule
+    def parse(self, text: str, located: yamlio.Located, path: tuple[Any, ...],
+              rule_id: str) -> ast.Node | None:
+        try:
+            return ast.parse(text)
+        except ast.ExprSyntaxError as exc:
+            self.expr_problem(located, path, rule_id, text, exc.pos, f"syntax: {exc.message}")
+            return None
+
+    def expr_problem(self, located: yamlio.Located, path: tuple[Any, ...], rule_id: str,
+                     text: str, pos: int, message: str) -> None:
+        line = located.line(path)
+        if line is not None and located.styles.get(path) in ("|", ">"):
+            line += 1 + text[:pos].count("\n")
+        pointer = f"{path[-1]}: {' '.join(text.split())[:80]}"
+        self.p.loader.problem(located.file, line, rule_id,
+                              f"{message} (in {pointer!r}, column {pos + 1})")
+
+    def environment(self, entity: Entity) -> Environment:
+        ancestors = {
+            name: (2 + i, self.ft.entities[name].type) for i, name in enumerate(entity.ancestors)
+        }
+        return Environment(
+            schema=self.ft.types, entity=entity.type, ancestors=ancestors, facts=self.facts,
+            tables=self.p.tables, calendars=self.p.calendars, config=self.p.config,
+        )
+
+    def compile_rule(self, entry: _Entry) -> CompiledRule | None:
+        rule, located, path, rule_file = entry
+        ok = True
+        entity = self.ft.entities.get(rule.entity)
+        if entity is None:
+            self.p.problem(located, (*path, "entity"), rule.id,
+                           f"unknown entity '{rule.entity}' of {self.ft.id} (entities: "
+                           f"{', '.join(sorted(self.ft.entities))})")
+            return None
+        section = rule.section or rule_file.section
+        sections = {s.id for s in self.p.meta.sections}
+        if section is not None and sections and section not in sections:
+            self.p.problem(located, (*path, "section"), rule.id, f"unknown section '{section}'")
+            ok = False
+        if self.p.meta.instruments and not any(
+                i.id == rule.citation.instrument for i in self.p.meta.instruments):
+            self.p.problem(located, (*path, "citation", "instrument"), rule.id,
+                           f"unknown instrument '{rule.citation.instrument}'")
+            ok = False
+        env = self.environment(entity)
+
+        def expr(key: str, text: str | None, sub: tuple[Any, ...] = ()) -> Compiled | None:
+            nonlocal ok
+            if text is None:
+                return None
+            where = (*path, key, *sub)
+            node = self.parse(text, located, where, rule.id)
+            if node is None:
+                ok = False
+                return None
+            try:
+                return compile_expr(node, env)
+            except ExprTypeError as exc:
+                self.expr_problem(located, where, rule.id, text, exc.pos, exc.message)
+                ok = False
+                return None
+
+        guard = expr("when", rule.when)
+        if guard is not None and not self.is_boolean(guard, located, (*path, "when"), rule.id):
+            ok = False
+        if rule.kind == "check":
+            body = expr("assert", rule.assert_)
+            if body is not None and not self.is_boolean(body, located, (*path, "assert"),
+                                                         rule.id):
+                ok = False
+        else:
+            body = expr("value", rule.value or "true")
+        params = {name: expr("params", text, (name,)) for name, text in rule.params.items()}
+        at = self.at_path(rule, located, path, env)
+        self.check_templates(rule, located, path)
+        if not ok or body is None or any(p is None for p in params.values()):
+            return None
+        if rule.kind == "derive" and not self.register_fact(rule, entity, body.type,
+                                                            located, path):
+            return None
+        return CompiledRule(
+            spec=rule, rulebase_id=self.p.meta.id, file=located.file,
+            line=located.line(path), filing_type=self.ft.id, section=section, entity=entity,
+            slots=env.slots, guard=guard.fn if guard else None, body=body.fn, at=at,
+            params={k: v.fn for k, v in params.items() if v is not None},
+            facts_read=frozenset(env.facts_used), functions=frozenset(env.functions_used),
+            order=self.order[id(rule)],
+        )
+
+    def is_boolean(self, c: Compiled, located: yamlio.Located, path: tuple[Any, ...],
+                   rule_id: str) -> bool:
+        if c.type is BOOLEAN or is_any(c.type):
+            return True
+        self.p.problem(located, path, rule_id,
+                       f"a condition must be true or false, this is {c.type.describe()}")
+        return False
+
+    def register_fact(self, rule: Rule, entity: Entity, t: Type, located: yamlio.Located,
+                      path: tuple[Any, ...]) -> bool:
+        assert rule.derive is not None
+        known = self.facts.get(rule.derive)
+        if known is None:
+            self.facts[rule.derive] = FactSig(rule.derive, entity.name, t)
+            return True
+        if known.entity != entity.name:
+            self.p.problem(located, (*path, "entity"), rule.id,
+                           f"fact '{rule.derive}' is derived for entity {known.entity} "
+                           f"elsewhere, here for {entity.name}")
+            return False
+        if known.type is not BOOLEAN or not same_kind(known.type, t):
+            self.p.problem(located, (*path, "derive"), rule.id,
+                           f"fact '{rule.derive}' is derived by more than one rule; only "
+                           "true/false facts may be (they are combined with 'or')")
+            return False
+        return True
+
+    def at_path(self, rule: Rule, located: yamlio.Located, path: tuple[Any, ...],
+                env: Environment) -> tuple[str, ...] | None:
+        if rule.at is None:
+            return None
+        keys = tuple(rule.at.split("."))
+        node: Any = env.entity
+        for key in keys:
+            field_type = node.field_type(key) if isinstance(node, ObjectT) else None
+            if field_type is None:
+                self.p.problem(located, (*path, "at"), rule.id,
+                               f"'at: {rule.at}': no field '{key}' there")
+                return None
+            node = field_type
+        return keys
+
+    def check_templates(self, rule: Rule, located: yamlio.Located,
+                        path: tuple[Any, ...]) -> None:
+        for key in ("message", "remediation"):
+            text = getattr(rule, key)
+            if text is None:
+                continue
+            for lang in ("zh", "en"):
+                for name in _TEMPLATE_PARAM.findall(text.get(lang)):
+                    if name not in rule.params:
+                        self.p.problem(located, (*path, key, lang), rule.id,
+                                       f"{key}.{lang} uses {{{name}}}, which is not in params")
+
+
+def facts_referenced(node: ast.Node) -> set[str]:
+    """Names of facts an expression reads (``facts.x`` or ``o.facts.x``)."""
+    found: set[str] = set()
+
+    def walk(n: Any) -> None:
+        if isinstance(n, ast.Attr):
+            inner = n.obj
+            if (isinstance(inner, ast.Name) and inner.name == "facts") or (
+                    isinstance(inner, ast.Attr) and inner.name == "facts"):
+                found.add(n.name)
+        if isinstance(n, ast.Node):
+            for value in vars(n).values():
+                if isinstance(value, tuple):
+                    for item in value:
+                        walk(item)
+                else:
+                    walk(value)
+
+    walk(node)
+    return found
+
+
+def render_template(template: str, values: Mapping[str, str]) -> str:
+    """Fill ``{name}`` placeholders; nothing else in a template is interpreted."""
+    return _TEMPLATE_PARAM.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def load_rulebase(folder: Path, registry: Registry, display_root: Path | None = None,
+                  config_overrides: Mapping[str, Any] | None = None) -> RuleBase:
+    return _Loader(folder, registry, display_root, config_overrides or {}).load()
+
+
+def discover(folders: Iterable[Path]) -> list[Path]:
+    """Rule-base folders: each given folder, or each of its sub-folders with metadata."""
+    found: list[Path] = []
+    for folder in folders:
+        if (folder / META_FILE).is_file():
+            found.append(folder)
+        elif folder.is_dir():
+            found.extend(sorted(p.parent for p in folder.glob(f"*/{META_FILE}")))
+    return found

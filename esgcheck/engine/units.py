@@ -1,0 +1,211 @@
+"""Units of measure for quantities in filings and rules.
+
+A unit is a scale factor over a product of base dimensions. Two quantities can
+be compared or added only when their dimensions are equal; the check happens
+when a rule base loads, so ``annual_total > 5[kgCO2e/kWh]`` is refused there,
+not at run time.
+
+Greenhouse-gas mass (``CO2e``) is a dimension of its own: a tonne of waste is
+not a tonne of CO2 equivalent, and mixing them is the kind of slip the type
+check exists to catch. Currencies are separate dimensions for the same reason;
+esgcheck never converts between them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+Dims = tuple[tuple[str, int], ...]
+"""Sorted (dimension, exponent) pairs with non-zero exponents."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    symbol: str
+    dims: Dims
+    factor: Decimal  # multiply a value in this unit by factor to get base units
+
+    @property
+    def dimensionless(self) -> bool:
+        return not self.dims
+
+
+class UnitError(ValueError):
+    """A unit symbol that cannot be parsed."""
+
+
+def _atom(dim: str, factor: str | int) -> tuple[Dims, Decimal]:
+    return ((dim, 1),), Decimal(factor)
+
+
+# Atomic units: symbol -> (dims, factor to the dimension's base unit).
+# Base units: kg, kg CO2e, kWh, m3, Nm3, Ah, m, h, year, and one unit per currency.
+_ATOMS: dict[str, tuple[Dims, Decimal]] = {
+    # mass
+    "mg": _atom("mass", "0.000001"),
+    "g": _atom("mass", "0.001"),
+    "kg": _atom("mass", 1),
+    "t": _atom("mass", 1000),
+    "kt": _atom("mass", 1_000_000),
+    "Mt": _atom("mass", 1_000_000_000),
+    # greenhouse-gas mass in CO2 equivalent
+    "gCO2e": _atom("ghg", "0.001"),
+    "kgCO2e": _atom("ghg", 1),
+    "tCO2e": _atom("ghg", 1000),
+    "ktCO2e": _atom("ghg", 1_000_000),
+    "MtCO2e": _atom("ghg", 1_000_000_000),
+    # energy
+    "Wh": _atom("energy", "0.001"),
+    "kWh": _atom("energy", 1),
+    "MWh": _atom("energy", 1000),
+    "GWh": _atom("energy", 1_000_000),
+    "TWh": _atom("energy", 1_000_000_000),
+    "MJ": ((("energy", 1),), Decimal(1) / Decimal("3.6")),
+    "GJ": ((("energy", 1),), Decimal(1000) / Decimal("3.6")),
+    # electric charge (battery capacity)
+    "Ah": _atom("charge", 1),
+    "mAh": _atom("charge", "0.001"),
+    # volume; normal cubic metres are a separate dimension (reference conditions differ)
+    "L": _atom("volume", "0.001"),
+    "m3": _atom("volume", 1),
+    "Nm3": _atom("volume_normal", 1),
+    # length and area
+    "m": _atom("length", 1),
+    "km": _atom("length", 1000),
+    "m2": ((("length", 2),), Decimal(1)),
+    "km2": ((("length", 2),), Decimal(1_000_000)),
+    "ha": ((("length", 2),), Decimal(10_000)),
+    # time; a year is not a fixed number of hours, so it stays its own dimension
+    "h": _atom("time", 1),
+    "d": _atom("time", 24),
+    "a": _atom("year", 1),
+    # power
+    "W": ((("energy", 1), ("time", -1)), Decimal("0.001")),
+    "kW": ((("energy", 1), ("time", -1)), Decimal(1)),
+    "MW": ((("energy", 1), ("time", -1)), Decimal(1000)),
+    "GW": ((("energy", 1), ("time", -1)), Decimal(1_000_000)),
+    # currencies
+    "CNY": _atom("CNY", 1),
+    "EUR": _atom("EUR", 1),
+    "USD": _atom("USD", 1),
+    # pure numbers
+    "%": ((), Decimal("0.01")),
+    "1": ((), Decimal(1)),
+}
+
+# Spellings seen in filings, mapped to the symbols above.
+_ALIASES: dict[str, str] = {
+    "kgCO2eq": "kgCO2e", "kgCO2-eq": "kgCO2e", "kgCO2-e": "kgCO2e",
+    "tCO2eq": "tCO2e", "tCO2-eq": "tCO2e", "gCO2eq": "gCO2e", "gCO2-eq": "gCO2e",
+    "tonne": "t", "tonnes": "t",
+    "吨": "t", "千克": "kg", "公斤": "kg", "克": "g", "毫克": "mg",
+    "吨CO2e": "tCO2e", "吨二氧化碳当量": "tCO2e",
+    "千瓦时": "kWh", "兆瓦时": "MWh", "立方米": "m3", "m³": "m3", "Nm³": "Nm3",
+    "升": "L", "l": "L", "元": "CNY", "人民币元": "CNY", "年": "a", "yr": "a",
+}
+
+# Multipliers written in front of a unit in Chinese filings (万吨, 万元, 万立方米).
+_PREFIXES: dict[str, Decimal] = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+
+_TERM = re.compile(r"([^*/·]+)")
+
+
+def combine_dims(a: Dims, b: Dims, sign: int) -> Dims:
+    acc: dict[str, int] = dict(a)
+    for dim, exp in b:
+        acc[dim] = acc.get(dim, 0) + sign * exp
+    return tuple(sorted((d, e) for d, e in acc.items() if e))
+
+
+def _parse_atom(text: str) -> tuple[Dims, Decimal]:
+    text = _ALIASES.get(text, text)
+    if text in _ATOMS:
+        return _ATOMS[text]
+    if text and text[0] in _PREFIXES:
+        dims, factor = _parse_atom(text[1:])
+        return dims, factor * _PREFIXES[text[0]]
+    raise UnitError(text)
+
+
+@lru_cache(maxsize=1024)
+def parse_unit(symbol: str) -> Unit:
+    """Parse a unit such as ``kg CO2e/kWh``, ``mg/m3``, ``万元`` or ``t/a``.
+
+    Spaces are insignificant; ``/`` divides by the rest of the term, ``*`` or
+    ``·`` multiplies.
+    """
+    compact = symbol.replace(" ", "").replace("\u00a0", "")
+    if not compact:
+        raise UnitError(symbol)
+    dims: Dims = ()
+    factor = Decimal(1)
+    sign = 1
+    pos = 0
+    for match in _TERM.finditer(compact):
+        sep = compact[pos:match.start()]
+        if sep == "/":
+            sign = -1
+        elif sep not in ("", "*", "·"):
+            raise UnitError(symbol)
+        try:
+            atom_dims, atom_factor = _parse_atom(match.group(1))
+        except UnitError:
+            raise UnitError(symbol) from None
+        dims = combine_dims(dims, atom_dims, sign)
+        factor = factor * atom_factor if sign > 0 else factor / atom_factor
+        pos = match.end()
+    if pos != len(compact):
+        raise UnitError(symbol)
+    return Unit(symbol, dims, factor)
+
+
+def describe_dims(dims: Dims) -> str:
+    """A readable name for a dimension vector, e.g. ``ghg/energy``."""
+    if not dims:
+        return "dimensionless"
+    num = [d if e == 1 else f"{d}^{e}" for d, e in dims if e > 0]
+    den = [d if e == -1 else f"{d}^{-e}" for d, e in dims if e < 0]
+    text = "*".join(num) or "1"
+    return f"{text}/{'*'.join(den)}" if den else text
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number with a unit. Comparison and arithmetic work in base units."""
+
+    value: Decimal
+    unit: Unit
+
+    @property
+    def base(self) -> Decimal:
+        return self.value * self.unit.factor
+
+    def to(self, unit: Unit) -> Decimal:
+        if unit.dims != self.unit.dims:
+            raise UnitError(f"{self.unit.symbol} -> {unit.symbol}")
+        return self.base / unit.factor
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.unit.symbol}"
+
+
+_BASE_SYMBOLS = {
+    "mass": "kg", "ghg": "kgCO2e", "energy": "kWh", "charge": "Ah", "volume": "m3",
+    "volume_normal": "Nm3", "length": "m", "time": "h", "year": "a",
+}
+
+
+def base_unit(dims: Dims) -> Unit:
+    """The unit with factor 1 for ``dims``, written in base symbols (``kgCO2e/kWh``)."""
+
+    def sym(dim: str, exp: int) -> str:
+        name = _BASE_SYMBOLS.get(dim, dim)
+        return name if exp == 1 else f"{name}^{exp}"
+
+    num = [sym(d, e) for d, e in dims if e > 0]
+    den = [sym(d, -e) for d, e in dims if e < 0]
+    text = "*".join(num) or "1"
+    return Unit(f"{text}/{'*'.join(den)}" if den else text, dims, Decimal(1))

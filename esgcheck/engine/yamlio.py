@@ -1,0 +1,88 @@
+"""YAML loading that remembers where each value was written.
+
+Rule files and reference data are YAML. A broken rule must be reported with its
+file and line, so the loader keeps a map from each value's path (keys and list
+indexes from the document root) to its 1-based line. Duplicate keys, which
+plain YAML loaders silently resolve to the last one, are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+
+class YamlError(ValueError):
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        super().__init__(f"{file}:{line or '?'}: {message}")
+        self.file = file
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Located:
+    """A parsed YAML document and the line of every value in it."""
+
+    data: Any
+    lines: dict[Path_, int]
+    styles: dict[Path_, str | None]
+    file: str
+
+    def line(self, path: Path_) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+def load(path: Path, display: str | None = None) -> Located:
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return loads(text, name)
+
+
+def loads(text: str, name: str) -> Located:
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise YamlError(name, line, f"invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(name, None, f"invalid YAML: {exc}") from None
+    lines: dict[Path_, int] = {}
+    styles: dict[Path_, str | None] = {}
+    if root is not None:
+        _walk(root, (), lines, styles, name)
+    return Located(data, lines, styles, name)
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int],
+          styles: dict[Path_, str | None], name: str) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode):
+        styles[path] = node.style
+    elif isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise YamlError(name, key_node.start_mark.line + 1, f"duplicate key '{key}'")
+            seen.add(key)
+            _walk(value_node, (*path, key), lines, styles, name)
+            lines[(*path, key)] = min(lines[(*path, key)], key_node.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, (*path, i), lines, styles, name)

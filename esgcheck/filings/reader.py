@@ -1,0 +1,114 @@
+"""Reading a file into a canonical filing: format sniffing, type detection, locations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from esgcheck.engine.filing_types import FilingType, Registry
+from esgcheck.engine.findings import Location
+from esgcheck.filings import jsonread, xmlread
+from esgcheck.filings.errors import InputError
+
+JsonPath = tuple[str | int, ...]
+
+
+def pointer(path: JsonPath) -> str:
+    """RFC 6901 JSON Pointer of a path."""
+    return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in path)
+
+
+@dataclass
+class Filing:
+    file: str
+    format: str  # json | xml
+    filing_type: FilingType
+    doc: Any
+    _json: jsonread.JsonLocator | None = None
+    _xml: dict[JsonPath, tuple[int, str]] = field(default_factory=dict)
+
+    def location(self, path: JsonPath) -> Location:
+        if self._json is not None:
+            line, column, exists = self._json.locate(path)
+            return Location(file=self.file, pointer=pointer(path), line=line, column=column,
+                            exists=exists)
+        cut = len(path)
+        while cut and path[:cut] not in self._xml:
+            cut -= 1
+        line, xpath = self._xml.get(path[:cut], (0, "/"))
+        return Location(file=self.file, pointer=pointer(path), line=line or None, xpath=xpath,
+                        exists=cut == len(path))
+
+
+def sniff(data: bytes, file: str) -> str:
+    """``json`` or ``xml``, from the first meaningful character."""
+    head = data[:4096]
+    for bom, encoding in jsonread._BOMS:
+        if head.startswith(bom):
+            head = head[len(bom):].decode(encoding, errors="ignore").encode("utf-8")
+            break
+    stripped = head.lstrip()
+    if not stripped:
+        raise InputError("empty", file)
+    if stripped[:1] in (b"{", b"["):
+        return "json"
+    if stripped[:1] == b"<":
+        return "xml"
+    lowered = file.lower()
+    if lowered.endswith(".json"):
+        return "json"
+    if lowered.endswith(".xml"):
+        return "xml"
+    raise InputError("format", file)
+
+
+def _known(registry: Registry) -> str:
+    return ", ".join(t.id for t in registry) or "-"
+
+
+def read_bytes(data: bytes, file: str, registry: Registry,
+               forced_type: str | None = None) -> Filing:
+    kind = sniff(data, file)
+    forced = None
+    if forced_type is not None:
+        forced = registry.get(forced_type)
+        if forced is None:
+            raise InputError("unknown_type", file, value=forced_type, known=_known(registry))
+    if kind == "json":
+        text = jsonread.decode(data, file)
+        doc = jsonread.parse(text, file)
+        if not isinstance(doc, dict):
+            raise InputError("json_root", file, 1, 1, kind=type(doc).__name__)
+        ft = forced or _json_type(doc, file, registry)
+        return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(text))
+    root = xmlread.parse(data, file)
+    ft = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
+    if ft is None:
+        raise InputError("no_type", file, root.sourceline, known=_known(registry))
+    mapper = xmlread.XmlMapper(ft.types)
+    doc = mapper.map(root, ft.id)
+    return Filing(file, "xml", ft, doc, _xml=mapper.places)
+
+
+def _json_type(doc: dict[str, Any], file: str, registry: Registry) -> FilingType:
+    declared = doc.get("filing_type")
+    if isinstance(declared, str):
+        ft = registry.get(declared)
+        if ft is None:
+            raise InputError("unknown_type", file, value=declared, known=_known(registry))
+        return ft
+    schema_id = doc.get("$schema")
+    for ft in registry:
+        if schema_id is not None and ft.schema.get("$id") == schema_id:
+            return ft
+    raise InputError("no_type", file, known=_known(registry))
+
+
+def read_file(path: Path, file: str, registry: Registry,
+              forced_type: str | None = None) -> Filing:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError("io", file, reason=exc.strerror or str(exc)) from None
+    return read_bytes(data, file, registry, forced_type)

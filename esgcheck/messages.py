@@ -1,0 +1,86 @@
+"""Every message esgcheck shows a user, in Chinese and English.
+
+Rule messages live in the rule files; this table holds the tool's own: input
+errors, structural findings, report headings. A message is looked up by key
+and filled with named parameters; ``text(key, **params)`` gives both languages.
+"""
+
+from __future__ import annotations
+
+from esgcheck.engine.model import Text
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # input errors
+    "io": ("无法读取文件：{reason}", "cannot read the file: {reason}"),
+    "empty": ("文件为空", "the file is empty"),
+    "encoding": ("文件不是有效的 {encoding} 文本（第 {offset} 字节）",
+                 "the file is not valid {encoding} text (byte {offset})"),
+    "format": ("无法识别文件格式：既不是 JSON 也不是 XML",
+               "unrecognised format: neither JSON nor XML"),
+    "json_syntax": ("JSON 语法错误：{reason}", "JSON syntax error: {reason}"),
+    "json_duplicate_key": ("JSON 对象中键“{key}”重复；重复的键会隐藏数据",
+                           "duplicate key '{key}' in a JSON object; a duplicate hides a value"),
+    "json_constant": ("JSON 中不允许出现 {name}", "{name} is not allowed in JSON"),
+    "json_root": ("申报文件的顶层必须是 JSON 对象，此处为 {kind}",
+                  "a filing must be a JSON object at the top level, found {kind}"),
+    "xml_syntax": ("XML 语法错误：{reason}", "XML syntax error: {reason}"),
+    "xml_doctype": ("XML 含有 DOCTYPE 声明；出于安全原因不接受 DTD 和实体",
+                    "the XML has a DOCTYPE; DTDs and entities are refused for safety"),
+    "xml_entity": ("XML 引用了实体 {name}；出于安全原因不展开实体",
+                   "the XML refers to entity {name}; entities are not expanded, for safety"),
+    "unknown_type": ("未知的申报类型“{value}”（已知类型：{known}）",
+                     "unknown filing type '{value}' (known types: {known})"),
+    "no_type": ("无法判断申报类型：JSON 需有 filing_type 成员，XML 需有已知的根元素，"
+                "或使用 --type 指定（已知类型：{known}）",
+                "cannot tell the filing type: JSON needs a filing_type member, XML a known "
+                "root element, or pass --type (known types: {known})"),
+    "no_rules": ("没有适用于申报类型 {type} 的规则库", "no rule base applies to filing type {type}"),
+    "limit": ("超出处理限制：{reason}", "processing limit exceeded: {reason}"),
+    # structural findings
+    "schema.required": ("缺少必填字段“{name}”", "required field '{name}' is missing"),
+    "schema.type": ("类型不符：应为 {expected}", "wrong type: expected {expected}"),
+    "schema.enum": ("取值不在允许范围内（允许：{allowed}）",
+                    "value is not one of the allowed values ({allowed})"),
+    "schema.additionalProperties": ("不应出现的字段“{name}”", "unexpected field '{name}'"),
+    "schema.format": ("格式不符：应为 {format}", "wrong format: expected {format}"),
+    "schema.pattern": ("格式不符：应匹配 {pattern}", "does not match the pattern {pattern}"),
+    "schema.other": ("结构错误：{detail}", "structural error: {detail}"),
+    "schema.title": ("申报文件结构不符合 {type} 的规范", "filing does not fit the {type} schema"),
+    "na.message": ("无法判定：判定所需数据缺失或不可读（{fields}）",
+                   "not assessable: data needed to decide is missing or unreadable ({fields})"),
+    # report words
+    "grade": ("评级", "grade"),
+    "findings": ("发现", "findings"),
+    "files": ("文件", "files"),
+    "checked": ("已检查", "checked"),
+    "unreadable": ("无法读取", "unreadable"),
+    "not_assessed": ("未评估", "not assessed"),
+    "critical": ("严重", "critical"),
+    "major": ("主要", "major"),
+    "minor": ("次要", "minor"),
+    "info": ("提示", "info"),
+    "not_assessable": ("无法判定", "not assessable"),
+    "waived": ("已豁免", "waived"),
+    "breach": ("不符合", "breach"),
+    "citation": ("依据", "basis"),
+    "location": ("位置", "location"),
+    "evidence": ("读取的值", "values read"),
+    "remediation": ("整改建议", "remediation"),
+    "because": ("推理链", "because"),
+    "derived_by": ("由规则", "derived by"),
+    "absent": ("缺失", "absent"),
+    "as_of": ("适用日期", "as of"),
+    "rulebase": ("规则库", "rule base"),
+    "not_in_force": ("在适用日期未生效", "not in force on the as-of date"),
+    "no_findings": ("未发现问题", "no findings"),
+}
+
+
+def message(code: str, lang: str, /, **params: object) -> str:
+    zh, en = MESSAGES[code]
+    template = zh if lang == "zh" else en
+    return template.format(**params) if params else template
+
+
+def text(code: str, /, **params: object) -> Text:
+    return Text(zh=message(code, "zh", **params), en=message(code, "en", **params))

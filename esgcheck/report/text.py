@@ -1,0 +1,146 @@
+"""Text for a terminal: findings grouped by severity, a summary line at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+
+from esgcheck.engine.findings import Evidence, FilingReport, Finding, Location, ProofNode, Report
+from esgcheck.engine.model import SEVERITIES
+from esgcheck.messages import message
+from esgcheck.report import RenderOptions
+
+_COLORS = {"critical": "red", "major": "magenta", "minor": "yellow", "info": "blue",
+           "not_assessable": "cyan", "waived": "white"}
+_GRADE_COLORS = {"A": "green", "B": "yellow", "C": "magenta", "D": "red", "N": "cyan"}
+
+
+class _Writer:
+    def __init__(self, options: RenderOptions) -> None:
+        self.o = options
+        self.lines: list[str] = []
+
+    def say(self, text: str = "", indent: int = 0, fg: str | None = None,
+            bold: bool = False) -> None:
+        if self.o.color and (fg or bold):
+            text = click.style(text, fg=fg, bold=bold)
+        self.lines.append("  " * indent + text)
+
+    def m(self, key: str, **params: object) -> str:
+        return message(key, self.o.lang, **params)
+
+
+def where(loc: Location) -> str:
+    place = loc.file
+    if loc.line is not None:
+        place += f":{loc.line}"
+        if loc.column is not None:
+            place += f":{loc.column}"
+    target = loc.xpath or loc.pointer or "/"
+    if loc.xpath and loc.pointer:
+        target = f"{loc.xpath}  ({loc.pointer})"
+    absent = "" if loc.exists else " [absent]"
+    return f"{place}  {target}{absent}"
+
+
+def evidence_line(e: Evidence, w: _Writer) -> str:
+    value = e.display if e.present else w.m("absent")
+    unit = f" {e.unit}" if e.unit and e.present and e.unit not in e.display else ""
+    if e.source == "fact":
+        return f"facts.{e.name} = {value}"
+    place = ""
+    if e.location is not None and e.location.line is not None:
+        place = f"  (line {e.location.line})"
+    return f"{e.name} = {value}{unit}{place}"
+
+
+def proof_lines(node: ProofNode, w: _Writer, depth: int) -> Iterator[tuple[int, str]]:
+    rules = ", ".join(node.rules) or "—"
+    yield depth, f"facts.{node.fact} = {node.value}  ← {rules}"
+    for e in node.evidence:
+        yield depth + 1, evidence_line(e, w)
+    for note in node.notes:
+        yield depth + 1, f"note: {note}"
+    for child in node.because:
+        yield from proof_lines(child, w, depth + 1)
+
+
+def finding(f: Finding, w: _Writer) -> None:
+    lang = w.o.lang
+    mark = "✗" if f.outcome == "breach" else "?"
+    fg = _COLORS[f.severity] if f.outcome == "breach" else _COLORS[f.outcome]
+    w.say(f"{mark} {f.rule_id}  {f.title.get(lang)}", 2, fg=fg, bold=True)
+    w.say(f.message.get(lang), 3)
+    w.say(f"{w.m('citation')}: {f.citation.text.get(lang)}", 3)
+    w.say(f"{w.m('location')}: {where(f.location)}", 3)
+    shown = [e for e in f.evidence if e.source != "fact"]
+    if shown:
+        w.say(f"{w.m('evidence')}: " + "; ".join(evidence_line(e, w) for e in shown[:6])
+              + (" …" if len(shown) > 6 else ""), 3)
+    for note in f.notes:
+        w.say(f"note: {note}", 3)
+    if w.o.explain:
+        if f.remediation is not None:
+            w.say(f"{w.m('remediation')}: {f.remediation.get(lang)}", 3)
+        if f.derivation or shown:
+            w.say(f"{w.m('because')}:", 3)
+            for node in f.derivation:
+                for depth, line in proof_lines(node, w, 4):
+                    w.say(line, depth)
+            for e in shown:
+                w.say(evidence_line(e, w), 4)
+
+
+def filing(r: FilingReport, w: _Writer) -> None:
+    lang = w.o.lang
+    if r.status == "unreadable" and r.error is not None:
+        w.say(r.error.message.get(lang), 0, fg="red", bold=True)
+        return
+    head = f"{r.file}  ({r.filing_type}, {r.format})"
+    if r.as_of is not None:
+        head += f"  {w.m('as_of')} {r.as_of.isoformat()}"
+    w.say(head, 0, bold=True)
+    for rb in r.rulebases:
+        state = rb.version if rb.in_force else w.m("not_in_force")
+        w.say(f"{w.m('rulebase')}: {rb.id} {state}", 1)
+    if r.error is not None:
+        w.say(r.error.message.get(lang), 1, fg="red")
+    groups = [(sev, [f for f in r.findings if f.severity == sev and f.outcome == "breach"])
+              for sev in SEVERITIES]
+    groups.append(("not_assessable", [f for f in r.findings if f.outcome == "not_assessable"]))
+    for key, items in groups:
+        if not items:
+            continue
+        w.say(f"{w.m(key).upper()} ({len(items)})", 1, fg=_COLORS[key], bold=True)
+        for f in items:
+            finding(f, w)
+    if not r.findings:
+        w.say(w.m("no_findings"), 1, fg="green")
+    if r.grade is not None:
+        label = r.grade_label.get(lang) if r.grade_label else ""
+        w.say(f"{w.m('grade')}: {r.grade} — {label}", 1, fg=_GRADE_COLORS.get(r.grade),
+              bold=True)
+
+
+def summary(report: Report, w: _Writer) -> str:
+    s = report.summary
+    c = s.counts
+    grades = " ".join(f"{g}×{n}" for g, n in s.grades.items()) or "—"
+    parts = [
+        f"{s.files} {w.m('files')}: {s.checked} {w.m('checked')}, "
+        f"{s.unreadable} {w.m('unreadable')}, {s.not_assessed} {w.m('not_assessed')}",
+        f"{w.m('grade')} {grades}",
+        f"{w.m('critical')} {c.critical}, {w.m('major')} {c.major}, {w.m('minor')} {c.minor}, "
+        f"{w.m('info')} {c.info}, {w.m('not_assessable')} {c.not_assessable}",
+    ]
+    return " · ".join(parts)
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    w = _Writer(options)
+    for r in report.filings:
+        filing(r, w)
+        w.say()
+    w.say(summary(report, w), 0, bold=True)
+    return "\n".join(w.lines) + "\n"

@@ -1,0 +1,230 @@
+"""Data-driven rule tests: one YAML file of named cases per rule.
+
+A rule base keeps its cases in ``tests/<RULE-ID>.yaml``. Each case is a whole
+filing, or a JSON merge patch (RFC 7386) on the file's ``base`` filing, and
+the findings the rule must produce: every one of them, by outcome and JSON
+Pointer, and nothing else. Derive rules list the facts they must derive.
+
+Every case runs twice: on the JSON filing and on its XML form, which proves
+that one rule serves both formats. A rule without a case where it fires and a
+case where it does not is itself a failure.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from esgcheck.engine import yamlio
+from esgcheck.engine.build import pointer
+from esgcheck.engine.chain import Evaluation
+from esgcheck.engine.expr.values import MISSING
+from esgcheck.engine.filing_types import FilingType, Registry
+from esgcheck.engine.model import RuleTests, TestCase
+from esgcheck.engine.rulebase import CompiledRule, RuleBase
+from esgcheck.filings import jsonread, xmlread
+
+TESTS_DIR = "tests"
+
+
+@dataclass
+class CaseResult:
+    rule: str
+    case: str
+    format: str
+    ok: bool
+    fires: bool
+    detail: str = ""
+
+
+@dataclass
+class RuleReport:
+    rule: str
+    file: str
+    results: list[CaseResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(r.ok for r in self.results)
+
+
+def normalise(value: Any) -> Any:
+    """YAML values as a JSON parser would give them: dates as text, exact decimals."""
+    if isinstance(value, dict):
+        return {str(k): normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def via_xml(doc: Any, ft: FilingType) -> Any:
+    """The document after a round trip through its XML form."""
+    assert ft.xml_root is not None
+    data = xmlread.to_xml(doc, ft.types, ft.xml_root, ft.xml_namespace)
+    mapper = xmlread.XmlMapper(ft.types)
+    return mapper.map(xmlread.parse(data, "case.xml"), ft.id)
+
+
+def _as_of(doc: Any, ft: FilingType, case: TestCase) -> date | None:
+    if case.as_of is not None:
+        return case.as_of
+    for ptr in ft.as_of:
+        node = doc
+        for part in ptr.strip("/").split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            try:
+                return date.fromisoformat(node)
+            except ValueError:
+                continue
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """A derived value in the form test files write it."""
+    if value is MISSING:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return value.normalize()
+    return value
+
+
+class RuleTester:
+    def __init__(self, rb: RuleBase, registry: Registry) -> None:
+        self.rb = rb
+        self.registry = registry
+        self.folder = rb.folder / TESTS_DIR
+
+    def files(self) -> dict[str, Path]:
+        if not self.folder.is_dir():
+            return {}
+        return {p.stem: p for p in sorted(self.folder.glob("*.yaml"))}
+
+    def run(self, only: set[str] | None = None, formats: tuple[str, ...] = ("json", "xml")
+            ) -> list[RuleReport]:
+        files = self.files()
+        reports: list[RuleReport] = []
+        for rule in self.rb.rules:
+            if only and rule.id not in only:
+                continue
+            path = files.get(rule.id)
+            report = RuleReport(rule.id, path.name if path else f"{TESTS_DIR}/{rule.id}.yaml")
+            if path is None:
+                report.problems.append("no test file")
+            else:
+                self.run_file(rule, path, report, formats)
+            if not any(r.fires for r in report.results):
+                report.problems.append("no case where the rule fires")
+            if not any(not r.fires for r in report.results):
+                report.problems.append("no case where the rule does not fire")
+            reports.append(report)
+        for stem in sorted(set(files) - {r.id for r in self.rb.rules}):
+            if only is None:
+                reports.append(RuleReport(stem, files[stem].name,
+                                          problems=["test file for an unknown rule"]))
+        return reports
+
+    def run_file(self, rule: CompiledRule, path: Path, report: RuleReport,
+                 formats: tuple[str, ...]) -> None:
+        try:
+            located = yamlio.load(path)
+            tests = RuleTests.model_validate(normalise(located.data))
+        except (yamlio.YamlError, ValidationError) as exc:
+            report.problems.append(f"{path.name}: {exc}")
+            return
+        if tests.rule != rule.id:
+            report.problems.append(f"{path.name} is for rule {tests.rule}")
+            return
+        ft = self.registry.get(rule.filing_type)
+        assert ft is not None
+        base: Any = {}
+        if tests.base is not None:
+            base_path = self.folder / tests.base
+            try:
+                base = jsonread.parse(jsonread.decode(base_path.read_bytes(), tests.base),
+                                      tests.base)
+            except Exception as exc:  # noqa: BLE001 - reported as a test problem
+                report.problems.append(f"base {tests.base}: {exc}")
+                return
+        for case in tests.cases:
+            doc = case.filing if case.filing is not None else merge_patch(base, case.patch or {})
+            for fmt in formats:
+                if fmt == "xml" and ft.xml_root is None:
+                    continue
+                subject = via_xml(doc, ft) if fmt == "xml" else copy.deepcopy(doc)
+                report.results.append(self.run_case(rule, ft, case, subject, fmt))
+
+    def run_case(self, rule: CompiledRule, ft: FilingType, case: TestCase, doc: Any,
+                 fmt: str) -> CaseResult:
+        rules = self.rb.by_type[ft.id]
+        as_of = _as_of(doc, ft, case)
+        evaluation = Evaluation(doc, rules, ft.entities, as_of)
+        hits = evaluation.run()
+        if rule.is_derive:
+            return self.derive_case(rule, case, evaluation, fmt)
+        got = Counter(
+            (h.outcome, pointer(h.path + rule.at if rule.at else h.path))
+            for h in hits if h.rule is rule)
+        want = Counter((e.outcome, e.at if e.at is not None else "") for e in case.expect)
+        if any(e.at is None for e in case.expect):  # "anywhere": compare outcomes only
+            got = Counter((o, "") for o, _ in got.elements())
+        ok = got == want
+        detail = "" if ok else f"expected {sorted(want.elements())}, got {sorted(got.elements())}"
+        return CaseResult(rule.id, case.name, fmt, ok, bool(case.expect), detail)
+
+    def derive_case(self, rule: CompiledRule, case: TestCase, evaluation: Evaluation,
+                    fmt: str) -> CaseResult:
+        problems: list[str] = []
+        fires = False
+        for fact in case.derived:
+            path = tuple(_pointer_path(fact.at))
+            key = (path, fact.fact)
+            sig = self.rb.by_type[rule.filing_type].facts[fact.fact]
+            absent = False if sig.type.describe() == "boolean" else MISSING
+            value = evaluation.store.values.get(key, absent)
+            if _plain(value) != _plain(normalise(fact.value)):
+                problems.append(f"{fact.fact}@{fact.at or '/'}: expected {fact.value!r}, "
+                                f"got {_plain(value)!r}")
+            if rule in evaluation.sources.get(key, []) and value not in (False, MISSING):
+                fires = True
+        return CaseResult(rule.id, case.name, fmt, not problems, fires, "; ".join(problems))
+
+
+def _pointer_path(ptr: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for raw in ptr.split("/")[1:] if ptr else []:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        parts.append(int(token) if token.isdigit() else token)
+    return parts
+
+
+def dump_json(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
