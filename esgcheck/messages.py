@@ -67,7 +67,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "evidence": ("读取的值", "values read"),
     "remediation": ("整改建议", "remediation"),
     "because": ("推理链", "because"),
-    "derived_by": ("由规则", "derived by"),
+    "not_derived": ("未由任何规则推得", "derived by no rule"),
     "absent": ("缺失", "absent"),
     "as_of": ("适用日期", "as of"),
     "rulebase": ("规则库", "rule base"),

@@ -56,7 +56,7 @@ def evidence_line(e: Evidence, w: _Writer) -> str:
 
 
 def proof_lines(node: ProofNode, w: _Writer, depth: int) -> Iterator[tuple[int, str]]:
-    rules = ", ".join(node.rules) or "—"
+    rules = ", ".join(node.rules) or w.m("not_derived")
     yield depth, f"facts.{node.fact} = {node.value}  ← {rules}"
     for e in node.evidence:
         yield depth + 1, evidence_line(e, w)
