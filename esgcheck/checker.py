@@ -30,7 +30,7 @@ from esgcheck.engine.findings import (
     Summary,
     Tool,
 )
-from esgcheck.engine.model import SEVERITY_RANK, Text
+from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
 from esgcheck.engine.rulebase import RuleBase, discover, load_rulebase
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.reader import Filing, read_bytes, read_file
@@ -42,7 +42,7 @@ FILING_SUFFIXES = (".json", ".xml")
 
 # Structural problems are major by default: a filing that does not fit its
 # schema cannot be relied on. Unexpected extra fields are observations.
-SCHEMA_SEVERITY = {"additionalProperties": "minor"}
+SCHEMA_SEVERITY: dict[str, Severity] = {"additionalProperties": "minor"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Checker:
         rulebases = self.rulebases_for(ft)
         if not rulebases:
             return FilingReport(file=filing.file, status="not_assessed", filing_type=ft.id,
-                                format=filing.format,  # type: ignore[arg-type]  # json | xml
+                                format=filing.format, as_of=as_of, as_of_source=source,
                                 error=InputProblem(code="no_rules", message=text(
                                     "no_rules", type=ft.id)))
         for rb in rulebases:
@@ -117,7 +117,7 @@ class Checker:
             except EvaluationLimitError as exc:
                 return FilingReport(
                     file=filing.file, status="not_assessed", filing_type=ft.id,
-                    format=filing.format,  # type: ignore[arg-type]  # json | xml
+                    format=filing.format,
                     as_of=as_of, as_of_source=source, rulebases=used,
                     error=InputProblem(code="limit", message=text("limit", reason=str(exc))))
             evaluated += sum(1 for r in rules.check if r.id in active)
@@ -133,7 +133,7 @@ class Checker:
         grade = min(grades, key=lambda g: g[0]) if grades else None
         return FilingReport(
             file=filing.file, status="checked", filing_type=ft.id,
-            format=filing.format,  # type: ignore[arg-type]  # json | xml
+            format=filing.format,
             as_of=as_of, as_of_source=source, rulebases=used,
             grade=grade[1] if grade else None, grade_label=grade[2] if grade else None,
             section_grades=sections, counts=grading.count(findings),
@@ -152,7 +152,7 @@ def unreadable(exc: InputError) -> FilingReport:
     location = None
     if exc.line is not None or exc.pointer is not None:
         location = Location(file=exc.file, pointer=exc.pointer or "", line=exc.line,
-                            column=exc.column)
+                            column=exc.column, exists=True)
     return FilingReport(
         file=exc.file, status="unreadable",
         error=InputProblem(code=exc.code, message=Text(
@@ -188,7 +188,7 @@ def schema_findings(filing: Filing) -> list[Finding]:
                                                               detail=problem.detail)
         out.append(Finding(
             rule_id=f"SCHEMA.{problem.keyword}", rulebase="schema", rulebase_version=version,
-            severity=SCHEMA_SEVERITY.get(problem.keyword, "major"),  # type: ignore[arg-type]
+            severity=SCHEMA_SEVERITY.get(problem.keyword, "major"),
             outcome="breach", title=text("schema.title", type=ft.id), message=message,
             citation=CitationOut(instrument=ft.id, text=Text(
                 zh=f"{ft.title.zh}（{version}）", en=f"{ft.title.en} ({version})")),

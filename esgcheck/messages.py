@@ -24,8 +24,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "json_root": ("申报文件的顶层必须是 JSON 对象，此处为 {kind}",
                   "a filing must be a JSON object at the top level, found {kind}"),
     "xml_syntax": ("XML 语法错误：{reason}", "XML syntax error: {reason}"),
-    "xml_doctype": ("XML 含有 DOCTYPE 声明；出于安全原因不接受 DTD 和实体",
-                    "the XML has a DOCTYPE; DTDs and entities are refused for safety"),
+    "xml_doctype": (
+        "XML 含有 DOCTYPE 声明；出于安全原因不接受 DTD 和实体",
+        "the XML has a DOCTYPE; DTDs and entities are refused for safety"),
     "xml_entity": ("XML 引用了实体 {name}；出于安全原因不展开实体",
                    "the XML refers to entity {name}; entities are not expanded, for safety"),
     "unknown_type": ("未知的申报类型“{value}”（已知类型：{known}）",
@@ -34,7 +35,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "或使用 --type 指定（已知类型：{known}）",
                 "cannot tell the filing type: JSON needs a filing_type member, XML a known "
                 "root element, or pass --type (known types: {known})"),
-    "no_rules": ("没有适用于申报类型 {type} 的规则库", "no rule base applies to filing type {type}"),
+    "no_rules": ("没有适用于申报类型 {type} 的规则库",
+                 "no rule base applies to filing type {type}"),
     "limit": ("超出处理限制：{reason}", "processing limit exceeded: {reason}"),
     # structural findings
     "schema.required": ("缺少必填字段“{name}”", "required field '{name}' is missing"),

@@ -171,7 +171,7 @@ class RuleTester:
             try:
                 base = jsonread.parse(jsonread.decode(base_path.read_bytes(), tests.base),
                                       tests.base)
-            except Exception as exc:  # noqa: BLE001 - reported as a test problem
+            except Exception as exc:
                 report.problems.append(f"base {tests.base}: {exc}")
                 return
         for case in tests.cases:

@@ -183,13 +183,14 @@ class Evaluation:
             result = self.evaluate(rule)
             if result is True or result is None:
                 continue
-            ctx.trace = trace = []
+            trace: list[TraceEntry] = []
+            ctx.trace = trace
             self.evaluate(rule)
             ctx.trace = []
             params = {name: display(fn(ctx)) for name, fn in rule.params.items()}
             ctx.trace = None
-            outcome = "breach" if result is False else "not_assessable"
-            yield Hit(rule, outcome, path, trace, params)
+            yield Hit(rule, "breach" if result is False else "not_assessable", path, trace,
+                      params)
 
     # -- proofs
     def proof(self, read: FactRead) -> Proof:

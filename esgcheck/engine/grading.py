@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from esgcheck.engine.findings import Counts, Finding, FilingReport
+from esgcheck.engine.findings import Counts, FilingReport, Finding
 from esgcheck.engine.model import SEVERITY_RANK, GradingPolicy, Text
 
 

@@ -83,7 +83,7 @@ class Section(Strict):
 
 
 class GradeCondition(Strict):
-    outcome: list[Outcome] = Field(default_factory=lambda: ["breach"])
+    outcome: list[Outcome] = Field(default_factory=lambda: list[Outcome](["breach"]))
     severity: list[Severity] = Field(default_factory=lambda: list(SEVERITIES))
 
 

@@ -142,7 +142,7 @@ class Calendar:
         if day.year not in self.years:
             raise Undecidable(
                 f"calendar {self.name} does not cover {day.year} "
-                f"(covers {min(self.years)}–{max(self.years)})"
+                f"(covers {min(self.years)} to {max(self.years)})"
             )
         if day in self.workdays:
             return True

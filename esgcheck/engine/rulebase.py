@@ -16,6 +16,7 @@ clashes, unknown facts and cycles between derive rules.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -411,10 +412,9 @@ class _TypeCompiler:
             deps: set[str] = set()
             for rule, *_ in rules:
                 for text in (rule.when, rule.value):
-                    try:
+                    # a syntax error is reported when the rule itself is compiled
+                    with contextlib.suppress(ast.ExprSyntaxError):
                         deps |= facts_referenced(ast.parse(text)) if text else set()
-                    except ast.ExprSyntaxError:
-                        pass  # reported when the rule itself is compiled
             needs[fact] = deps & set(producers)
         ordered: list[str] = []
         done: set[str] = set()

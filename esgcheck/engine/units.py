@@ -176,14 +176,14 @@ def describe_dims(dims: Dims) -> str:
 class Quantity:
     """A number with a unit. Comparison and arithmetic work in base units."""
 
-    value: Decimal
+    value: Decimal | int  # exact: integers from the filing stay int
     unit: Unit
 
     @property
-    def base(self) -> Decimal:
+    def base(self) -> Decimal | int:
         return self.value * self.unit.factor
 
-    def to(self, unit: Unit) -> Decimal:
+    def to(self, unit: Unit) -> Decimal | int:
         if unit.dims != self.unit.dims:
             raise UnitError(f"{self.unit.symbol} -> {unit.symbol}")
         return self.base / unit.factor

@@ -90,7 +90,9 @@ def _find_duplicate(text: str, key: str) -> tuple[int | None, int | None]:
 
 
 _WS = " \t\n\r"
-_SCAN = json.scanner.make_scanner(json.JSONDecoder())  # skips one value at C speed
+# Skips one value at C speed. The stubs type make_scanner as a class, not a factory.
+_SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_SCANSTRING: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - not in the stubs
 
 
 class JsonLocator:
@@ -137,7 +139,7 @@ class JsonLocator:
         text = self.text
         i = self._skip(pos + 1)
         while i < len(text) and text[i] == '"':
-            name, i = json.decoder.scanstring(text, i + 1)
+            name, i = _SCANSTRING(text, i + 1)
             i = self._skip(i)
             i = self._skip(i + 1)  # the colon
             if name == key:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.findings import Location
@@ -22,7 +22,7 @@ def pointer(path: JsonPath) -> str:
 @dataclass
 class Filing:
     file: str
-    format: str  # json | xml
+    format: Literal["json", "xml"]
     filing_type: FilingType
     doc: Any
     _json: jsonread.JsonLocator | None = None
@@ -83,12 +83,12 @@ def read_bytes(data: bytes, file: str, registry: Registry,
         ft = forced or _json_type(doc, file, registry)
         return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(text))
     root = xmlread.parse(data, file)
-    ft = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
-    if ft is None:
-        raise InputError("no_type", file, root.sourceline, known=_known(registry))
-    mapper = xmlread.XmlMapper(ft.types)
-    doc = mapper.map(root, ft.id)
-    return Filing(file, "xml", ft, doc, _xml=mapper.places)
+    detected = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
+    if detected is None:
+        raise InputError("no_type", file, 1, known=_known(registry))
+    mapper = xmlread.XmlMapper(detected.types)
+    doc = mapper.map(root, detected.id)
+    return Filing(file, "xml", detected, doc, _xml=mapper.places)
 
 
 def _json_type(doc: dict[str, Any], file: str, registry: Registry) -> FilingType:

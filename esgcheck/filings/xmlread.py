@@ -36,9 +36,16 @@ def _parser() -> etree.XMLParser:
     )
 
 
+_DOCTYPE = tuple("<!DOCTYPE".encode(e) for e in ("ascii", "utf-16-le", "utf-16-be"))
+
+
 def parse(data: bytes, file: str) -> etree._Element:
     """Parse XML bytes (any encoding the declaration names) with every external
-    and expanding feature off."""
+    and expanding feature off. A DOCTYPE is refused before parsing starts, so
+    neither an internal subset nor an external DTD is ever looked at."""
+    head = data[:65536]
+    if any(marker in head for marker in _DOCTYPE):
+        raise InputError("xml_doctype", file, 1)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
@@ -46,12 +53,17 @@ def parse(data: bytes, file: str) -> etree._Element:
         raise InputError("xml_syntax", file, line, column, reason=exc.msg) from None
     except ValueError as exc:  # e.g. an unsupported encoding declaration
         raise InputError("xml_syntax", file, reason=str(exc)) from None
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    docinfo: Any = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
         raise InputError("xml_doctype", file, 1)
     for node in root.iter(etree.Entity):
-        raise InputError("xml_entity", file, node.sourceline, name=node.name)
+        raise InputError("xml_entity", file, _line(node), name=str(getattr(node, "name", "")))
     return root
+
+
+def _line(el: Any) -> int:
+    line = el.sourceline
+    return line if isinstance(line, int) else 0
 
 
 def local(tag: Any) -> str:
@@ -84,16 +96,16 @@ class XmlMapper:
 
     def element(self, el: etree._Element, node: Mapping[str, Any] | None, path: JsonPath,
                 xpath: str) -> Any:
-        self.places[path] = (el.sourceline or 0, xpath)
+        self.places[path] = (_line(el), xpath)
         node = self.types.resolve(node) if node is not None else None
         kind = node.get("type") if node is not None else None
         children = [c for c in el if isinstance(c.tag, str)]
         if node is not None and "x-quantity" in node:
             out: dict[str, Any] = {"value": _number((el.text or "").strip())}
             for name, value in el.attrib.items():
-                out[local(name)] = value
-                self.places[(*path, local(name))] = (el.sourceline or 0, f"{xpath}/@{name}")
-            self.places[(*path, "value")] = (el.sourceline or 0, xpath)
+                out[local(name)] = str(value)
+                self.places[(*path, local(name))] = (_line(el), f"{xpath}/@{local(name)}")
+            self.places[(*path, "value")] = (_line(el), xpath)
             return out
         if kind == "array" and node is not None:
             items = node.get("items") if isinstance(node.get("items"), Mapping) else None
@@ -110,8 +122,8 @@ class XmlMapper:
         out: dict[str, Any] = {}
         for name, value in el.attrib.items():
             key = local(name)
-            out[key] = _scalar(value, props.get(key))
-            self.places[(*path, key)] = (el.sourceline or 0, f"{xpath}/@{key}")
+            out[key] = _scalar(str(value), props.get(key))
+            self.places[(*path, key)] = (_line(el), f"{xpath}/@{key}")
         counts: dict[str, int] = {}
         for child in children:
             key = local(child.tag)
@@ -157,7 +169,8 @@ def _scalar(text: str, node: Mapping[str, Any] | None) -> Any:
 def to_xml(doc: Any, types: SchemaTypes, root: str, ns: str | None) -> bytes:
     """The XML form of a canonical filing (the inverse of ``XmlMapper``)."""
     qname = f"{{{ns}}}{root}" if ns else root
-    el = etree.Element(qname, nsmap={None: ns} if ns else None)
+    nsmap: Any = {None: ns} if ns else None  # a default namespace has the key None
+    el = etree.Element(qname, nsmap=nsmap)
     body = {k: v for k, v in doc.items() if k != "filing_type"}
     _fill(el, body, types.schema, types, ns)
     return bytes(etree.tostring(el, xml_declaration=True, encoding="UTF-8", pretty_print=True))

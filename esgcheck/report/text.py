@@ -106,8 +106,9 @@ def filing(r: FilingReport, w: _Writer) -> None:
         w.say(f"{w.m('rulebase')}: {rb.id} {state}", 1)
     if r.error is not None:
         w.say(r.error.message.get(lang), 1, fg="red")
-    groups = [(sev, [f for f in r.findings if f.severity == sev and f.outcome == "breach"])
-              for sev in SEVERITIES]
+    groups: list[tuple[str, list[Finding]]] = [
+        (sev, [f for f in r.findings if f.severity == sev and f.outcome == "breach"])
+        for sev in SEVERITIES]
     groups.append(("not_assessable", [f for f in r.findings if f.outcome == "not_assessable"]))
     for key, items in groups:
         if not items:

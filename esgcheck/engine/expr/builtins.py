@@ -81,7 +81,8 @@ def orgcode_valid(code: str) -> bool:
     """GB 11714 organisation code: 8 characters and a check character (0-9 or X)."""
     if len(code) != 9 or any(c not in _GB11714_ALPHABET for c in code[:8]):
         return False
-    total = sum(_GB11714_ALPHABET.index(c) * w for c, w in zip(code, _GB11714_WEIGHTS))
+    total = sum(_GB11714_ALPHABET.index(c) * w
+                for c, w in zip(code[:8], _GB11714_WEIGHTS, strict=True))
     check = 11 - total % 11
     expected = "X" if check == 10 else "0" if check == 11 else str(check)
     return code[8] == expected
@@ -100,7 +101,8 @@ def _approx(a: Any, b: Any, rel: Any) -> bool:
 
 def _abs(x: Any) -> Any:
     if isinstance(x, Quantity):
-        return Quantity(abs(x.value), x.unit)
+        magnitude: Decimal | int = -x.value if x.value < 0 else x.value
+        return Quantity(magnitude, x.unit)
     return abs(x)
 
 
@@ -120,7 +122,7 @@ def _greatest(a: Any, b: Any) -> Any:
     return a if a >= b else b
 
 
-def _value_in(q: Quantity, unit: Unit) -> Decimal:
+def _value_in(q: Quantity, unit: Unit) -> Decimal | int:
     return q.to(unit)
 
 

@@ -104,7 +104,7 @@ class FactStore:
 class Context:
     """Everything a compiled expression may read while evaluating one rule."""
 
-    __slots__ = ("as_of", "env", "facts", "paths", "root", "trace", "_index")
+    __slots__ = ("_index", "as_of", "env", "facts", "paths", "root", "trace")
 
     def __init__(self, root: Any, facts: FactStore, as_of: date | None, slots: int) -> None:
         self.root = root
@@ -300,7 +300,7 @@ class _Compiler:
     def c_listlit(self, node: ast.ListLit, scope: Any) -> Compiled:
         items = [self.compile(item, scope) for item in node.items]
         item_type: Type = items[0].type if items else ANY
-        for item, sub_node in zip(items, node.items):
+        for item, sub_node in zip(items, node.items, strict=True):
             if not same_kind(item_type, item.type):
                 raise self.fail(sub_node, f"list mixes {item_type.describe()} "
                                           f"and {item.type.describe()}")
@@ -343,14 +343,16 @@ class _Compiler:
 
     def field(self, node: ast.Node, base: Compiled, key: str) -> Compiled:
         btype = base.type
+        ftype: Type
         if is_any(btype):
-            ftype: Type | None = ANY
+            ftype = ANY
         elif isinstance(btype, ObjectT):
-            ftype = btype.field_type(key)
-            if ftype is None:
+            found = btype.field_type(key)
+            if found is None:
                 known = ", ".join(btype.field_names()) or "none"
                 raise self.fail(node, f"unknown field '{key}' of {btype.describe()} "
                                       f"(known fields: {known})")
+            ftype = found
         else:
             raise self.fail(node, f"'{key}' is read from a {btype.describe()}, "
                                   "which has no fields")
@@ -678,7 +680,7 @@ class _Compiler:
                                   f"argument(s), {len(node.args)} given")
         self.env.functions_used.add(builtin.name)
         args: list[Compiled] = []
-        for arg, kind in zip(node.args, builtin.params):
+        for arg, kind in zip(node.args, builtin.params, strict=True):
             args.append(self.argument(builtin, arg, kind, scope))
         types = [a.type for a in args]
         consts = [a.const for a in args]

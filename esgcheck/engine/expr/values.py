@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from esgcheck.engine.units import Quantity
+from esgcheck.engine.units import Quantity, base_unit, combine_dims
 
 
 class _Missing:
@@ -37,7 +37,7 @@ class _Missing:
 MISSING: Final = _Missing()
 
 
-class Undecidable(Exception):  # noqa: N818 - a signal, not an error
+class Undecidable(Exception):
     """Raised by a built-in that cannot decide (for example, a date outside the
     holiday calendar). The call site turns it into MISSING and notes the reason."""
 
@@ -118,7 +118,7 @@ def div(a: Any, b: Any) -> Any:
         if b.value == 0:
             raise Undecidable("division by zero")
         if isinstance(a, Quantity):
-            return _product(a.base / b.base, a.unit.dims, b.unit.dims, -1)
+            return _product(_num(a.base) / _num(b.base), a.unit.dims, b.unit.dims, -1)
         return _product(_num(a) / b.base, (), b.unit.dims, -1)
     if b == 0:
         raise Undecidable("division by zero")
@@ -127,9 +127,7 @@ def div(a: Any, b: Any) -> Any:
     return _num(a) / _num(b)
 
 
-def _product(value: Decimal, left: Any, right: Any, sign: int) -> Any:
-    from esgcheck.engine.units import base_unit, combine_dims
-
+def _product(value: Decimal | int, left: Any, right: Any, sign: int) -> Any:
     dims = combine_dims(left, right, sign)
     return value if not dims else Quantity(value, base_unit(dims))
 

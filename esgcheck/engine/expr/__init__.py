@@ -1,0 +1,1 @@
+"""The rule expression language: parser, static types, built-ins and compiler."""

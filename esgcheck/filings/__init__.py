@@ -1,0 +1,1 @@
+"""Readers of filings (JSON, XML), filing-type detection and structural validation."""

@@ -1,0 +1,150 @@
+"""The command line, through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from esgcheck.cli import main
+
+from .conftest import FIXTURES, ROOT
+
+ANNUAL = FIXTURES / "cn-eidm-annual"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("name, grade, code", [
+    ("compliant.json", "A", 0),
+    ("observations.xml", "B", 0),
+    ("critical.json", "D", 1),
+])
+def test_fixture_grades(name: str, grade: str, code: int) -> None:
+    status, out = run("check", "--format", "json", str(ANNUAL / name))
+    report = json.loads(out)
+    assert status == code
+    assert report["filings"][0]["grade"] == grade
+
+
+def test_text_output_groups_by_severity_and_ends_with_a_summary() -> None:
+    status, out = run("check", "--lang", "en", "--no-color", str(ANNUAL / "critical.json"))
+    assert status == 1
+    lines = out.rstrip("\n").splitlines()
+    assert lines[-1].startswith("1 files: 1 checked")
+    assert out.index("CRITICAL (") < out.index("MAJOR (")
+    assert "grade: D — critical nonconformity" in out
+    assert "critical.json:8:13  /submission/date" in out  # file:line:column and pointer
+
+
+def test_chinese_output() -> None:
+    _, out = run("check", "--lang", "zh", "--no-color", str(ANNUAL / "critical.json"))
+    assert "严重" in out and "《企业环境信息依法披露管理办法》第19条" in out
+
+
+def test_explain_prints_the_derivation_chain() -> None:
+    _, out = run("check", "--lang", "en", "--explain", "--no-color",
+                 str(ANNUAL / "critical.json"))
+    chain = out[out.index("CN-EIDM-ANN-002"):]
+    for step in ("facts.annual_report_due = 2024-03-15  ← CN-EIDM-ANN-D01",
+                 "facts.obligated_discloser = true  ← CN-EIDM-SCOPE-D07",
+                 "facts.art8_triggered = true  ← CN-EIDM-SCOPE-D02",
+                 "/discloser/art8_events/1/type = production_restriction"):
+        assert step in chain
+
+
+def test_json_carries_citation_location_and_evidence() -> None:
+    _, out = run("check", "--format", "json", str(ANNUAL / "critical.json"))
+    filing = json.loads(out)["filings"][0]
+    late = next(f for f in filing["findings"] if f["rule_id"] == "CN-EIDM-ANN-002")
+    assert late["citation"]["article"] == "19"
+    assert late["citation"]["document_number"] == "生态环境部令第24号"
+    assert late["location"] == {
+        "file": str(ANNUAL / "critical.json"), "pointer": "/submission/date",
+        "line": 8, "column": 13, "xpath": None, "exists": True}
+    assert {"source": "filing", "name": "/submission/date", "value": "2024-04-02"}.items() <= (
+        late["evidence"][0].items())
+    assert late["derivation"][0]["fact"] == "annual_report_due"
+    assert late["message"]["zh"] and late["message"]["en"]
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    outputs = {run("check", "--format", fmt, str(ANNUAL))[1] for fmt in ("json",) for _ in range(2)}
+    assert len(outputs) == 1
+    assert str(ROOT) not in outputs.pop()  # no absolute paths for relative input
+
+
+def test_json_report_validates_against_the_published_schema() -> None:
+    schema = json.loads((ROOT / "esgcheck/schemas/report.schema.json").read_text())
+    _, out = run("check", "--format", "json", str(ANNUAL), "--fail-on", "never")
+    jsonschema.Draft202012Validator(schema).validate(json.loads(out))
+
+
+@pytest.mark.parametrize("fail_on, code", [("critical", 1), ("major", 1), ("never", 0)])
+def test_fail_on(fail_on: str, code: int) -> None:
+    assert run("check", "--fail-on", fail_on, str(ANNUAL / "critical.json"))[0] == code
+
+
+def test_fail_on_minor_catches_observations() -> None:
+    assert run("check", "--fail-on", "major", str(ANNUAL / "observations.xml"))[0] == 0
+    assert run("check", "--fail-on", "minor", str(ANNUAL / "observations.xml"))[0] == 1
+
+
+def test_unreadable_file_exits_2_and_others_are_still_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"filing_type": "cn-eidm-annual",\n  "cover": }', encoding="utf-8")
+    status, out = run("check", "--format", "json", str(bad), str(ANNUAL / "compliant.json"))
+    report = json.loads(out)
+    assert status == 2
+    assert [f["status"] for f in report["filings"]] == ["unreadable", "checked"]
+    assert report["filings"][0]["error"]["location"]["line"] == 2
+    status, out = run("check", "--no-color", str(bad))
+    assert status == 2 and "bad.json:2:" in out and "Traceback" not in out
+
+
+def test_as_of_before_the_measures_took_effect() -> None:
+    _, out = run("check", "--format", "json", "--as-of", "2021-06-01",
+                 str(ANNUAL / "critical.json"))
+    filing = json.loads(out)["filings"][0]
+    assert filing["as_of"] == "2021-06-01" and filing["as_of_source"] == "option"
+    assert filing["rulebases"][0]["in_force"] is False
+    assert all(f["rulebase"] == "schema" for f in filing["findings"])
+
+
+def test_as_of_defaults_to_the_submission_date() -> None:
+    _, out = run("check", "--format", "json", str(ANNUAL / "compliant.json"))
+    filing = json.loads(out)["filings"][0]
+    assert (filing["as_of"], filing["as_of_source"]) == ("2024-03-12", "/submission/date")
+
+
+def test_rules_commands() -> None:
+    status, out = run("rules", "list", "--lang", "en")
+    assert status == 0 and "CN-EIDM-ANN-002" in out and "Art. 19" in out
+    status, out = run("rules", "show", "CN-EIDM-TMP-002")
+    assert status == 0 and json.loads(out)["citation"]["article"] == "17"
+    assert run("rules", "show", "NOPE-1")[0] == 2
+    status, out = run("rules", "lint")
+    assert status == 0 and "loaded" in out
+    status, out = run("rules", "test", "CN-EIDM-ID-002")
+    assert status == 0 and "1 of 1 rules pass" in out
+
+
+def test_explain_command() -> None:
+    status, out = run("explain", "CN-EIDM-ANN-002", "--lang", "en")
+    assert status == 0
+    assert "Art. 19" in out and "example (fires)" in out and "example (does not fire)" in out
+
+
+def test_schemas_commands(tmp_path: Path) -> None:
+    status, out = run("schemas", "list")
+    assert status == 0 and "cn-eidm-annual" in out
+    status, out = run("schemas", "show", "cn-eidm-annual")
+    assert json.loads(out)["x-esgcheck"]["filing_type"] == "cn-eidm-annual"
+    status, out = run("schemas", "export", str(tmp_path))
+    assert status == 0 and (tmp_path / "report.schema.json").is_file()

@@ -1,0 +1,179 @@
+"""The expression language: parsing, typing, units and three-valued logic."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from esgcheck.engine.expr.compiler import (
+    Context,
+    Environment,
+    ExprTypeError,
+    FactStore,
+    Read,
+    compile_expr,
+)
+from esgcheck.engine.expr.parser import ExprSyntaxError, parse
+from esgcheck.engine.expr.types import SchemaTypes
+from esgcheck.engine.expr.values import MISSING
+from esgcheck.engine.units import Quantity
+
+QUANTITY = {"type": "object", "properties": {"value": {"type": "number"},
+                                              "unit": {"type": "string"}}}
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["a", "b"]},
+        "day": {"type": "string", "format": "date"},
+        "flag": {"type": "boolean"},
+        "n": {"type": "number"},
+        "total": {**QUANTITY, "x-quantity": "t"},
+        "footprint": {**QUANTITY, "x-quantity": "kgCO2e/kWh"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "outlets": {"type": "array", "items": {
+            "type": "object", "x-entity": "outlet",
+            "properties": {"code": {"type": "string"}, "total": {**QUANTITY, "x-quantity": "t"}}}},
+    },
+}
+TYPES = SchemaTypes(SCHEMA, "demo")
+
+
+def run(expr: str, doc: dict[str, Any], trace: bool = False) -> Any:
+    env = Environment(TYPES, TYPES.root())
+    compiled = compile_expr(parse(expr), env)
+    doc = json.loads(json.dumps(doc), parse_float=Decimal)
+    ctx = Context(doc, FactStore(), date(2024, 3, 1), env.slots)
+    ctx.env[1], ctx.paths[1] = doc, ()
+    if trace:
+        ctx.trace = []
+        value = compiled.fn(ctx)
+        return value, ctx.trace
+    return compiled.fn(ctx)
+
+
+def type_error(expr: str) -> str:
+    with pytest.raises(ExprTypeError) as info:
+        compile_expr(parse(expr), Environment(TYPES, TYPES.root()))
+    return info.value.message
+
+
+DOC = {
+    "name": "x", "kind": "a", "day": "2024-03-15", "flag": True, "n": 3,
+    "total": {"value": 3500, "unit": "kg"},
+    "footprint": {"value": 65, "unit": "kg CO2e/kWh"},
+    "tags": ["p", "q"],
+    "outlets": [{"code": "DA001", "total": {"value": 1.5, "unit": "t"}},
+                {"code": "DW002", "total": {"value": 2, "unit": "t"}}],
+}
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("n + 2 * 3 == 9", True),
+    ("(n + 2) * 3", 15),
+    ("n / 2", Decimal("1.5")),
+    ("day == 2024-03-15", True),
+    ("day < 2024-03-16 and day > 2024-03-14", True),
+    ("add_days(day, 17) == 2024-04-01", True),
+    ("add_months(2024-01-31, 1) == 2024-02-29", True),
+    ("kind in ['a', 'b']", True),
+    ("kind not in ['a']", False),
+    ("'p' in tags", True),
+    ("name matches '^x$'", True),
+    ("all(o in outlets: o.code matches '^D[AW][0-9]{3}$')", True),
+    ("any(o in outlets: o.code == 'DW002')", True),
+    ("none(o in outlets: o.code == 'XX')", True),
+    ("count(o in outlets: o.total > 1.6[t])", 1),
+    ("count(outlets)", 2),
+    ("total == 3.5[t]", True),
+    ("total > 3499[kg] and total < 3.501[t]", True),
+    ("approx(sum(o in outlets: o.total), total, 0.01)", True),
+    ("footprint <= 0.065[tCO2e/kWh]", True),
+    ("footprint == 65000[gCO2e/kWh]", True),
+    ("footprint > 64999[kgCO2e/MWh]", True),
+    ("value_in(total, 't')", Decimal("3.5")),
+    ("if flag then 'yes' else 'no'", "yes"),
+    ("missing_thing ?? 'd'", None),  # replaced below: unknown fields are load errors
+])
+def test_values(expr: str, expected: Any) -> None:
+    if "missing_thing" in expr:
+        assert "unknown field 'missing_thing'" in type_error(expr)
+        return
+    assert run(expr, DOC) == expected
+
+
+def test_sum_keeps_the_unit_of_the_first_item() -> None:
+    value = run("sum(o in outlets: o.total)", DOC)
+    assert isinstance(value, Quantity)
+    assert value.unit.symbol == "t" and value.value == Decimal("3.5")
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("n > 1 and name == 'x'", MISSING),
+    ("n > 1 or name == 'x'", True),  # true or missing is true
+    ("name == 'y' and n > 1", False),  # false and missing is false
+    ("not (n > 1)", MISSING),
+    ("exists(n)", False),
+    ("missing(n)", True),
+    ("n ?? 7", 7),
+    ("all(o in outlets: o.code == 'DA001')", MISSING),
+    ("any(o in outlets: o.code == 'DW001')", MISSING),
+    ("any(o in outlets: o.code == 'DA001')", True),
+])
+def test_three_valued_logic(expr: str, expected: Any) -> None:
+    doc = {"outlets": [{"code": "DA001"}, {}]} if "outlets" in expr else {"name": "x"}
+    assert run(expr, doc) is expected or run(expr, doc) == expected
+
+
+def test_any_is_true_when_one_item_decides_despite_missing_ones() -> None:
+    assert run("any(o in outlets: o.code == 'DA001')",
+               {"outlets": [{}, {"code": "DA001"}]}) is True
+
+
+def test_wrong_types_read_as_missing_not_as_values() -> None:
+    doc = {"n": "12", "day": "15.03.2024", "total": {"value": 1, "unit": "kWh"}}
+    assert run("n > 1", doc) is MISSING
+    assert run("day > 2024-01-01", doc) is MISSING
+    assert run("total > 0[t]", doc) is MISSING  # a unit of the wrong dimension
+
+
+def test_trace_records_paths_and_values() -> None:
+    _, trace = run("all(o in outlets: o.total < 5[t])", DOC, trace=True)
+    paths = [e.path for e in trace if isinstance(e, Read)]
+    assert ("outlets", 0, "total") in paths and ("outlets", 1, "total") in paths
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("nmae == 'x'", "unknown field 'nmae'"),
+    ("frobnicate(n)", "unknown function 'frobnicate'"),
+    ("name > 3", "cannot use '>' between string and number"),
+    ("total > 3", "unit clash"),
+    ("total > 3[kWh]", "unit clash"),
+    ("total + footprint", "unit clash"),
+    ("kind == 'c'", "'c' is not a value this field can take"),
+    ("n and flag", "expected a true/false condition"),
+    ("name matches '(['", "invalid regular expression"),
+    ("3[parsec] > n", "unknown unit"),
+    ("lookup('nope', name)", "unknown table 'nope'"),
+    ("facts.nothing", "unknown fact 'nothing'"),
+    ("config.nothing", "unknown configuration value 'nothing'"),
+    ("len(n)", "expected string|list"),
+    ("substr(name, 1)", "takes 3 argument(s)"),
+])
+def test_type_errors(expr: str, message: str) -> None:
+    assert message in type_error(expr)
+
+
+@pytest.mark.parametrize("expr", ["n ==", "(n", "all(o in : x)", "n @ 2", "'unclosed"])
+def test_syntax_errors_have_positions(expr: str) -> None:
+    with pytest.raises(ExprSyntaxError) as info:
+        parse(expr)
+    assert 0 <= info.value.pos <= len(expr)
+
+
+def test_regexes_keep_backslashes() -> None:
+    assert run(r"name matches '^\w$'", DOC) is True

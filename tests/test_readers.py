@@ -1,0 +1,137 @@
+"""Reading filings: encodings, formats, type detection, locations, hardened XML."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from esgcheck.engine.filing_types import default_registry
+from esgcheck.filings.errors import InputError
+from esgcheck.filings.reader import read_bytes
+from esgcheck.filings.xmlread import to_xml
+
+from .conftest import FIXTURES
+
+REGISTRY = default_registry()
+COMPLIANT = (FIXTURES / "cn-eidm-annual" / "compliant.json").read_bytes()
+
+
+def read(data: bytes, name: str = "f.json", forced: str | None = None):  # type: ignore[no-untyped-def]
+    return read_bytes(data, name, REGISTRY, forced)
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: t.encode("utf-8"),
+    lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+    lambda t: t.encode("utf-16"),  # with BOM
+    lambda t: b"\xff\xfe" + t.encode("utf-16-le"),
+    lambda t: b"\xfe\xff" + t.encode("utf-16-be"),
+])
+def test_json_encodings_give_the_same_document(encode) -> None:  # type: ignore[no-untyped-def]
+    text = COMPLIANT.decode("utf-8")
+    filing = read(encode(text))
+    assert filing.doc == read(COMPLIANT).doc
+    assert filing.doc["cover"]["enterprise_name"] == "南粤精细化工股份有限公司"
+
+
+def test_json_locations_are_line_and_column() -> None:
+    filing = read(COMPLIANT)
+    loc = filing.location(("basic_info", "uscc"))
+    lines = COMPLIANT.decode("utf-8").splitlines()
+    assert lines[loc.line - 1][loc.column - 1:].startswith('"91110000600037341L"')
+    assert loc.pointer == "/basic_info/uscc" and loc.exists
+    absent = filing.location(("basic_info", "nothing"))
+    assert not absent.exists and absent.pointer == "/basic_info/nothing"
+
+
+def test_decimals_stay_exact() -> None:
+    doc = json.loads(COMPLIANT)
+    doc["carbon"]["emissions_current"]["value"] = 0.1
+    text = json.dumps(doc).replace("0.1", "12345678901234567890.123456789")
+    filing = read(text.encode())
+    assert str(filing.doc["carbon"]["emissions_current"]["value"]) == (
+        "12345678901234567890.123456789")
+
+
+@pytest.mark.parametrize("data, code, line", [
+    (b"", "empty", None),
+    (b"   \n", "empty", None),
+    (b'{"filing_type": "cn-eidm-annual",\n "a": }', "json_syntax", 2),
+    (b'{"filing_type": "cn-eidm-annual",\n "a": 1,\n "a": 2}', "json_duplicate_key", 3),
+    (b'{"filing_type": "cn-eidm-annual", "a": NaN}', "json_constant", None),
+    (b"[1, 2]", "json_root", 1),
+    (b'{"filing_type": "no-such-type"}', "unknown_type", None),
+    (b'{"a": 1}', "no_type", None),
+    (b"\xff\xfe{\x00", "json_syntax", 1),
+    (b'{"a": "\xff"}', "encoding", None),
+    (b"hello", "json_syntax", 1),  # named .json, read as JSON
+    (b"<AnnualReport><cover>", "xml_syntax", 1),
+    (b"<Unknown xmlns='urn:x'/>", "no_type", 1),
+])
+def test_unreadable_input_is_a_located_input_error(data: bytes, code: str,
+                                                   line: int | None) -> None:
+    with pytest.raises(InputError) as info:
+        read(data)
+    assert info.value.code == code
+    assert info.value.line == line
+    assert info.value.describe("zh") and info.value.describe("en").startswith("f.json")
+
+
+def test_unknown_format() -> None:
+    with pytest.raises(InputError) as info:
+        read(b"hello", "f.txt")
+    assert info.value.code == "format"
+
+
+def test_forced_type_overrides_detection() -> None:
+    doc = json.loads(COMPLIANT)
+    del doc["filing_type"]
+    filing = read(json.dumps(doc).encode(), forced="cn-eidm-annual")
+    assert filing.filing_type.id == "cn-eidm-annual"
+    with pytest.raises(InputError):
+        read(json.dumps(doc).encode(), forced="nope")
+
+
+def test_xml_maps_onto_the_canonical_structure() -> None:
+    ft = REGISTRY.get("cn-eidm-annual")
+    assert ft is not None and ft.xml_root is not None
+    json_filing = read(COMPLIANT)
+    xml = to_xml(json_filing.doc, ft.types, ft.xml_root, ft.xml_namespace)
+    xml_filing = read(xml, "f.xml")
+    assert xml_filing.format == "xml"
+    assert xml_filing.doc == json_filing.doc
+    loc = xml_filing.location(("pollution", "outlets", 1, "pollutants", 0, "concentration"))
+    assert loc.xpath == (
+        "/AnnualReport/pollution/outlets/outlet[2]/pollutants/pollutant[1]/concentration")
+    assert loc.line is not None and b"<concentration" in xml.splitlines()[loc.line - 1]
+
+
+def test_xml_in_gb18030_is_read() -> None:
+    ft = REGISTRY.get("cn-eidm-annual")
+    assert ft is not None and ft.xml_root is not None
+    xml = to_xml(read(COMPLIANT).doc, ft.types, ft.xml_root, ft.xml_namespace).decode("utf-8")
+    xml = xml.replace("encoding='UTF-8'", "encoding='GB18030'")
+    filing = read(xml.encode("gb18030"), "f.xml")
+    assert filing.doc["cover"]["enterprise_name"] == "南粤精细化工股份有限公司"
+
+
+@pytest.mark.parametrize("xml, code", [
+    (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+     b'<AnnualReport xmlns="urn:esgcheck:cn-eidm-annual:1"><cover>&x;</cover></AnnualReport>',
+     "xml_doctype"),
+    (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+     b'<AnnualReport xmlns="urn:esgcheck:cn-eidm-annual:1">&b;</AnnualReport>', "xml_doctype"),
+    (b'<?xml version="1.0"?><!DOCTYPE r SYSTEM "http://example.invalid/x.dtd">'
+     b'<AnnualReport xmlns="urn:esgcheck:cn-eidm-annual:1"/>', "xml_doctype"),
+])
+def test_xml_with_a_doctype_is_refused(xml: bytes, code: str) -> None:
+    with pytest.raises(InputError) as info:
+        read(xml, "f.xml")
+    assert info.value.code == code
+
+
+def test_fixture_files_are_read(tmp_path: Path) -> None:
+    for path in sorted((FIXTURES / "cn-eidm-annual").iterdir()):
+        assert read(path.read_bytes(), path.name).filing_type.id == "cn-eidm-annual"

@@ -1,0 +1,36 @@
+"""The generic rule test: every shipped rule passes its data-driven cases, in
+JSON and in XML, and has a case where it fires and one where it does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from esgcheck.checker import Checker
+from esgcheck.ruletest import RuleReport, RuleTester
+
+_CHECKER = Checker()
+_REPORTS: dict[str, RuleReport] = {}
+for _rb in _CHECKER.rulebases:
+    for _report in RuleTester(_rb, _CHECKER.registry).run():
+        _REPORTS[_report.rule] = _report
+
+
+@pytest.mark.parametrize("rule_id", sorted(_REPORTS))
+def test_rule_cases(rule_id: str) -> None:
+    report = _REPORTS[rule_id]
+    failures = [f"[{r.format}] {r.case}: {r.detail}" for r in report.results if not r.ok]
+    assert not report.problems, report.problems
+    assert not failures, "\n".join(failures)
+
+
+def test_every_rule_is_covered() -> None:
+    rules = {r.id for rb in _CHECKER.rulebases for r in rb.rules}
+    assert rules and rules <= set(_REPORTS)
+
+
+def test_cn_eidm_has_at_least_twelve_rules_citing_articles() -> None:
+    rb = next(rb for rb in _CHECKER.rulebases if rb.id == "cn-eidm")
+    checks = [r for r in rb.rules if not r.is_derive]
+    assert len(rb.rules) >= 12
+    assert all(r.spec.citation.article or r.spec.citation.section or
+               r.spec.citation.instrument == "gb32100" for r in checks)
