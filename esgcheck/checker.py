@@ -110,7 +110,7 @@ class Checker:
             if version is None:
                 continue
             rules = rb.by_type[ft.id]
-            active = {r.id for r in (*rules.derive, *rules.check) if r.applies_on(as_of)}
+            active = rules.active_on(as_of)
             evaluation = Evaluation(filing.doc, rules, ft.entities, as_of, options.max_steps)
             try:
                 hits = evaluation.run(active)
@@ -120,7 +120,7 @@ class Checker:
                     format=filing.format,
                     as_of=as_of, as_of_source=source, rulebases=used,
                     error=InputProblem(code="limit", message=text("limit", reason=str(exc))))
-            evaluated += sum(1 for r in rules.check if r.id in active)
+            evaluated += sum(1 for r in rules.check if active is None or r.id in active)
             own = [build_finding(hit, rb, version.version, evaluation, filing.location)
                    for hit in hits]
             findings.extend(own)

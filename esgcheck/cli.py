@@ -185,6 +185,16 @@ def rules_test(rule_ids: tuple[str, ...], rules: tuple[Path, ...], verbose: bool
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
+@rules.command("functions")
+def rules_functions() -> None:
+    """The built-in functions of the expression language, with their signatures."""
+    from esgcheck.engine.expr.builtins import BUILTINS
+
+    for name in sorted(BUILTINS):
+        builtin = BUILTINS[name]
+        click.echo(f"{builtin.signature():<58} {builtin.summary}")
+
+
 @main.command()
 @click.argument("rule_id")
 @rules_option

@@ -114,6 +114,13 @@ class TypeRules:
     def slots(self) -> int:
         return max((r.slots for r in (*self.derive, *self.check)), default=2)
 
+    def active_on(self, day: date | None) -> set[str] | None:
+        """Ids of the rules in force on ``day``; None when every rule is."""
+        rules = (*self.derive, *self.check)
+        if all(r.spec.effective_from is None and r.spec.effective_to is None for r in rules):
+            return None
+        return {r.id for r in rules if r.applies_on(day)}
+
 
 @dataclass(eq=False)
 class RuleBase:

@@ -89,7 +89,7 @@ def _find_duplicate(text: str, key: str) -> tuple[int | None, int | None]:
     return line, second - (text.rfind("\n", 0, second) + 1) + 1
 
 
-_WS = " \t\n\r"
+_WS_RUN = re.compile(r"[ \t\n\r]*")
 # Skips one value at C speed. The stubs type make_scanner as a class, not a factory.
 _SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 _SCANSTRING: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - not in the stubs
@@ -104,10 +104,8 @@ class JsonLocator:
         self._cache: dict[JsonPath, int] = {(): self._skip(0)}
 
     def _skip(self, i: int) -> int:
-        text = self.text
-        while i < len(text) and text[i] in _WS:
-            i += 1
-        return i
+        match = _WS_RUN.match(self.text, i)
+        return match.end() if match else i
 
     def offset(self, path: JsonPath) -> tuple[int, bool]:
         """Offset of the value at ``path``; when absent, of its nearest present

@@ -43,9 +43,10 @@ class Builtin:
     impl: Callable[..., Any]
     summary: str
     total: bool = False
+    returns: str = ""  # the result type in words, when it depends on the arguments
 
     def signature(self) -> str:
-        ret = self.result.describe() if isinstance(self.result, Type) else "(see summary)"
+        ret = self.result.describe() if isinstance(self.result, Type) else self.returns
         return f"{self.name}({', '.join(self.params)}) -> {ret}"
 
 
@@ -157,6 +158,7 @@ def _keys_of(types: Sequence[Type], consts: Sequence[Any]) -> Type:
     return ListT(table.columns[table.key])
 
 
+
 # ---------------------------------------------------------------- the table
 
 _ENTRIES = [
@@ -166,12 +168,13 @@ _ENTRIES = [
             "true when the value is absent or unreadable", total=True),
     Builtin("len", ("string|list",), NUMBER, _len, "length of a text or list"),
     Builtin("count", ("list",), NUMBER, _len, "number of items in a list"),
-    Builtin("abs", ("number|quantity",), _same_as(0), _abs, "absolute value"),
+    Builtin("abs", ("number|quantity",), _same_as(0), _abs, "absolute value",
+            returns="number|quantity"),
     Builtin("round", ("number", "number"), NUMBER, _round, "round to n decimal places"),
     Builtin("min", ("number|quantity|date", "number|quantity|date"), _same_as(0), _least,
-            "the smaller of two values"),
+            "the smaller of two values", returns="number|quantity|date"),
     Builtin("max", ("number|quantity|date", "number|quantity|date"), _same_as(0), _greatest,
-            "the larger of two values"),
+            "the larger of two values", returns="number|quantity|date"),
     Builtin("approx", ("number|quantity", "number|quantity", "number"), BOOLEAN, _approx,
             "approx(a, b, rel): |a - b| <= rel * |b|"),
     Builtin("value_in", ("quantity", "unit"), NUMBER, _value_in,
@@ -204,11 +207,12 @@ _ENTRIES = [
     Builtin("is_working_day", ("date", "calendar"), BOOLEAN,
             lambda d, cal: cal.is_working_day(d), "whether a date is a working day"),
     Builtin("lookup", ("table", "any"), _record_of, _lookup,
-            "the row of a reference table with the given key"),
+            "the row of a reference table with the given key", returns="record"),
     Builtin("lookup_dated", ("table", "any", "date"), _record_of, _lookup_dated,
-            "the row of a dated reference table with the key, valid on the date"),
+            "the row of a dated reference table with the key, valid on the date",
+            returns="record"),
     Builtin("table", ("table",), _keys_of, lambda t: t.keys(),
-            "the keys of a reference table, for use with 'in'"),
+            "the keys of a reference table, for use with 'in'", returns="list"),
     Builtin("uscc_valid", ("string",), BOOLEAN, uscc_valid,
             "GB 32100-2015 unified social credit code with a correct check character"),
     Builtin("orgcode_valid", ("string",), BOOLEAN, orgcode_valid,
