@@ -396,7 +396,10 @@ class _TypeCompiler:
     def run(self) -> TypeRules:
         out = TypeRules()
         derive = [e for e in self.entries if e[0].kind == "derive"]
-        for entry in self.derive_order(derive):
+        ordered = self.derive_order(derive)
+        if ordered is None:  # a cycle: reported; compiling on would only add noise
+            return out
+        for entry in ordered:
             compiled = self.compile_rule(entry)
             if compiled is not None:
                 out.derive.append(compiled)
@@ -409,7 +412,7 @@ class _TypeCompiler:
         return out
 
     # -- dependency order of derive rules
-    def derive_order(self, derive: list[_Entry]) -> list[_Entry]:
+    def derive_order(self, derive: list[_Entry]) -> list[_Entry] | None:
         producers: dict[str, list[_Entry]] = {}
         for entry in derive:
             assert entry[0].derive is not None
@@ -430,7 +433,7 @@ class _TypeCompiler:
             ready = sorted(f for f, deps in pending.items() if deps <= done)
             if not ready:
                 self.report_cycle(pending, producers)
-                break
+                return None
             for fact in ready:
                 ordered.append(fact)
                 done.add(fact)
