@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -40,12 +41,16 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 
 def _load(rules: Sequence[Path]) -> Checker:
     try:
-        return Checker(list(rules) or None)
+        checker = Checker(list(rules) or None)
     except RuleBaseError as exc:
         click.echo("rule base errors / 规则库错误:", err=True)
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(EXIT_INPUT)
+    # The compiled rule bases live as long as the process; keeping them out of
+    # the cyclic collector's sight makes each filing's collections cheaper.
+    gc.freeze()
+    return checker
 
 
 rules_option = click.option(

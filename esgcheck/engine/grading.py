@@ -10,6 +10,8 @@ from esgcheck.engine.model import SEVERITY_RANK, GradingPolicy, Text
 
 def grade(findings: Sequence[Finding], policy: GradingPolicy) -> tuple[str, Text, int]:
     """The grade, its label, and its step's precedence (lower is worse)."""
+    if not findings:
+        return policy.default, policy.default_label, len(policy.steps)
     for index, step in enumerate(policy.steps):
         cond = step.when
         if any(f.outcome in cond.outcome and f.severity in cond.severity for f in findings):

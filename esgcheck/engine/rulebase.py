@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -110,16 +111,21 @@ class TypeRules:
     check: list[CompiledRule] = field(default_factory=list)
     facts: dict[str, FactSig] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def slots(self) -> int:
         return max((r.slots for r in (*self.derive, *self.check)), default=2)
 
     def active_on(self, day: date | None) -> set[str] | None:
         """Ids of the rules in force on ``day``; None when every rule is."""
-        rules = (*self.derive, *self.check)
-        if all(r.spec.effective_from is None and r.spec.effective_to is None for r in rules):
+        if not self.dated:
             return None
-        return {r.id for r in rules if r.applies_on(day)}
+        return {r.id for r in (*self.derive, *self.check) if r.applies_on(day)}
+
+    @cached_property
+    def dated(self) -> bool:
+        """Whether any rule has its own effective window."""
+        return any(r.spec.effective_from is not None or r.spec.effective_to is not None
+                   for r in (*self.derive, *self.check))
 
 
 @dataclass(eq=False)
@@ -142,9 +148,13 @@ class RuleBase:
     def instrument(self, instrument_id: str) -> Instrument | None:
         return next((i for i in self.meta.instruments if i.id == instrument_id), None)
 
+    @cached_property
+    def versions(self) -> list[Version]:
+        return sorted(self.meta.versions, key=lambda v: v.effective_from)
+
     def version_for(self, day: date | None) -> Version | None:
         """The version in force on ``day``; the latest one when the day is unknown."""
-        versions = sorted(self.meta.versions, key=lambda v: v.effective_from)
+        versions = self.versions
         if day is None:
             return versions[-1]
         for version in reversed(versions):

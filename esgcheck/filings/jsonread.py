@@ -1,8 +1,18 @@
-"""JSON filings: decoding, parsing with exact decimals, and source positions.
+"""JSON filings: decoding, parsing with exact numbers, and source positions.
 
-Parsing uses the standard library's C scanner. Positions are not collected
-while parsing; a ``JsonLocator`` finds the line and column of a JSON path only
-when a finding needs it, skipping sibling values with the same C scanner.
+Two parsers, one result. The fast one is orjson. Its output is accepted only
+when re-serialising it reproduces the text's skeleton: every quote, bracket,
+comma, colon and every character of every number, in order. That proves there
+was no duplicate key (a dropped member loses its quotes) and that every number
+is exactly the shortest form of its float, so ``Decimal(repr(x))`` recovers the
+written value. Anything else (a duplicate, a 20-digit amount, ``1.50``,
+``1e5``, escaped non-ASCII, invalid input) goes through the standard library's
+parser with ``Decimal`` numbers and a duplicate-key check, which also gives the
+exact error message and position.
+
+Positions are not collected while parsing; a ``JsonLocator`` finds the line and
+column of a JSON path only when a finding needs it, skipping sibling values
+with the standard library's C scanner.
 """
 
 from __future__ import annotations
@@ -15,6 +25,8 @@ from bisect import bisect_right
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from esgcheck.filings.errors import InputError
 
 JsonPath = tuple[str | int, ...]
@@ -26,17 +38,22 @@ _BOMS = (
 )
 
 
-def decode(data: bytes, file: str) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM, to text without the BOM."""
+def decode_text(data: bytes, file: str) -> tuple[str, bytes | None]:
+    """UTF-8 (with or without BOM) or UTF-16 with BOM, to text without the BOM;
+    and the UTF-8 bytes of that text when the input already was UTF-8."""
     encoding = "utf-8"
     for bom, name in _BOMS:
         if data.startswith(bom):
             data, encoding = data[len(bom):], name
             break
     try:
-        return data.decode(encoding)
+        return data.decode(encoding), data if encoding == "utf-8" else None
     except UnicodeDecodeError as exc:
         raise InputError("encoding", file, encoding=encoding.upper(), offset=exc.start) from None
+
+
+def decode(data: bytes, file: str) -> str:
+    return decode_text(data, file)[0]
 
 
 def _reject_constant(name: str) -> Any:
@@ -64,8 +81,28 @@ _DECODER = json.JSONDecoder(
     parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_object)
 
 
-def parse(text: str, file: str) -> Any:
-    """Parse JSON text: decimals stay exact, NaN/Infinity and duplicate keys are errors."""
+_SKELETON = set(b'"{}[],:0123456789.eE+-')
+_NOT_SKELETON = bytes(b for b in range(256) if b not in _SKELETON)
+
+
+def _skeleton(data: bytes) -> bytes:
+    return data.translate(None, _NOT_SKELETON)
+
+
+def parse(text: str, file: str, raw: bytes | None = None) -> Any:
+    """Parse JSON text (``raw``: the same text as UTF-8, when at hand). Numbers
+    keep their exact value; NaN, Infinity and duplicate keys are errors."""
+    try:
+        doc = orjson.loads(text if raw is None else raw)
+        data = raw if raw is not None else text.encode("utf-8")
+        if _skeleton(data) == _skeleton(orjson.dumps(doc)):
+            return doc
+    except (orjson.JSONDecodeError, UnicodeEncodeError):
+        pass  # the exact parser below says precisely what is wrong
+    return _parse_exact(text, file)
+
+
+def _parse_exact(text: str, file: str) -> Any:
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
@@ -95,6 +132,28 @@ _SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-t
 _SCANSTRING: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - not in the stubs
 
 
+def _value_end(text: str, pos: int) -> int:
+    """Where the JSON value starting at ``pos`` ends. A container is skipped by
+    letting orjson parse a window of the text and report where the content after
+    the value begins, several times faster than the standard scanner, which
+    builds the value; the window doubles until the value fits in it."""
+    if text[pos] in "{[":
+        window = 2048
+        while True:
+            try:
+                orjson.loads(text[pos:pos + window])
+            except orjson.JSONDecodeError as exc:
+                if exc.msg.startswith("unexpected content after document"):
+                    return pos + exc.pos
+                if pos + window >= len(text):
+                    break  # not a clean value (e.g. an integer orjson refuses)
+                window *= 4
+                continue
+            return min(len(text), pos + window)
+    _, end = _SCAN(text, pos)
+    return int(end)
+
+
 class JsonLocator:
     """Line and column of any JSON path in one document's text."""
 
@@ -102,6 +161,7 @@ class JsonLocator:
         self.text = text
         self._lines: list[int] | None = None
         self._cache: dict[JsonPath, int] = {(): self._skip(0)}
+        self._scans: dict[int, _ContainerScan] = {}
 
     def _skip(self, i: int) -> int:
         match = _WS_RUN.match(self.text, i)
@@ -123,46 +183,10 @@ class JsonLocator:
         return pos, True
 
     def _child(self, pos: int, key: str | int) -> int | None:
-        text = self.text
-        if pos >= len(text):
-            return None
-        opener = text[pos]
-        if opener == "{" and isinstance(key, str):
-            return self._member(pos, key)
-        if opener == "[" and isinstance(key, int):
-            return self._item(pos, key)
-        return None
-
-    def _member(self, pos: int, key: str) -> int | None:
-        text = self.text
-        i = self._skip(pos + 1)
-        while i < len(text) and text[i] == '"':
-            name, i = _SCANSTRING(text, i + 1)
-            i = self._skip(i)
-            i = self._skip(i + 1)  # the colon
-            if name == key:
-                return i
-            _, i = _SCAN(text, i)
-            i = self._skip(i)
-            if text[i] != ",":
-                return None
-            i = self._skip(i + 1)
-        return None
-
-    def _item(self, pos: int, index: int) -> int | None:
-        text = self.text
-        i = self._skip(pos + 1)
-        n = 0
-        while i < len(text) and text[i] != "]":
-            if n == index:
-                return i
-            _, i = _SCAN(text, i)
-            i = self._skip(i)
-            if text[i] != ",":
-                return None
-            i = self._skip(i + 1)
-            n += 1
-        return None
+        scan = self._scans.get(pos)
+        if scan is None:
+            scan = self._scans[pos] = _ContainerScan(self, pos)
+        return scan.find(key)
 
     def line_column(self, offset: int) -> tuple[int, int]:
         if self._lines is None:
@@ -175,3 +199,42 @@ class JsonLocator:
         offset, exists = self.offset(path)
         line, column = self.line_column(offset)
         return line, column, exists
+
+
+class _ContainerScan:
+    """The members (or items) of one object (or array) of the text, read only as
+    far as a lookup needs and remembered for the next one."""
+
+    def __init__(self, locator: JsonLocator, pos: int) -> None:
+        self.locator = locator
+        self.found: dict[str | int, int] = {}
+        text = locator.text
+        opener = text[pos] if pos < len(text) else ""
+        self.is_object = opener == "{"
+        self.closer = "}" if self.is_object else "]"
+        self.done = opener not in ("{", "[")
+        self.i = locator._skip(pos + 1)
+        self.n = 0
+        self.value_at: int | None = None  # a member whose value is not yet stepped over
+
+    def find(self, key: str | int) -> int | None:
+        text, skip = self.locator.text, self.locator._skip
+        while key not in self.found and not self.done:
+            i = self.i
+            if self.value_at is not None:  # step over the last member's value
+                i = skip(_value_end(text, self.value_at))
+                if i < len(text) and text[i] == ",":
+                    i = skip(i + 1)
+                self.value_at = None
+            if i >= len(text) or text[i] == self.closer:
+                self.done = True
+                break
+            if self.is_object:
+                name, i = _SCANSTRING(text, i + 1)
+                i = skip(skip(i) + 1)  # past the colon
+                self.found.setdefault(name, i)
+            else:
+                self.found[self.n] = i
+                self.n += 1
+            self.i = self.value_at = i
+        return self.found.get(key)

@@ -76,8 +76,8 @@ def read_bytes(data: bytes, file: str, registry: Registry,
         if forced is None:
             raise InputError("unknown_type", file, value=forced_type, known=_known(registry))
     if kind == "json":
-        text = jsonread.decode(data, file)
-        doc = jsonread.parse(text, file)
+        text, utf8 = jsonread.decode_text(data, file)
+        doc = jsonread.parse(text, file, utf8)
         if not isinstance(doc, dict):
             raise InputError("json_root", file, 1, 1, kind=type(doc).__name__)
         ft = forced or _json_type(doc, file, registry)

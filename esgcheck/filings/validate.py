@@ -54,8 +54,11 @@ def _params(keyword: str, kind: Any, value: Any) -> dict[str, str]:
 
 
 def validate(ft: FilingType, doc: Any) -> list[StructuralProblem]:
+    validator = _validator(ft)
+    if validator.is_valid(doc):  # the common case, and much cheaper than collecting
+        return []
     problems: list[StructuralProblem] = []
-    for error in _validator(ft).iter_errors(doc):
+    for error in validator.iter_errors(doc):
         schema_path = list(error.schema_path)
         keyword = str(schema_path[-1]) if schema_path else "schema"
         path: JsonPath = tuple(error.instance_path)

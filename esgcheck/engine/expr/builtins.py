@@ -17,8 +17,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from stdnum.cn import uscc as _uscc
-
 from esgcheck.engine.expr.types import (
     BOOLEAN,
     DATE,
@@ -89,9 +87,22 @@ def orgcode_valid(code: str) -> bool:
     return code[8] == expected
 
 
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, ...
+
+
 def uscc_valid(code: str) -> bool:
-    """GB 32100-2015 unified social credit code, including its check character."""
-    return bool(_uscc.is_valid(code)) and code == code.strip().upper()
+    """GB 32100-2015 unified social credit code: 18 characters of the code's
+    alphabet, digits in positions 3-8 (the division code), and position 18 the
+    check character 31 - (sum of value x 3^(i-1) mod 31) mod 31."""
+    if len(code) != 18 or not code[2:8].isdigit() or not code[2:8].isascii():
+        return False
+    values = [_USCC_VALUE.get(c, -1) for c in code]
+    if min(values) < 0:
+        return False
+    total = sum(v * w for v, w in zip(values, _USCC_WEIGHTS, strict=False))
+    return values[17] == (31 - total % 31) % 31
 
 
 def _approx(a: Any, b: Any, rel: Any) -> bool:

@@ -104,7 +104,7 @@ class FactStore:
 class Context:
     """Everything a compiled expression may read while evaluating one rule."""
 
-    __slots__ = ("_index", "as_of", "env", "facts", "paths", "root", "trace")
+    __slots__ = ("_index", "_known", "as_of", "env", "facts", "paths", "root", "trace")
 
     def __init__(self, root: Any, facts: FactStore, as_of: date | None, slots: int) -> None:
         self.root = root
@@ -116,9 +116,22 @@ class Context:
         self.paths[0] = ()
         self.trace: list[TraceEntry] | None = None
         self._index: dict[int, tuple[str | int, ...]] | None = None
+        self._known: dict[int, tuple[str | int, ...]] = {}
+
+    def remember(self, obj: Any, path: tuple[str | int, ...]) -> None:
+        """Note where a container of the filing sits (traced reads do this)."""
+        self._known[id(obj)] = path
 
     def path_of(self, obj: Any) -> tuple[str | int, ...] | None:
-        """The JSON path of an object or array of the filing, found by identity."""
+        """The JSON path of an object or array of the filing, found by identity:
+        among the bound entities, the containers traced reads passed through,
+        and only as a last resort by indexing the whole filing."""
+        for bound, path in zip(self.env, self.paths, strict=True):
+            if bound is obj and path is not None:
+                return path
+        known = self._known.get(id(obj))
+        if known is not None:
+            return known
         if self._index is None:
             self._index = {}
             _index_paths(self.root, (), self._index)
@@ -256,6 +269,9 @@ class Compiled:
     type: Type
     fn: Fn
     const: Any = MISSING  # the value when the expression is a constant
+    # for a chain of field reads (a.b.c): where the chain starts and its keys,
+    # so that the whole chain can run as one closure when nothing is traced
+    chain: tuple[Fn, tuple[str, ...]] | None = None
 
     @property
     def is_const(self) -> bool:
@@ -367,10 +383,17 @@ class _Compiler:
             value = MISSING if raw is None else conv(raw)
             if ctx.trace is not None:
                 parent = ctx.path_of(obj)
-                ctx.trace.append(Read(None if parent is None else (*parent, key), value))
+                path = None if parent is None else (*parent, key)
+                ctx.trace.append(Read(path, value))
+                if path is not None and raw.__class__ in (dict, list):
+                    ctx.remember(raw, path)
             return value
 
-        return Compiled(ftype, read)
+        start, keys = base.chain if base.chain is not None else (get, ())
+        if not keys:
+            return Compiled(ftype, read, chain=(get, (key,)))
+        return Compiled(ftype, _fused(start, (*keys, key), conv, read),
+                        chain=(start, (*keys, key)))
 
     def column(self, node: ast.Attr, base: Compiled) -> Compiled:
         assert isinstance(base.type, RecordT)
@@ -791,6 +814,8 @@ def _or(lf: Fn, rf: Fn) -> Fn:
 
 def _call(builtin: Builtin, fns: list[Fn]) -> Fn:
     impl, total = builtin.impl, builtin.total
+    if len(fns) == 1:  # the common case, without building an argument list
+        return _call1(builtin, fns[0])
 
     def run(ctx: Context) -> Any:
         args = [f(ctx) for f in fns]
@@ -800,6 +825,24 @@ def _call(builtin: Builtin, fns: list[Fn]) -> Fn:
             return impl(*args)
         except Undecidable as exc:
             ctx.note(f"{builtin.name}: {exc.reason}")
+            return MISSING
+
+    return run
+
+
+def _call1(builtin: Builtin, f: Fn) -> Fn:
+    impl, name = builtin.impl, builtin.name
+    if builtin.total:
+        return lambda ctx: impl(f(ctx))
+
+    def run(ctx: Context) -> Any:
+        arg = f(ctx)
+        if arg is MISSING:
+            return MISSING
+        try:
+            return impl(arg)
+        except Undecidable as exc:
+            ctx.note(f"{name}: {exc.reason}")
             return MISSING
 
     return run
@@ -819,6 +862,35 @@ def _items(coll: Fn, item_t: Type) -> Callable[[Context], Any]:
     return run
 
 
+def _fused(start: Fn, keys: tuple[str, ...], conv: Callable[[Any], Any], traced: Fn) -> Fn:
+    """A chain of field reads as one closure; the step-by-step version runs
+    instead while a trace is being recorded, so that every step is evidence."""
+    *inner, last = keys
+
+    def read(ctx: Context) -> Any:
+        if ctx.trace is not None:
+            return traced(ctx)
+        obj = start(ctx)
+        for key in inner:
+            if obj.__class__ is not dict:
+                return MISSING
+            obj = obj.get(key)
+        if obj.__class__ is not dict:
+            return MISSING
+        raw = obj.get(last)
+        return MISSING if raw is None else conv(raw)
+
+    return read
+
+
+def _remember_items(ctx: Context, values: list[Any]) -> None:
+    base = ctx.path_of(values)
+    if base is not None:
+        for i, value in enumerate(values):
+            if value.__class__ in (dict, list):
+                ctx.remember(value, (*base, i))
+
+
 def _q_logic(kind: str) -> Callable[..., Compiled]:
     def build(comp: _Compiler, node: ast.Quant, coll: Compiled, item_t: Type, slot: int,
               body: Compiled | None) -> Compiled:
@@ -832,6 +904,8 @@ def _q_logic(kind: str) -> Callable[..., Compiled]:
             values = items(ctx)
             if values is MISSING:
                 return MISSING
+            if ctx.trace is not None:
+                _remember_items(ctx, values)
             env, unknown = ctx.env, False
             for value in values:
                 env[slot] = value
@@ -861,6 +935,8 @@ def _q_count(comp: _Compiler, node: ast.Quant, coll: Compiled, item_t: Type, slo
         values = items(ctx)
         if values is MISSING:
             return MISSING
+        if ctx.trace is not None:
+            _remember_items(ctx, values)
         n, unknown = 0, False
         for value in values:
             ctx.env[slot] = value
@@ -891,6 +967,8 @@ def _q_fold(kind: str) -> Callable[..., Compiled]:
             values = items(ctx)
             if values is MISSING:
                 return MISSING
+            if ctx.trace is not None:
+                _remember_items(ctx, values)
             picked: list[Any] = []
             for value in values:
                 ctx.env[slot] = value
