@@ -23,6 +23,7 @@ import json.scanner
 import re
 from bisect import bisect_right
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -38,22 +39,21 @@ _BOMS = (
 )
 
 
-def decode_text(data: bytes, file: str) -> tuple[str, bytes | None]:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM, to text without the BOM;
-    and the UTF-8 bytes of that text when the input already was UTF-8."""
-    encoding = "utf-8"
+def strip_bom(data: bytes) -> tuple[bytes, str]:
+    """The bytes without their byte-order mark, and their encoding."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            data, encoding = data[len(bom):], name
-            break
-    try:
-        return data.decode(encoding), data if encoding == "utf-8" else None
-    except UnicodeDecodeError as exc:
-        raise InputError("encoding", file, encoding=encoding.upper(), offset=exc.start) from None
+            return data[len(bom):], name
+    return data, "utf-8"
 
 
 def decode(data: bytes, file: str) -> str:
-    return decode_text(data, file)[0]
+    """UTF-8 (with or without BOM) or UTF-16 with BOM, to text without the BOM."""
+    body, encoding = strip_bom(data)
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError("encoding", file, encoding=encoding.upper(), offset=exc.start) from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -89,16 +89,30 @@ def _skeleton(data: bytes) -> bytes:
     return data.translate(None, _NOT_SKELETON)
 
 
-def parse(text: str, file: str, raw: bytes | None = None) -> Any:
-    """Parse JSON text (``raw``: the same text as UTF-8, when at hand). Numbers
-    keep their exact value; NaN, Infinity and duplicate keys are errors."""
+def parse(text: str, file: str) -> Any:
+    """Parse JSON text. Numbers keep their exact value; NaN, Infinity and
+    duplicate keys are errors."""
     try:
-        doc = orjson.loads(text if raw is None else raw)
-        data = raw if raw is not None else text.encode("utf-8")
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: let the exact parser explain
+        return _parse_exact(text, file)
+    return parse_utf8(data, file, text)
+
+
+def parse_utf8(data: bytes, file: str, text: str | None = None) -> Any:
+    """Parse UTF-8 JSON bytes (without BOM), decoding them only when the fast
+    path does not apply."""
+    try:
+        doc = orjson.loads(data)
         if _skeleton(data) == _skeleton(orjson.dumps(doc)):
             return doc
-    except (orjson.JSONDecodeError, UnicodeEncodeError):
+    except orjson.JSONDecodeError:
         pass  # the exact parser below says precisely what is wrong
+    if text is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("encoding", file, encoding="UTF-8", offset=exc.start) from None
     return _parse_exact(text, file)
 
 
@@ -157,11 +171,17 @@ def _value_end(text: str, pos: int) -> int:
 class JsonLocator:
     """Line and column of any JSON path in one document's text."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, text: str | bytes) -> None:
+        self._source = text
         self._lines: list[int] | None = None
-        self._cache: dict[JsonPath, int] = {(): self._skip(0)}
+        self._cache: dict[JsonPath, int] = {}
         self._scans: dict[int, _ContainerScan] = {}
+
+    @cached_property
+    def text(self) -> str:
+        """The text, decoded from UTF-8 the first time a location is asked for."""
+        source = self._source
+        return source.decode("utf-8") if isinstance(source, bytes) else source
 
     def _skip(self, i: int) -> int:
         match = _WS_RUN.match(self.text, i)
@@ -170,6 +190,8 @@ class JsonLocator:
     def offset(self, path: JsonPath) -> tuple[int, bool]:
         """Offset of the value at ``path``; when absent, of its nearest present
         ancestor, with ``False`` as the second item."""
+        if not self._cache:
+            self._cache[()] = self._skip(0)
         cut = len(path)
         while path[:cut] not in self._cache:
             cut -= 1

@@ -76,12 +76,17 @@ def read_bytes(data: bytes, file: str, registry: Registry,
         if forced is None:
             raise InputError("unknown_type", file, value=forced_type, known=_known(registry))
     if kind == "json":
-        text, utf8 = jsonread.decode_text(data, file)
-        doc = jsonread.parse(text, file, utf8)
+        body, encoding = jsonread.strip_bom(data)
+        source: str | bytes
+        if encoding == "utf-8":
+            doc, source = jsonread.parse_utf8(body, file), body
+        else:
+            source = jsonread.decode(data, file)
+            doc = jsonread.parse(source, file)
         if not isinstance(doc, dict):
             raise InputError("json_root", file, 1, 1, kind=type(doc).__name__)
         ft = forced or _json_type(doc, file, registry)
-        return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(text))
+        return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(source))
     root = xmlread.parse(data, file)
     detected = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
     if detected is None:
