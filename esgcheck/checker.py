@@ -25,6 +25,7 @@ from esgcheck.engine.findings import (
     FilingReport,
     Finding,
     InputProblem,
+    Location,
     Report,
     RuleBaseUsed,
     Summary,
@@ -34,8 +35,8 @@ from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
 from esgcheck.engine.rulebase import RuleBase, discover, load_rulebase
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.reader import Filing, read_bytes, read_file
-from esgcheck.filings.validate import path_key, validate
-from esgcheck.messages import text
+from esgcheck.filings.validate import validate
+from esgcheck.messages import MESSAGES, text
 
 PACKAGE_RULES = Path(__file__).resolve().parent / "rules"
 FILING_SUFFIXES = (".json", ".xml")
@@ -92,7 +93,7 @@ class Checker:
     def check_filing(self, filing: Filing, options: Options = Options()) -> FilingReport:
         ft = filing.filing_type
         findings = schema_findings(filing)
-        as_of, source = as_of_date(filing, options.as_of)
+        as_of, source = as_of_date(ft, filing.doc, options.as_of)
         used: list[RuleBaseUsed] = []
         grades: list[tuple[int, str, Text]] = []
         sections: dict[str, str] = {}
@@ -147,8 +148,6 @@ def finding_order(f: Finding) -> tuple[Any, ...]:
 
 
 def unreadable(exc: InputError) -> FilingReport:
-    from esgcheck.engine.findings import Location
-
     location = None
     if exc.line is not None or exc.pointer is not None:
         location = Location(file=exc.file, pointer=exc.pointer or "", line=exc.line,
@@ -159,12 +158,14 @@ def unreadable(exc: InputError) -> FilingReport:
             zh=exc.describe("zh"), en=exc.describe("en")), location=location))
 
 
-def as_of_date(filing: Filing, forced: date | None) -> tuple[date | None, str | None]:
-    """The date that picks rule-base versions: --as-of, else the filing's own."""
+def as_of_date(ft: FilingType, doc: Any, forced: date | None = None
+               ) -> tuple[date | None, str | None]:
+    """The date that picks rule-base versions: --as-of, else the filing's own
+    (the first of the type's as-of pointers that holds a date), and its source."""
     if forced is not None:
         return forced, "option"
-    for ptr in filing.filing_type.as_of:
-        node: Any = filing.doc
+    for ptr in ft.as_of:
+        node: Any = doc
         for part in ptr.strip("/").split("/"):
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, str):
@@ -181,11 +182,8 @@ def schema_findings(filing: Filing) -> list[Finding]:
     out: list[Finding] = []
     for problem in validate(ft, filing.doc):
         key = f"schema.{problem.keyword}"
-        from esgcheck.messages import MESSAGES
-
-        message = text(key, **problem.params) if key in MESSAGES and (
-            problem.params or key == "schema.other") else text("schema.other",
-                                                              detail=problem.detail)
+        message = text(key, **problem.params) if key in MESSAGES and problem.params else text(
+            "schema.other", detail=problem.detail)
         out.append(Finding(
             rule_id=f"SCHEMA.{problem.keyword}", rulebase="schema", rulebase_version=version,
             severity=SCHEMA_SEVERITY.get(problem.keyword, "major"),
@@ -194,7 +192,6 @@ def schema_findings(filing: Filing) -> list[Finding]:
                 zh=f"{ft.title.zh}（{version}）", en=f"{ft.title.en} ({version})")),
             location=filing.location(problem.path),
         ))
-    out.sort(key=lambda f: path_key(tuple(f.location.pointer.split("/"))))
     return out
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from esgcheck.checker import as_of_date
 from esgcheck.engine import yamlio
 from esgcheck.engine.build import pointer
 from esgcheck.engine.chain import Evaluation
@@ -89,21 +90,6 @@ def via_xml(doc: Any, ft: FilingType) -> Any:
     data = xmlread.to_xml(doc, ft.types, ft.xml_root, ft.xml_namespace)
     mapper = xmlread.XmlMapper(ft.types)
     return mapper.map(xmlread.parse(data, "case.xml"), ft.id)
-
-
-def _as_of(doc: Any, ft: FilingType, case: TestCase) -> date | None:
-    if case.as_of is not None:
-        return case.as_of
-    for ptr in ft.as_of:
-        node = doc
-        for part in ptr.strip("/").split("/"):
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, str):
-            try:
-                return date.fromisoformat(node)
-            except ValueError:
-                continue
-    return None
 
 
 def _plain(value: Any) -> Any:
@@ -185,7 +171,7 @@ class RuleTester:
     def run_case(self, rule: CompiledRule, ft: FilingType, case: TestCase, doc: Any,
                  fmt: str) -> CaseResult:
         rules = self.rb.by_type[ft.id]
-        as_of = _as_of(doc, ft, case)
+        as_of, _ = as_of_date(ft, doc, case.as_of)
         evaluation = Evaluation(doc, rules, ft.entities, as_of)
         hits = evaluation.run()
         if rule.is_derive:

@@ -26,6 +26,7 @@ Locate = Callable[[JsonPath], Location]
 
 
 def pointer(path: JsonPath) -> str:
+    """RFC 6901 JSON Pointer of a path."""
     return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in path)
 
 

@@ -6,17 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from esgcheck.engine.build import pointer
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.findings import Location
 from esgcheck.filings import jsonread, xmlread
 from esgcheck.filings.errors import InputError
 
 JsonPath = tuple[str | int, ...]
-
-
-def pointer(path: JsonPath) -> str:
-    """RFC 6901 JSON Pointer of a path."""
-    return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in path)
 
 
 @dataclass
