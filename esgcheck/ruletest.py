@@ -30,7 +30,7 @@ from esgcheck.engine.chain import Evaluation
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.model import RuleTests, TestCase
-from esgcheck.engine.rulebase import CompiledRule, RuleBase
+from esgcheck.engine.rulebase import CompiledRule, RuleBase, load_rulebase
 from esgcheck.filings import jsonread, xmlread
 
 TESTS_DIR = "tests"
@@ -108,6 +108,7 @@ class RuleTester:
         self.rb = rb
         self.registry = registry
         self.folder = rb.folder / TESTS_DIR
+        self._variants: dict[str, RuleBase] = {}
 
     def files(self) -> dict[str, Path]:
         if not self.folder.is_dir():
@@ -168,14 +169,26 @@ class RuleTester:
                 subject = via_xml(doc, ft) if fmt == "xml" else copy.deepcopy(doc)
                 report.results.append(self.run_case(rule, ft, case, subject, fmt))
 
+    def variant(self, config: dict[str, Any]) -> RuleBase:
+        """The rule base compiled with some configuration values replaced."""
+        if not config:
+            return self.rb
+        key = json.dumps(config, sort_keys=True, default=str)
+        if key not in self._variants:
+            self._variants[key] = load_rulebase(self.rb.folder, self.registry,
+                                                config_overrides=config)
+        return self._variants[key]
+
     def run_case(self, rule: CompiledRule, ft: FilingType, case: TestCase, doc: Any,
                  fmt: str) -> CaseResult:
-        rules = self.rb.by_type[ft.id]
+        rb = self.variant(case.config)
+        rule = rb.rule(rule.id) or rule
+        rules = rb.by_type[ft.id]
         as_of, _ = as_of_date(ft, doc, case.as_of)
         evaluation = Evaluation(doc, rules, ft.entities, as_of)
         hits = evaluation.run()
         if rule.is_derive:
-            return self.derive_case(rule, case, evaluation, fmt)
+            return self.derive_case(rb, rule, case, evaluation, fmt)
         got = Counter(
             (h.outcome, pointer(h.path + rule.at if rule.at else h.path))
             for h in hits if h.rule is rule)
@@ -186,14 +199,14 @@ class RuleTester:
         detail = "" if ok else f"expected {sorted(want.elements())}, got {sorted(got.elements())}"
         return CaseResult(rule.id, case.name, fmt, ok, bool(case.expect), detail)
 
-    def derive_case(self, rule: CompiledRule, case: TestCase, evaluation: Evaluation,
-                    fmt: str) -> CaseResult:
+    def derive_case(self, rb: RuleBase, rule: CompiledRule, case: TestCase,
+                    evaluation: Evaluation, fmt: str) -> CaseResult:
         problems: list[str] = []
         fires = False
         for fact in case.derived:
             path = tuple(_pointer_path(fact.at))
             key = (path, fact.fact)
-            sig = self.rb.by_type[rule.filing_type].facts[fact.fact]
+            sig = rb.by_type[rule.filing_type].facts[fact.fact]
             absent = False if sig.type.describe() == "boolean" else MISSING
             value = evaluation.store.values.get(key, absent)
             if _plain(value) != _plain(normalise(fact.value)):

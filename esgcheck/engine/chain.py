@@ -102,7 +102,7 @@ class Evaluation:
     def instances_of(self, entity: Entity) -> list[tuple[JsonPath, Any]]:
         found = self._instances.get(entity.name)
         if found is None:
-            found = list(instances(self.doc, entity.pattern))
+            found = [hit for pattern in entity.patterns for hit in instances(self.doc, pattern)]
             self._instances[entity.name] = found
         return found
 
@@ -111,7 +111,7 @@ class Evaluation:
         ctx.env[1] = obj
         ctx.paths[1] = path
         for i, name in enumerate(rule.entity.ancestors):
-            cut = path[:len(self.entities[name].pattern)]
+            cut = self.entities[name].prefix_of(path)
             ctx.env[2 + i] = resolve(self.doc, cut)
             ctx.paths[2 + i] = cut
 

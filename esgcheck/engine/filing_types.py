@@ -30,10 +30,27 @@ class FilingTypeError(ValueError):
 
 @dataclass(frozen=True)
 class Entity:
+    """A kind of object rules iterate over. Usually one place in the schema; an
+    entity marked on several objects (the Art. 12 blocks, say) has one pattern
+    each, and rules see only the properties all of them share."""
+
     name: str
-    pattern: Pattern
+    patterns: tuple[Pattern, ...]
     type: ObjectT
     ancestors: tuple[str, ...]  # enclosing entities, nearest first
+
+    @property
+    def pattern(self) -> Pattern:
+        return self.patterns[0]
+
+    def prefix_of(self, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """The part of ``path`` that is an instance of this entity."""
+        for pattern in self.patterns:
+            cut = path[:len(pattern)]
+            if len(cut) == len(pattern) and all(
+                    p == "*" or p == k for p, k in zip(pattern, cut, strict=True)):
+                return cut
+        return path[:len(self.pattern)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +70,7 @@ class FilingType:
 
     @cached_property
     def entities(self) -> dict[str, Entity]:
-        found: dict[str, Entity] = {"filing": Entity("filing", (), self.types.root(), ())}
+        found: dict[str, Entity] = {"filing": Entity("filing", ((),), self.types.root(), ())}
         self._find_entities(self.schema, (), (), found)
         return found
 
@@ -62,17 +79,30 @@ class FilingType:
         node = self.types.resolve(node)
         name = node.get("x-entity")
         if name and pattern:
-            if name in found:
-                raise FilingTypeError(f"{self.path}: entity '{name}' is declared twice")
             t = self.types.type_of(node, str(name))
             assert isinstance(t, ObjectT)
-            found[name] = Entity(str(name), pattern, t, enclosing)
+            known = found.get(name)
+            if known is None:
+                found[name] = Entity(str(name), (pattern,), t, enclosing)
+            elif known.ancestors != enclosing:
+                raise FilingTypeError(f"{self.path}: entity '{name}' is declared in places "
+                                      "with different enclosing entities")
+            else:
+                found[name] = Entity(str(name), (*known.patterns, pattern),
+                                     self._shared(known.type, t, str(name)), enclosing)
             enclosing = (str(name), *enclosing)
         for key, sub in self.types.properties(node).items():
             self._find_entities(sub, (*pattern, key), enclosing, found)
         items = node.get("items")
         if node.get("type") == "array" and isinstance(items, Mapping):
             self._find_entities(items, (*pattern, "*"), enclosing, found)
+
+
+    def _shared(self, a: ObjectT, b: ObjectT, name: str) -> ObjectT:
+        """The properties two objects have in common, as one object type."""
+        props_a, props_b = self.types.properties(a.node), self.types.properties(b.node)
+        common = {k: v for k, v in props_a.items() if k in props_b}
+        return ObjectT(self.types, {"type": "object", "properties": common}, name, name)
 
 
 def load_filing_type(path: Path) -> FilingType:

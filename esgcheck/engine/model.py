@@ -186,6 +186,8 @@ class TestCase(Strict):
     filing: dict[str, Any] | None = Field(None, description="a whole filing")
     patch: dict[str, Any] | None = Field(None, description="JSON merge patch on the base filing")
     as_of: date | None = None
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="configuration values to use instead of the rule base's")
     expect: list[ExpectedFinding] = Field(
         default_factory=list, description="check rules: every finding of the rule, exactly")
     derived: list[ExpectedFact] = Field(

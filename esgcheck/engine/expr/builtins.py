@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from stdnum import numdb
+
 from esgcheck.engine.expr.types import (
     BOOLEAN,
     DATE,
@@ -103,6 +105,17 @@ def uscc_valid(code: str) -> bool:
         return False
     total = sum(v * w for v, w in zip(values, _USCC_WEIGHTS, strict=False))
     return values[17] == (31 - total % 31) % 31
+
+
+def gb2260_known(code: str) -> bool:
+    """Whether a six-digit administrative division code exists or existed in
+    GB/T 2260. The historical table is python-stdnum's (``stdnum/cn/loc.dat``):
+    a unified social credit code keeps the division code it was issued with,
+    even after the division is abolished."""
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        return False
+    parts = numdb.get("cn/loc").info(code)
+    return len(parts) == 2 and bool(parts[1][1])
 
 
 def _approx(a: Any, b: Any, rel: Any) -> bool:
@@ -228,6 +241,8 @@ _ENTRIES = [
             "GB 32100-2015 unified social credit code with a correct check character"),
     Builtin("orgcode_valid", ("string",), BOOLEAN, orgcode_valid,
             "GB 11714 organisation code with a correct check character"),
+    Builtin("gb2260_known", ("string",), BOOLEAN, gb2260_known,
+            "a six-digit GB/T 2260 division code, current or historical (python-stdnum's table)"),
 ]
 
 BUILTINS: dict[str, Builtin] = {b.name: b for b in _ENTRIES}

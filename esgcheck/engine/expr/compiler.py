@@ -614,6 +614,9 @@ class _Compiler:
 
     def arithmetic(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
         lt, rt, op = left.type, right.type, node.op
+        if op == "+" and is_scalar(lt, "string") and is_scalar(rt, "string") and not (
+                is_any(lt) and is_any(rt)):
+            return self.concatenation(left, right)
         numeric = ("number", "any")
         lq, rq = isinstance(lt, QuantityT), isinstance(rt, QuantityT)
         if not ((is_scalar(lt, *numeric) or lq) and (is_scalar(rt, *numeric) or rq)):
@@ -654,6 +657,17 @@ class _Compiler:
                 return MISSING
 
         return Compiled(result, run)
+
+    def concatenation(self, left: Compiled, right: Compiled) -> Compiled:
+        lf, rf = left.fn, right.fn
+
+        def run(ctx: Context) -> Any:
+            a, b = lf(ctx), rf(ctx)
+            if a is MISSING or b is MISSING:
+                return MISSING
+            return f"{a}{b}"
+
+        return Compiled(STRING, run)
 
     # -- conditionals
     def c_cond(self, node: ast.Cond, scope: Any) -> Compiled:
