@@ -24,8 +24,13 @@ DIVISIONS = ["440115", "130203", "320506", "510107", "370212", "350105", "110108
 
 
 def make_uscc(rng: random.Random) -> str:
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    body = "91" + rng.choice(DIVISIONS) + "".join(rng.choice(alphabet) for _ in range(9))
+    """A unified social credit code whose embedded organisation code checks out too."""
+    org = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    check = 11 - sum(alphabet.index(c) * w for c, w in zip(org, weights, strict=True)) % 11
+    org += "X" if check == 10 else "0" if check == 11 else str(check)
+    body = "91" + rng.choice(DIVISIONS) + org
     return body + uscc.calc_check_digit(body)
 
 
@@ -63,7 +68,7 @@ def filing(rng: random.Random, breach: bool) -> dict[str, Any]:
     code = make_uscc(rng)
     name = f"{rng.choice(PREFIXES)}{rng.choice(TRADES)}有限公司"
     submitted = date(year + 1, 3, rng.randint(1, 15))
-    received = date(year, rng.randint(3, 11), rng.randint(1, 28))
+    received = date(year, rng.randint(4, 11), rng.randint(1, 28))
     doc: dict[str, Any] = {
         "filing_type": "cn-eidm-annual",
         "reporting_period": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
@@ -75,6 +80,7 @@ def filing(rng: random.Random, breach: bool) -> dict[str, Any]:
                                            "date": (submitted - timedelta(days=5)).isoformat()}},
         "discloser": {
             "categories": ["key_discharge_unit", "listed_company"],
+            "list": {"year": year, "published": f"{year}-03-28"},
             "art8_events": [{"type": "fine", "date": f"{year - 1}-06-18",
                              "fine_amount": quantity(rng.randint(10, 80) * 10000, "CNY")},
                             {"type": "daily_penalty", "date": f"{year - 1}-09-02"}],
@@ -87,18 +93,28 @@ def filing(rng: random.Random, breach: bool) -> dict[str, Any]:
             "status": "disclosed",
             "permits": [{"kind": "pollutant_discharge_permit", "number": f"{code}00{i}P",
                          "issued": f"{year - 2}-05-01", "expires": f"{year + 3}-04-30",
-                         "management_class": "key"} for i in (1, 2)],
+                         "management_class": "key",
+                         "outlets": [f"{'DA' if n % 3 != 2 else 'DW'}{n + 1:03d}"
+                                     for n in range(20)]} for i in (1, 2)],
             "environmental_protection_tax": {"paid": quantity(rng.uniform(5, 80), "万元")},
             "pollution_liability_insurance": {"insured": True, "insurer": "保险公司"},
-            "credit_rating": {"scheme": "national-4", "result": "环保良好企业", "year": year},
+            "credit_rating": {"scheme": "national", "result": "环保良好企业", "colour": "blue",
+                              "year": year},
         },
         "pollution": {
             "status": "disclosed",
             "facilities": [{"code": f"TA{i:03d}", "name": "治理设施", "operating": True}
                            for i in range(1, 5)],
             "outlets": [outlet(rng, n) for n in range(20)],
-            "solid_waste": "一般工业固体废物全部综合利用。",
-            "hazardous_waste": "委托有资质单位处置。",
+            "solid_waste": {"generated": quantity(1860, "t"), "utilised": quantity(1790, "t"),
+                            "utilised_prior_stock": quantity(40, "t"),
+                            "stored": quantity(70, "t"), "disposed": quantity(40, "t"),
+                            "utilisation_rate": 94.2},
+            "hazardous_waste": {"items": [
+                {"code": "900-041-49", "hw_class": "HW49", "name": "废包装桶",
+                 "generated": quantity(rng.uniform(10, 90), "t")}]},
+            "receivers": [{"name": "危废处置有限公司", "uscc": make_uscc(rng), "hazardous": True,
+                           "hw_licence_number": "许可证001", "service": "disposal"}],
             "self_monitoring": "按许可证要求开展。",
         },
         "carbon": {"status": "disclosed", "ets_key_emitter": False,

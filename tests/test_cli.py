@@ -14,6 +14,8 @@ from esgcheck.cli import main
 from .conftest import FIXTURES, ROOT
 
 ANNUAL = FIXTURES / "cn-eidm-annual"
+CRITICAL = "11-missing-blocks.json"
+LATE = "04-late-annual-report.json"
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -22,9 +24,10 @@ def run(*args: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("name, grade, code", [
-    ("compliant.json", "A", 0),
-    ("observations.xml", "B", 0),
-    ("critical.json", "D", 1),
+    ("01-compliant-key-discharger.json", "A", 0),
+    ("09-observations-only.xml", "B", 0),
+    ("11-missing-blocks.json", "D", 1),
+    ("13-receipt-date-missing.xml", "N", 0),
 ])
 def test_fixture_grades(name: str, grade: str, code: int) -> None:
     status, out = run("check", "--format", "json", str(ANNUAL / name))
@@ -34,43 +37,46 @@ def test_fixture_grades(name: str, grade: str, code: int) -> None:
 
 
 def test_text_output_groups_by_severity_and_ends_with_a_summary() -> None:
-    status, out = run("check", "--lang", "en", "--no-color", str(ANNUAL / "critical.json"))
+    status, out = run("check", "--lang", "en", "--no-color", str(ANNUAL / CRITICAL))
     assert status == 1
     lines = out.rstrip("\n").splitlines()
     assert lines[-1].startswith("1 files: 1 checked")
-    assert out.index("CRITICAL (") < out.index("MAJOR (")
+    assert out.index("CRITICAL (2)") < out.index("INFO (2)")
     assert "grade: D — critical nonconformity" in out
-    assert "critical.json:8:13  /submission/date" in out  # file:line:column and pointer
+    _, out = run("check", "--lang", "en", "--no-color", str(ANNUAL / LATE))
+    assert f"{LATE}:8:13  /submission/date" in out  # file:line:column and pointer
 
 
 def test_chinese_output() -> None:
-    _, out = run("check", "--lang", "zh", "--no-color", str(ANNUAL / "critical.json"))
-    assert "严重" in out and "《企业环境信息依法披露管理办法》第19条" in out
+    _, out = run("check", "--lang", "zh", "--no-color", str(ANNUAL / LATE))
+    assert "主要" in out and "《企业环境信息依法披露管理办法》第19条" in out
 
 
 def test_explain_prints_the_derivation_chain() -> None:
-    _, out = run("check", "--lang", "en", "--explain", "--no-color",
-                 str(ANNUAL / "critical.json"))
+    _, out = run("check", "--lang", "en", "--explain", "--no-color", str(ANNUAL / LATE))
     chain = out[out.index("CN-EIDM-ANN-002"):]
-    for step in ("facts.annual_report_due = 2024-03-15  ← CN-EIDM-ANN-D01",
-                 "facts.obligated_discloser = true  ← CN-EIDM-SCOPE-D07",
-                 "facts.art8_triggered = true  ← CN-EIDM-SCOPE-D02",
-                 "/discloser/art8_events/1/type = production_restriction"):
-        assert step in chain
+    steps = ["facts.annual_report_due = 2024-03-15  ← CN-EIDM-ANN-D01",
+             "facts.obligated_discloser = true  ← CN-EIDM-SCOPE-D07",
+             "facts.art8_triggered = true  ← CN-EIDM-SCOPE-D02",
+             "facts.art8_fine_trigger = true  ← CN-EIDM-SCOPE-D01",
+             # values read inside a quantifier point at the item they came from
+             "/discloser/art8_events/0/fine_amount = 100000 CNY"]
+    positions = [chain.index(step) for step in steps]
+    assert positions == sorted(positions)
 
 
 def test_json_carries_citation_location_and_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    _, out = run("check", "--format", "json", "fixtures/cn-eidm-annual/critical.json")
+    _, out = run("check", "--format", "json", f"fixtures/cn-eidm-annual/{LATE}")
     filing = json.loads(out)["filings"][0]
     late = next(f for f in filing["findings"] if f["rule_id"] == "CN-EIDM-ANN-002")
     assert late["citation"]["article"] == "19"
     assert late["citation"]["document_number"] == "生态环境部令第24号"
     assert late["location"] == {
-        "file": "fixtures/cn-eidm-annual/critical.json", "pointer": "/submission/date",
+        "file": f"fixtures/cn-eidm-annual/{LATE}", "pointer": "/submission/date",
         "line": 8, "column": 13, "xpath": None, "exists": True}
     read = {(e["source"], e["name"]): e for e in late["evidence"]}
-    assert read["filing", "/submission/date"]["value"] == "2024-04-02"
+    assert read["filing", "/submission/date"]["value"] == "2024-03-18"
     assert read["filing", "/submission/date"]["location"]["line"] == 8
     assert read["fact", "annual_report_due"]["value"] == "2024-03-15"
     assert late["derivation"][0]["fact"] == "annual_report_due"
@@ -91,18 +97,19 @@ def test_json_report_validates_against_the_published_schema() -> None:
 
 @pytest.mark.parametrize("fail_on, code", [("critical", 1), ("major", 1), ("never", 0)])
 def test_fail_on(fail_on: str, code: int) -> None:
-    assert run("check", "--fail-on", fail_on, str(ANNUAL / "critical.json"))[0] == code
+    assert run("check", "--fail-on", fail_on, str(ANNUAL / CRITICAL))[0] == code
 
 
 def test_fail_on_minor_catches_observations() -> None:
-    assert run("check", "--fail-on", "major", str(ANNUAL / "observations.xml"))[0] == 0
-    assert run("check", "--fail-on", "minor", str(ANNUAL / "observations.xml"))[0] == 1
+    assert run("check", "--fail-on", "major", str(ANNUAL / "09-observations-only.xml"))[0] == 0
+    assert run("check", "--fail-on", "minor", str(ANNUAL / "09-observations-only.xml"))[0] == 1
 
 
 def test_unreadable_file_exits_2_and_others_are_still_checked(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"filing_type": "cn-eidm-annual",\n  "cover": }', encoding="utf-8")
-    status, out = run("check", "--format", "json", str(bad), str(ANNUAL / "compliant.json"))
+    good = ANNUAL / "01-compliant-key-discharger.json"
+    status, out = run("check", "--format", "json", str(bad), str(good))
     report = json.loads(out)
     assert status == 2
     assert [f["status"] for f in report["filings"]] == ["unreadable", "checked"]
@@ -113,7 +120,7 @@ def test_unreadable_file_exits_2_and_others_are_still_checked(tmp_path: Path) ->
 
 def test_as_of_before_the_measures_took_effect() -> None:
     _, out = run("check", "--format", "json", "--as-of", "2021-06-01",
-                 str(ANNUAL / "critical.json"))
+                 str(ANNUAL / CRITICAL))
     filing = json.loads(out)["filings"][0]
     assert filing["as_of"] == "2021-06-01" and filing["as_of_source"] == "option"
     assert filing["rulebases"][0]["in_force"] is False
@@ -121,7 +128,7 @@ def test_as_of_before_the_measures_took_effect() -> None:
 
 
 def test_as_of_defaults_to_the_submission_date() -> None:
-    _, out = run("check", "--format", "json", str(ANNUAL / "compliant.json"))
+    _, out = run("check", "--format", "json", str(ANNUAL / "01-compliant-key-discharger.json"))
     filing = json.loads(out)["filings"][0]
     assert (filing["as_of"], filing["as_of_source"]) == ("2024-03-12", "/submission/date")
 

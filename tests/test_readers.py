@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ def exact(node: Any) -> Any:
         return [exact(v) for v in node]
     number = to_number(node)
     return node if number is None else number
-COMPLIANT = (FIXTURES / "cn-eidm-annual" / "compliant.json").read_bytes()
+COMPLIANT = (FIXTURES / "cn-eidm-annual" / "01-compliant-key-discharger.json").read_bytes()
 
 
 def read(data: bytes, name: str = "f.json", forced: str | None = None):  # type: ignore[no-untyped-def]
@@ -144,6 +143,8 @@ def test_xml_with_a_doctype_is_refused(xml: bytes, code: str) -> None:
     assert info.value.code == code
 
 
-def test_fixture_files_are_read(tmp_path: Path) -> None:
-    for path in sorted((FIXTURES / "cn-eidm-annual").iterdir()):
-        assert read(path.read_bytes(), path.name).filing_type.id == "cn-eidm-annual"
+def test_fixture_files_are_read() -> None:
+    for folder in ("cn-eidm-annual", "cn-eidm-temporary"):
+        for path in sorted((FIXTURES / folder).glob("*.*")):
+            if path.suffix in (".json", ".xml"):
+                assert read(path.read_bytes(), path.name).filing_type.id == folder

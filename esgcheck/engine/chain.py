@@ -97,6 +97,7 @@ class Evaluation:
         self.ctx = Context(doc, self.store, as_of, rules.slots)
         self._instances: dict[str, list[tuple[JsonPath, Any]]] = {}
         self._proofs: dict[tuple[JsonPath, str], Proof] = {}
+        self._resolved: dict[JsonPath, Any] = {}
 
     # -- instances
     def instances_of(self, entity: Entity) -> list[tuple[JsonPath, Any]]:
@@ -110,9 +111,14 @@ class Evaluation:
         ctx = self.ctx
         ctx.env[1] = obj
         ctx.paths[1] = path
-        for i, name in enumerate(rule.entity.ancestors):
+        ancestors = rule.entity.ancestors
+        ctx.bound = 2 + len(ancestors)
+        for i, name in enumerate(ancestors):
             cut = self.entities[name].prefix_of(path)
-            ctx.env[2 + i] = resolve(self.doc, cut)
+            found = self._resolved.get(cut)
+            if found is None:
+                found = self._resolved[cut] = resolve(self.doc, cut)
+            ctx.env[2 + i] = found
             ctx.paths[2 + i] = cut
 
     def step(self) -> None:

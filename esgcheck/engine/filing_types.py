@@ -43,8 +43,20 @@ class Entity:
     def pattern(self) -> Pattern:
         return self.patterns[0]
 
+    @cached_property
+    def _lengths_by_head(self) -> dict[str | int, int] | None:
+        heads = [p[0] for p in self.patterns if p]
+        if len(heads) != len(self.patterns) or "*" in heads or len(set(heads)) != len(heads):
+            return None
+        return {p[0]: len(p) for p in self.patterns}
+
     def prefix_of(self, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
         """The part of ``path`` that is an instance of this entity."""
+        if len(self.patterns) == 1:
+            return path[:len(self.patterns[0])]
+        by_head = self._lengths_by_head
+        if by_head is not None and path and path[0] in by_head:
+            return path[:by_head[path[0]]]
         for pattern in self.patterns:
             cut = path[:len(pattern)]
             if len(cut) == len(pattern) and all(

@@ -172,16 +172,25 @@ def describe_dims(dims: Dims) -> str:
     return f"{text}/{'*'.join(den)}" if den else text
 
 
-@dataclass(frozen=True, slots=True)
 class Quantity:
-    """A number with a unit. Comparison and arithmetic work in base units."""
+    """A number with a unit. Comparison and arithmetic work in base units,
+    computed once when the quantity is made (rules compare thousands of them)."""
 
-    value: Decimal | int  # exact: integers from the filing stay int
-    unit: Unit
+    __slots__ = ("base", "unit", "value")
 
-    @property
-    def base(self) -> Decimal | int:
-        return self.value * self.unit.factor
+    def __init__(self, value: Decimal | int, unit: Unit) -> None:
+        self.value = value  # exact: integers from the filing stay int
+        self.unit = unit
+        self.base: Decimal | int = value * unit.factor
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Quantity) and self.value == other.value
+                and self.unit == other.unit)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking value object: not a key
+
+    def __repr__(self) -> str:
+        return f"Quantity({self.value!r}, {self.unit.symbol!r})"
 
     def to(self, unit: Unit) -> Decimal | int:
         if unit.dims != self.unit.dims:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from stdnum import numdb
@@ -107,6 +108,12 @@ def uscc_valid(code: str) -> bool:
     return values[17] == (31 - total % 31) % 31
 
 
+@lru_cache(maxsize=1)
+def _divisions() -> Any:
+    return numdb.get("cn/loc")  # parses the whole table: once per process
+
+
+@lru_cache(maxsize=4096)
 def gb2260_known(code: str) -> bool:
     """Whether a six-digit administrative division code exists or existed in
     GB/T 2260. The historical table is python-stdnum's (``stdnum/cn/loc.dat``):
@@ -114,7 +121,7 @@ def gb2260_known(code: str) -> bool:
     even after the division is abolished."""
     if len(code) != 6 or not code.isascii() or not code.isdigit():
         return False
-    parts = numdb.get("cn/loc").info(code)
+    parts = _divisions().info(code)
     return len(parts) == 2 and bool(parts[1][1])
 
 

@@ -52,7 +52,14 @@ from esgcheck.engine.expr.values import (
     to_number,
 )
 from esgcheck.engine.refdata import Calendar, Table
-from esgcheck.engine.units import Quantity, UnitError, base_unit, describe_dims, parse_unit
+from esgcheck.engine.units import (
+    Quantity,
+    Unit,
+    UnitError,
+    base_unit,
+    describe_dims,
+    parse_unit,
+)
 
 Fn = Callable[["Context"], Any]
 
@@ -104,7 +111,8 @@ class FactStore:
 class Context:
     """Everything a compiled expression may read while evaluating one rule."""
 
-    __slots__ = ("_index", "_known", "as_of", "env", "facts", "paths", "root", "trace")
+    __slots__ = ("_index", "_known", "as_of", "bound", "converted", "env", "facts", "paths",
+                 "root", "trace")
 
     def __init__(self, root: Any, facts: FactStore, as_of: date | None, slots: int) -> None:
         self.root = root
@@ -114,6 +122,8 @@ class Context:
         self.paths: list[tuple[str | int, ...] | None] = [None] * max(slots, 2)
         self.env[0] = root
         self.paths[0] = ()
+        self.bound = 2  # slots 0 .. bound-1 hold the root and bound entities, with paths
+        self.converted: dict[int, Any] = {}  # id of a quantity object -> its Quantity
         self.trace: list[TraceEntry] | None = None
         self._index: dict[int, tuple[str | int, ...]] | None = None
         self._known: dict[int, tuple[str | int, ...]] = {}
@@ -126,9 +136,9 @@ class Context:
         """The JSON path of an object or array of the filing, found by identity:
         among the bound entities, the containers traced reads passed through,
         and only as a last resort by indexing the whole filing."""
-        for bound, path in zip(self.env, self.paths, strict=True):
-            if bound is obj and path is not None:
-                return path
+        for slot in range(self.bound):
+            if self.env[slot] is obj:
+                return self.paths[slot]
         known = self._known.get(id(obj))
         if known is not None:
             return known
@@ -195,22 +205,50 @@ def _identity(v: Any) -> Any:
 
 def _quantity_converter(t: QuantityT) -> Callable[[Any], Any]:
     dims = t.dims
+    units: dict[str, Unit | None] = {}  # unit text -> Unit of these dims, or None
 
     def conv(v: Any) -> Any:
-        if v.__class__ is Quantity:
-            return v if v.unit.dims == dims else MISSING
         if v.__class__ is not dict:
+            if v.__class__ is Quantity:
+                return v if v.unit.dims == dims else MISSING
             return MISSING
-        number, unit = to_number(v.get("value")), v.get("unit")
-        if number is None or unit.__class__ is not str:
+        raw, text = v.get("value"), v.get("unit")
+        if text.__class__ is not str:
             return MISSING
-        try:
-            parsed = parse_unit(unit)
-        except UnitError:
+        unit = units.get(text, MISSING)
+        if unit is MISSING:
+            try:
+                parsed: Unit | None = parse_unit(text)
+            except UnitError:
+                parsed = None
+            unit = units[text] = parsed if parsed is not None and parsed.dims == dims else None
+        if unit is None:
             return MISSING
-        return Quantity(number, parsed) if parsed.dims == dims else MISSING
+        if raw.__class__ is float:  # from the fast JSON path: its shortest form is exact
+            return Quantity(Decimal(repr(raw)), unit)
+        number = to_number(raw)
+        return MISSING if number is None else Quantity(number, unit)
 
     return conv
+
+
+def _memoised(conv: Callable[[Any], Any]) -> Callable[[Any, Context], Any]:
+    """A quantity converter that converts each object of the filing once per
+    evaluation: rules read the same limits and totals many times."""
+
+    def run(raw: Any, ctx: Context) -> Any:
+        cache = ctx.converted
+        key = id(raw)
+        value = cache.get(key)
+        if value is None:
+            value = cache[key] = conv(raw)
+        return value
+
+    return run
+
+
+def _plain(conv: Callable[[Any], Any]) -> Callable[[Any, Context], Any]:
+    return lambda raw, ctx: conv(raw)
 
 
 def converter(t: Type) -> Callable[[Any], Any]:
@@ -372,7 +410,8 @@ class _Compiler:
         else:
             raise self.fail(node, f"'{key}' is read from a {btype.describe()}, "
                                   "which has no fields")
-        conv = converter(ftype)
+        conv = _memoised(converter(ftype)) if isinstance(ftype, QuantityT) else _plain(
+            converter(ftype))
         get = base.fn
 
         def read(ctx: Context) -> Any:
@@ -380,7 +419,7 @@ class _Compiler:
             if obj.__class__ is not dict:
                 return MISSING
             raw = obj.get(key)
-            value = MISSING if raw is None else conv(raw)
+            value = MISSING if raw is None else conv(raw, ctx)
             if ctx.trace is not None:
                 parent = ctx.path_of(obj)
                 path = None if parent is None else (*parent, key)
@@ -876,7 +915,8 @@ def _items(coll: Fn, item_t: Type) -> Callable[[Context], Any]:
     return run
 
 
-def _fused(start: Fn, keys: tuple[str, ...], conv: Callable[[Any], Any], traced: Fn) -> Fn:
+def _fused(start: Fn, keys: tuple[str, ...], conv: Callable[[Any, Context], Any],
+           traced: Fn) -> Fn:
     """A chain of field reads as one closure; the step-by-step version runs
     instead while a trace is being recorded, so that every step is evidence."""
     *inner, last = keys
@@ -892,7 +932,7 @@ def _fused(start: Fn, keys: tuple[str, ...], conv: Callable[[Any], Any], traced:
         if obj.__class__ is not dict:
             return MISSING
         raw = obj.get(last)
-        return MISSING if raw is None else conv(raw)
+        return MISSING if raw is None else conv(raw, ctx)
 
     return read
 
