@@ -35,7 +35,7 @@ def json_value(value: Any) -> tuple[Any, str | None]:
     if value is MISSING:
         return None, None
     if isinstance(value, Quantity):
-        return json_value(value.value)[0], value.unit.symbol
+        return json_value(value.exact)[0], value.unit.symbol
     if isinstance(value, Decimal):
         return display(value), None
     if isinstance(value, date):

@@ -26,6 +26,7 @@ from esgcheck.engine.filing_types import Entity
 from esgcheck.engine.rulebase import CompiledRule, TypeRules
 
 JsonPath = tuple[str | int, ...]
+Instance = tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]  # path, object, enclosing
 
 
 class EvaluationLimitError(Exception):
@@ -95,29 +96,38 @@ class Evaluation:
         self.store = FactStore()
         self.sources: dict[tuple[JsonPath, str], list[CompiledRule]] = {}
         self.ctx = Context(doc, self.store, as_of, rules.slots)
-        self._instances: dict[str, list[tuple[JsonPath, Any]]] = {}
+        self._instances: dict[str, list[Instance]] = {}
         self._proofs: dict[tuple[JsonPath, str], Proof] = {}
         self._resolved: dict[JsonPath, Any] = {}
 
     # -- instances
-    def instances_of(self, entity: Entity) -> list[tuple[JsonPath, Any]]:
+    def instances_of(self, entity: Entity) -> list[Instance]:
+        """The entity's instances in document order, each with its enclosing
+        entities' objects and paths, found once per filing."""
         found = self._instances.get(entity.name)
         if found is None:
-            found = [hit for pattern in entity.patterns for hit in instances(self.doc, pattern)]
+            found = [(path, obj, self.ancestors(entity, path))
+                     for pattern in entity.patterns for path, obj in instances(self.doc, pattern)]
             self._instances[entity.name] = found
         return found
 
-    def bind(self, rule: CompiledRule, path: JsonPath, obj: Any) -> None:
-        ctx = self.ctx
-        ctx.env[1] = obj
-        ctx.paths[1] = path
-        ancestors = rule.entity.ancestors
-        ctx.bound = 2 + len(ancestors)
-        for i, name in enumerate(ancestors):
+    def ancestors(self, entity: Entity, path: JsonPath) -> tuple[tuple[Any, JsonPath], ...]:
+        bound: list[tuple[Any, JsonPath]] = []
+        for name in entity.ancestors:
             cut = self.entities[name].prefix_of(path)
             found = self._resolved.get(cut)
             if found is None:
                 found = self._resolved[cut] = resolve(self.doc, cut)
+            bound.append((found, cut))
+        return tuple(bound)
+
+    def bind(self, rule: CompiledRule, instance: Instance) -> None:
+        path, obj, ancestors = instance
+        ctx = self.ctx
+        ctx.env[1] = obj
+        ctx.paths[1] = path
+        ctx.bound = 2 + len(ancestors)
+        for i, (found, cut) in enumerate(ancestors):
             ctx.env[2 + i] = found
             ctx.paths[2 + i] = cut
 
@@ -143,6 +153,8 @@ class Evaluation:
         """None when the guard is false (the rule does not apply), else the body's
         value in Kleene logic: MISSING when the guard cannot be decided."""
         ctx = self.ctx
+        if ctx.trace is None:
+            return rule.run(ctx)
         if rule.guard is not None:
             g = rule.guard(ctx)
             if g is False:
@@ -156,16 +168,15 @@ class Evaluation:
         assert name is not None
         boolean = self.rules.facts[name].type is BOOLEAN
         values = self.store.values
-        for path, obj in self.instances_of(rule.entity):
+        for instance in self.instances_of(rule.entity):
             self.step()
-            self.bind(rule, path, obj)
-            if rule.guard is not None:
-                g = rule.guard(self.ctx)
-                value = g if g is not True else rule.body(self.ctx)
-                if g is False and not boolean:
+            self.bind(rule, instance)
+            path = instance[0]
+            value = rule.run(self.ctx)
+            if value is None:  # the guard is false
+                if not boolean:
                     continue
-            else:
-                value = rule.body(self.ctx)
+                value = False
             key = (path, name)
             if boolean:
                 old = values.get(key, False)
@@ -183,9 +194,10 @@ class Evaluation:
 
     def check(self, rule: CompiledRule) -> Iterator[Hit]:
         ctx = self.ctx
-        for path, obj in self.instances_of(rule.entity):
+        for instance in self.instances_of(rule.entity):
             self.step()
-            self.bind(rule, path, obj)
+            self.bind(rule, instance)
+            path = instance[0]
             result = self.evaluate(rule)
             if result is True or result is None:
                 continue
@@ -209,7 +221,8 @@ class Evaluation:
         self._proofs[key] = proof
         for rule in self.sources.get(key, []):
             self.step()
-            self.bind(rule, read.path, resolve(self.doc, read.path))
+            self.bind(rule, (read.path, resolve(self.doc, read.path),
+                             self.ancestors(rule.entity, read.path)))
             saved, self.ctx.trace = self.ctx.trace, []
             self.evaluate(rule)
             trace, self.ctx.trace = self.ctx.trace, saved

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from esgcheck.engine import yamlio
 from esgcheck.engine.expr import parser as ast
+from esgcheck.engine.expr.codegen import build_rule
 from esgcheck.engine.expr.compiler import (
     Compiled,
     Environment,
@@ -86,6 +87,7 @@ class CompiledRule:
     facts_read: frozenset[str]
     functions: frozenset[str]
     order: int
+    run: Callable[[Any], Any]  # guard and body as one generated function (untraced path)
 
     @property
     def id(self) -> str:
@@ -558,6 +560,7 @@ class _TypeCompiler:
             params={k: v.fn for k, v in params.items() if v is not None},
             facts_read=frozenset(env.facts_used), functions=frozenset(env.functions_used),
             order=self.order[id(rule)],
+            run=build_rule(rule.id, guard.emitter() if guard else None, body.emitter()),
         )
 
     def is_boolean(self, c: Compiled, located: yamlio.Located, path: tuple[Any, ...],

@@ -173,18 +173,35 @@ def describe_dims(dims: Dims) -> str:
 
 
 class Quantity:
-    """A number with a unit. Comparison and arithmetic work in base units,
-    computed once when the quantity is made (rules compare thousands of them)."""
+    """A number with a unit. Arithmetic and comparison across units work in base
+    units, exactly (decimal arithmetic).
 
-    __slots__ = ("base", "unit", "value")
+    ``value`` is the number as read: an int, a Decimal, or a float from the fast
+    JSON path, whose shortest form is the written value (see filings.jsonread).
+    Two quantities in the same unit compare by ``value`` directly, which is
+    exact for those floats; everything else goes through ``exact`` and ``base``,
+    computed when first needed."""
 
-    def __init__(self, value: Decimal | int, unit: Unit) -> None:
-        self.value = value  # exact: integers from the filing stay int
+    __slots__ = ("_base", "unit", "value")
+
+    def __init__(self, value: Decimal | int | float, unit: Unit) -> None:
+        self.value = value
         self.unit = unit
-        self.base: Decimal | int = value * unit.factor
+        self._base: Decimal | int | None = None
+
+    @property
+    def exact(self) -> Decimal | int:
+        value = self.value
+        return Decimal(repr(value)) if isinstance(value, float) else value
+
+    @property
+    def base(self) -> Decimal | int:
+        if self._base is None:
+            self._base = self.exact * self.unit.factor
+        return self._base
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, Quantity) and self.value == other.value
+        return (isinstance(other, Quantity) and self.exact == other.exact
                 and self.unit == other.unit)
 
     __hash__ = None  # type: ignore[assignment]  # mutable-looking value object: not a key
@@ -198,7 +215,7 @@ class Quantity:
         return self.base / unit.factor
 
     def __str__(self) -> str:
-        return f"{self.value} {self.unit.symbol}"
+        return f"{self.exact} {self.unit.symbol}"
 
 
 _BASE_SYMBOLS = {

@@ -133,7 +133,8 @@ def _approx(a: Any, b: Any, rel: Any) -> bool:
 
 def _abs(x: Any) -> Any:
     if isinstance(x, Quantity):
-        magnitude: Decimal | int = -x.value if x.value < 0 else x.value
+        exact = x.exact
+        magnitude: Decimal | int = -exact if exact < 0 else exact
         return Quantity(magnitude, x.unit)
     return abs(x)
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.builtins import BUILTINS, Builtin
+from esgcheck.engine.expr.codegen import Emit, Emitter, closure_call
 from esgcheck.engine.expr.types import (
     ANY,
     BOOLEAN,
@@ -215,8 +216,9 @@ def _quantity_converter(t: QuantityT) -> Callable[[Any], Any]:
         raw, text = v.get("value"), v.get("unit")
         if text.__class__ is not str:
             return MISSING
-        unit = units.get(text, MISSING)
-        if unit is MISSING:
+        if text in units:
+            unit = units[text]
+        else:
             try:
                 parsed: Unit | None = parse_unit(text)
             except UnitError:
@@ -225,7 +227,7 @@ def _quantity_converter(t: QuantityT) -> Callable[[Any], Any]:
         if unit is None:
             return MISSING
         if raw.__class__ is float:  # from the fast JSON path: its shortest form is exact
-            return Quantity(Decimal(repr(raw)), unit)
+            return Quantity(raw, unit)
         number = to_number(raw)
         return MISSING if number is None else Quantity(number, unit)
 
@@ -310,6 +312,20 @@ class Compiled:
     # for a chain of field reads (a.b.c): where the chain starts and its keys,
     # so that the whole chain can run as one closure when nothing is traced
     chain: tuple[Fn, tuple[str, ...]] | None = None
+    slot: int | None = None  # the value is ctx.env[slot] (a bound entity or variable)
+    chain_slot: int | None = None  # the slot a chain of field reads starts at, if any
+    emit: Emit | None = None  # straight-line code for the untraced path (see codegen)
+
+    def emitter(self) -> Emit:
+        if self.emit is not None:
+            return self.emit
+        if self.is_const:
+            value = self.const
+            return lambda em: em.ref(value)
+        if self.slot is not None:
+            slot = self.slot
+            return lambda em: f"env[{slot}]"
+        return closure_call(self.fn)
 
     @property
     def is_const(self) -> bool:
@@ -368,19 +384,19 @@ class _Compiler:
         name = node.name
         if name in scope:
             slot, t = scope[name]
-            return Compiled(t, lambda ctx: ctx.env[slot])
+            return Compiled(t, lambda ctx: ctx.env[slot], slot=slot)
         if name == "filing":
             return Compiled(self.env.schema.root(), lambda ctx: ctx.root)
         if name == "this":
-            return Compiled(self.env.entity, lambda ctx: ctx.env[1])
+            return Compiled(self.env.entity, lambda ctx: ctx.env[1], slot=1)
         if name == "as_of":
             return Compiled(DATE, lambda ctx: MISSING if ctx.as_of is None else ctx.as_of)
         if name in ("facts", "config"):
             raise self.fail(node, f"'{name}' needs a name after it, as in {name}.something")
         if name in self.env.ancestors:
             slot, anc = self.env.ancestors[name]
-            return Compiled(anc, lambda ctx: ctx.env[slot])
-        return self.field(node, Compiled(self.env.entity, lambda ctx: ctx.env[1]), name)
+            return Compiled(anc, lambda ctx: ctx.env[slot], slot=slot)
+        return self.field(node, Compiled(self.env.entity, lambda ctx: ctx.env[1], slot=1), name)
 
     def c_attr(self, node: ast.Attr, scope: dict[str, tuple[int, Type]]) -> Compiled:
         inner = node.obj
@@ -410,8 +426,9 @@ class _Compiler:
         else:
             raise self.fail(node, f"'{key}' is read from a {btype.describe()}, "
                                   "which has no fields")
-        conv = _memoised(converter(ftype)) if isinstance(ftype, QuantityT) else _plain(
-            converter(ftype))
+        raw_conv = converter(ftype)
+        memo = isinstance(ftype, QuantityT)
+        conv = _memoised(raw_conv) if memo else _plain(raw_conv)
         get = base.fn
 
         def read(ctx: Context) -> Any:
@@ -428,11 +445,14 @@ class _Compiler:
                     ctx.remember(raw, path)
             return value
 
-        start, keys = base.chain if base.chain is not None else (get, ())
-        if not keys:
-            return Compiled(ftype, read, chain=(get, (key,)))
-        return Compiled(ftype, _fused(start, (*keys, key), conv, read),
-                        chain=(start, (*keys, key)))
+        keys: tuple[str, ...]
+        if base.chain is None:
+            start, keys, slot = get, (key,), base.slot
+        else:
+            start, keys, slot = base.chain[0], (*base.chain[1], key), base.chain_slot
+        return Compiled(ftype, _fused(start, slot, keys, raw_conv, memo, read),
+                        chain=(start, keys), chain_slot=slot,
+                        emit=_emit_chain(start, slot, keys, raw_conv, memo))
 
     def column(self, node: ast.Attr, base: Compiled) -> Compiled:
         assert isinstance(base.type, RecordT)
@@ -511,7 +531,8 @@ class _Compiler:
         f = operand.fn
         if node.op == "not":
             self.expect_boolean(node.operand, operand)
-            return Compiled(BOOLEAN, lambda ctx: _not(f(ctx)))
+            return Compiled(BOOLEAN, lambda ctx: _not(f(ctx)),
+                            emit=_emit_strict(operator.not_, [operand.emitter()], False))
         if not (is_scalar(operand.type, "number") or isinstance(operand.type, QuantityT)):
             raise self.fail(node, f"cannot negate a {operand.type.describe()}")
         return Compiled(operand.type, lambda ctx: _strict1(operator.neg, f(ctx)))
@@ -527,7 +548,8 @@ class _Compiler:
             self.expect_boolean(node.left, left)
             self.expect_boolean(node.right, right)
             return Compiled(BOOLEAN, _and(left.fn, right.fn) if op == "and"
-                            else _or(left.fn, right.fn))
+                            else _or(left.fn, right.fn),
+                            emit=_emit_logic(op, left.emitter(), right.emitter()))
         if op == "??":
             if not same_kind(left.type, right.type):
                 raise self.fail(node, f"'??' joins {left.type.describe()} "
@@ -538,7 +560,16 @@ class _Compiler:
                 value = lf(ctx)
                 return rf(ctx) if value is MISSING else value
 
-            return Compiled(left.type if not is_any(left.type) else right.type, coalesce)
+            lemit, remit = left.emitter(), right.emitter()
+
+            def emit(em: Emitter) -> str:
+                out = lemit(em)
+                with em.block(f"if {out} is MISSING:"):
+                    em.line(f"{out} = {remit(em)}")
+                return out
+
+            return Compiled(left.type if not is_any(left.type) else right.type, coalesce,
+                            emit=emit)
         if op in ("in", "not in"):
             return self.membership(node, left, right)
         if op == "matches":
@@ -576,7 +607,11 @@ class _Compiler:
                 if a is MISSING or b is MISSING:
                     return MISSING
                 return cmp(a, b)
-        return Compiled(BOOLEAN, run)
+        return Compiled(BOOLEAN, run, emit=_emit_compare(
+            node.op, left.emitter(), right.emitter(),
+            isinstance(lt, QuantityT) and isinstance(rt, QuantityT),
+            not (isinstance(lt, QuantityT) or isinstance(rt, QuantityT) or is_any(lt)
+                 or is_any(rt))))
 
     def clash(self, lt: Type, rt: Type, op: str) -> str:
         if isinstance(lt, QuantityT) and isinstance(rt, QuantityT):
@@ -617,19 +652,27 @@ class _Compiler:
             except TypeError:
                 members = [compare_key(v) for v in right.const]
 
-            def run(ctx: Context) -> Any:
-                a = lf(ctx)
-                if a is MISSING:
-                    return MISSING
+            def test(a: Any) -> bool:
                 return (compare_key(a) in members) is not negate
-        else:
-            def run(ctx: Context) -> Any:
-                a, coll = lf(ctx), rf(ctx)
-                if a is MISSING or coll is MISSING:
-                    return MISSING
-                key = compare_key(a)
-                return any(compare_key(v) == key for v in coll) is not negate
-        return Compiled(BOOLEAN, run)
+
+            def member(ctx: Context) -> Any:
+                a = lf(ctx)
+                return MISSING if a is MISSING else test(a)
+
+            return Compiled(BOOLEAN, member, emit=_emit_strict(test, [left.emitter()], False))
+
+        def contains(a: Any, coll: Any) -> bool:
+            key = compare_key(a)
+            return any(compare_key(v) == key for v in coll) is not negate
+
+        def run(ctx: Context) -> Any:
+            a, coll = lf(ctx), rf(ctx)
+            if a is MISSING or coll is MISSING:
+                return MISSING
+            return contains(a, coll)
+
+        return Compiled(BOOLEAN, run,
+                        emit=_emit_strict(contains, [left.emitter(), right.emitter()], False))
 
     def matches(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
         if not is_scalar(left.type, "string"):
@@ -643,13 +686,14 @@ class _Compiler:
             raise self.fail(node.right, f"invalid regular expression: {exc}") from None
         search, lf = pattern.search, left.fn
 
-        def run(ctx: Context) -> Any:
-            a = lf(ctx)
-            if a is MISSING:
-                return MISSING
+        def test(a: Any) -> bool:
             return search(a) is not None
 
-        return Compiled(BOOLEAN, run)
+        def run(ctx: Context) -> Any:
+            a = lf(ctx)
+            return MISSING if a is MISSING else test(a)
+
+        return Compiled(BOOLEAN, run, emit=_emit_strict(test, [left.emitter()], False))
 
     def arithmetic(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
         lt, rt, op = left.type, right.type, node.op
@@ -695,7 +739,8 @@ class _Compiler:
                 ctx.note(exc.reason)
                 return MISSING
 
-        return Compiled(result, run)
+        return Compiled(result, run,
+                        emit=_emit_strict(impl, [left.emitter(), right.emitter()], True))
 
     def concatenation(self, left: Compiled, right: Compiled) -> Compiled:
         lf, rf = left.fn, right.fn
@@ -724,7 +769,20 @@ class _Compiler:
                 return MISSING
             return af(ctx) if t else bf(ctx)
 
-        return Compiled(then.type if not is_any(then.type) else other.type, run)
+        temit, aemit, bemit = test.emitter(), then.emitter(), other.emitter()
+
+        def emit(em: Emitter) -> str:
+            out = em.tmp()
+            t = temit(em)
+            with em.block(f"if {t} is MISSING:"):
+                em.line(f"{out} = MISSING")
+            with em.block(f"elif {t}:"):
+                em.line(f"{out} = {aemit(em)}")
+            with em.block("else:"):
+                em.line(f"{out} = {bemit(em)}")
+            return out
+
+        return Compiled(then.type if not is_any(then.type) else other.type, run, emit=emit)
 
     # -- quantifiers and aggregates
     def c_quant(self, node: ast.Quant, scope: dict[str, tuple[int, Type]]) -> Compiled:
@@ -762,7 +820,10 @@ class _Compiler:
         consts = [a.const for a in args]
         result = builtin.result if isinstance(builtin.result, Type) else builtin.result(
             types, consts)
-        return Compiled(result, _call(builtin, [a.fn for a in args]))
+        emits = [a.emitter() for a in args]
+        emit = _emit_total(builtin.impl, emits) if builtin.total else _emit_strict(
+            builtin.impl, emits, True)
+        return Compiled(result, _call(builtin, [a.fn for a in args]), emit=emit)
 
     def argument(self, builtin: Builtin, arg: ast.Node, kind: str, scope: Any) -> Compiled:
         if kind in ("table", "calendar", "unit"):
@@ -915,16 +976,18 @@ def _items(coll: Fn, item_t: Type) -> Callable[[Context], Any]:
     return run
 
 
-def _fused(start: Fn, keys: tuple[str, ...], conv: Callable[[Any, Context], Any],
-           traced: Fn) -> Fn:
-    """A chain of field reads as one closure; the step-by-step version runs
-    instead while a trace is being recorded, so that every step is evidence."""
+def _fused(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[Any], Any],
+           memo: bool, traced: Fn) -> Fn:
+    """A chain of field reads (``a.b.c``) as one closure. The step-by-step version
+    runs instead while a trace is recorded, so that every step is evidence.
+    Quantities are converted once per evaluation (``memo``): rules read the same
+    limits and totals many times."""
     *inner, last = keys
 
     def read(ctx: Context) -> Any:
         if ctx.trace is not None:
             return traced(ctx)
-        obj = start(ctx)
+        obj = ctx.env[slot] if slot is not None else start(ctx)
         for key in inner:
             if obj.__class__ is not dict:
                 return MISSING
@@ -932,9 +995,129 @@ def _fused(start: Fn, keys: tuple[str, ...], conv: Callable[[Any, Context], Any]
         if obj.__class__ is not dict:
             return MISSING
         raw = obj.get(last)
-        return MISSING if raw is None else conv(raw, ctx)
+        if raw is None:
+            return MISSING
+        if not memo:
+            return conv(raw)
+        cache = ctx.converted
+        value = cache.get(id(raw))
+        if value is None:
+            value = cache[id(raw)] = conv(raw)
+        return value
 
     return read
+
+
+def _emit_chain(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[Any], Any],
+                memo: bool) -> Emit:
+    def emit(em: Emitter) -> str:
+        out, obj = em.tmp(), em.tmp()
+        em.line(f"{out} = MISSING")
+        em.line(f"{obj} = env[{slot}]" if slot is not None else f"{obj} = {em.ref(start)}(ctx)")
+        depth = 0
+        for key in keys[:-1]:
+            em.line("    " * depth + f"if {obj}.__class__ is dict:")
+            depth += 1
+            em.line("    " * depth + f"{obj} = {obj}.get({em.ref(key)})")
+        em.line("    " * depth + f"if {obj}.__class__ is dict:")
+        depth += 1
+        raw = em.tmp()
+        pad = "    " * depth
+        em.line(pad + f"{raw} = {obj}.get({em.ref(keys[-1])})")
+        em.line(pad + f"if {raw} is not None:")
+        pad += "    "
+        if memo:
+            em.line(pad + f"{out} = ctx.converted.get(id({raw}))")
+            em.line(pad + f"if {out} is None:")
+            em.line(pad + f"    {out} = ctx.converted[id({raw})] = {em.ref(conv)}({raw})")
+        else:
+            em.line(pad + f"{out} = {em.ref(conv)}({raw})")
+        return out
+
+    return emit
+
+
+def _emit_compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool) -> Emit:
+    """A comparison: base units for quantities, direct for scalars of one kind,
+    and the closure's careful path for anything else."""
+
+    def emit(em: Emitter) -> str:
+        a, b = left(em), right(em)
+        out = em.tmp()
+        if quantities:  # same unit: the numbers as read compare exactly
+            test = (f"({a}.value {op} {b}.value) if {a}.unit is {b}.unit "
+                    f"else ({a}.base {op} {b}.base)")
+        elif plain:
+            test = f"{a} {op} {b}"
+        else:
+            key = em.ref(compare_key)
+            with em.block(f"if {a} is MISSING or {b} is MISSING:"):
+                em.line(f"{out} = MISSING")
+            with em.block("else:"):
+                with em.block("try:"):
+                    em.line(f"{out} = {key}({a}) {op} {key}({b})")
+                with em.block("except TypeError:"):
+                    em.line(f"{out} = MISSING")
+            return out
+        em.line(f"{out} = MISSING if {a} is MISSING or {b} is MISSING else ({test})")
+        return out
+
+    return emit
+
+
+def _emit_total(fn: Callable[..., Any], args: list[Emit]) -> Emit:
+    """``fn(*args)`` for a built-in that takes MISSING itself (exists, missing)."""
+
+    def emit(em: Emitter) -> str:
+        names = [a(em) for a in args]
+        out = em.tmp()
+        em.line(f"{out} = {em.ref(fn)}({', '.join(names)})")
+        return out
+
+    return emit
+
+
+def _emit_logic(op: str, left: Emit, right: Emit) -> Emit:
+    """Kleene and/or with short-circuit."""
+    stop = "False" if op == "and" else "True"
+    other = "True" if op == "and" else "False"
+
+    def emit(em: Emitter) -> str:
+        out = em.tmp()
+        a = left(em)
+        with em.block(f"if {a} is {stop}:"):
+            em.line(f"{out} = {stop}")
+        with em.block("else:"):
+            b = right(em)
+            em.line(f"{out} = {stop} if {b} is {stop} else "
+                    f"(MISSING if {a} is MISSING or {b} is MISSING else {other})")
+        return out
+
+    return emit
+
+
+def _emit_strict(fn: Callable[..., Any], args: list[Emit], guarded: bool) -> Emit:
+    """``fn(*args)``, MISSING when an argument is; ``guarded``: an Undecidable
+    from ``fn`` gives MISSING."""
+
+    def emit(em: Emitter) -> str:
+        names = [a(em) for a in args]
+        out = em.tmp()
+        missing = " or ".join(f"{n} is MISSING" for n in names) or "False"
+        call = f"{em.ref(fn)}({', '.join(names)})"
+        with em.block(f"if {missing}:"):
+            em.line(f"{out} = MISSING")
+        with em.block("else:"):
+            if guarded:
+                with em.block("try:"):
+                    em.line(f"{out} = {call}")
+                with em.block(f"except {em.ref(Undecidable)}:"):
+                    em.line(f"{out} = MISSING")
+            else:
+                em.line(f"{out} = {call}")
+        return out
+
+    return emit
 
 
 def _remember_items(ctx: Context, values: list[Any]) -> None:

@@ -74,7 +74,7 @@ def display(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Quantity):
-        return f"{display(value.value)} {value.unit.symbol}"
+        return f"{display(value.exact)} {value.unit.symbol}"
     if isinstance(value, list | tuple | frozenset | set):
         return ", ".join(display(v) for v in value)
     return str(value)
@@ -92,13 +92,13 @@ def _num(x: Any) -> Decimal:
 
 def add(a: Any, b: Any) -> Any:
     if isinstance(a, Quantity):
-        return Quantity(a.value + b.to(a.unit), a.unit)
+        return Quantity(a.exact + b.to(a.unit), a.unit)
     return a + b
 
 
 def sub(a: Any, b: Any) -> Any:
     if isinstance(a, Quantity):
-        return Quantity(a.value - b.to(a.unit), a.unit)
+        return Quantity(a.exact - b.to(a.unit), a.unit)
     return a - b
 
 
@@ -106,16 +106,16 @@ def mul(a: Any, b: Any) -> Any:
     if isinstance(a, Quantity) and isinstance(b, Quantity):
         return _product(a.base * b.base, a.unit.dims, b.unit.dims, 1)
     if isinstance(a, Quantity):
-        return Quantity(a.value * _num(b), a.unit)
+        return Quantity(a.exact * _num(b), a.unit)
     if isinstance(b, Quantity):
-        return Quantity(_num(a) * b.value, b.unit)
+        return Quantity(_num(a) * b.exact, b.unit)
     return a * b
 
 
 def div(a: Any, b: Any) -> Any:
     """Division; a zero divisor cannot be decided and yields MISSING upstream."""
     if isinstance(b, Quantity):
-        if b.value == 0:
+        if b.exact == 0:
             raise Undecidable("division by zero")
         if isinstance(a, Quantity):
             return _product(_num(a.base) / _num(b.base), a.unit.dims, b.unit.dims, -1)
@@ -123,7 +123,7 @@ def div(a: Any, b: Any) -> Any:
     if b == 0:
         raise Undecidable("division by zero")
     if isinstance(a, Quantity):
-        return Quantity(a.value / _num(b), a.unit)
+        return Quantity(a.exact / _num(b), a.unit)
     return _num(a) / _num(b)
 
 
