@@ -228,18 +228,16 @@ def test_a_unit_clash_inside_a_block_is_placed_on_its_line(tmp_path: Path) -> No
 # (strict: an unexpected pass fails the run, and the marker is then removed).
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap: approx() does not check that its two "
-                                       "arguments have the same dimension")
 @pytest.mark.parametrize("broken", ["approx(footprint, 90[kg], 0.01)",
-                                    "approx(footprint, 90, 0.01)"])
+                                    "approx(footprint, 90, 0.01)",
+                                    "min(footprint, 90[kg]) <= footprint",
+                                    "max(footprint, 1) <= footprint"])
 def test_approx_across_dimensions_is_refused_at_load(tmp_path: Path, broken: str) -> None:
     copy, _ = broken_copy(tmp_path, "rules/battery.yaml", BAT_ASSERT, f"assert: {broken}")
     with pytest.raises(RuleBaseError):
         Checker([copy])
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: in a folded (>-) block the line of an "
-                                       "error is the block's first line")
 def test_a_problem_in_a_folded_block_is_placed_on_its_line(tmp_path: Path) -> None:
     old = "      else if footprint <= lookup_dated('cf-thresholds', category, declared).class_c"
     copy, line = broken_copy(tmp_path, "rules/battery.yaml", old,

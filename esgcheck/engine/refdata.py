@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from esgcheck.engine.expr.types import BOOLEAN, DATE, NUMBER, STRING, QuantityT, Type
@@ -124,8 +125,28 @@ def load_table(name: str, data: Mapping[str, Any]) -> Table:
         rows.append({c: _cell(raw.get(c), t, f"row {i + 1}, {c}") for c, t in columns.items()})
         if rows[-1][key] is None:
             raise RefDataError(f"row {i + 1}: the key column {key!r} is empty")
+    if "valid_from" in columns:
+        _check_windows(rows, str(key))
     meta = {k: v for k, v in data.items() if k not in ("columns", "rows")}
     return Table(name, str(key), columns, rows, meta)
+
+
+def _check_windows(rows: Sequence[Mapping[str, Any]], key: str) -> None:
+    """A dated table's windows for one key must be well formed and must not
+    overlap: which row applies on a day must never depend on row order."""
+    by_key: dict[Any, list[tuple[date, date, int]]] = {}
+    for i, row in enumerate(rows):
+        start = row.get("valid_from") or date.min
+        end = row.get("valid_to") or date.max
+        if end < start:
+            raise RefDataError(f"row {i + 1}: valid_to {end} is before valid_from {start}")
+        by_key.setdefault(row[key], []).append((start, end, i + 1))
+    for value, windows in by_key.items():
+        windows.sort()
+        for (_, end, a), (start, _, b) in pairwise(windows):
+            if start <= end:
+                raise RefDataError(f"rows {a} and {b} for {key} {value!r} have overlapping "
+                                   "validity windows")
 
 
 @dataclass(frozen=True)

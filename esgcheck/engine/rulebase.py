@@ -482,9 +482,7 @@ class _TypeCompiler:
 
     def expr_problem(self, located: yamlio.Located, path: tuple[Any, ...], rule_id: str,
                      text: str, pos: int, message: str) -> None:
-        line = located.line(path)
-        if line is not None and located.styles.get(path) in ("|", ">"):
-            line += 1 + text[:pos].count("\n")
+        line = located.text_line(path, pos)
         pointer = f"{path[-1]}: {' '.join(text.split())[:80]}"
         self.p.loader.problem(located.file, line, rule_id,
                               f"{message} (in {pointer!r}, column {pos + 1})")

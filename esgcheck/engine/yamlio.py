@@ -33,6 +33,38 @@ class Located:
     lines: dict[Path_, int]
     styles: dict[Path_, str | None]
     file: str
+    source: tuple[str, ...] = ()  # the file's lines
+
+    def text_line(self, path: Path_, pos: int) -> int | None:
+        """The line on which character ``pos`` of the scalar at ``path`` was
+        written, following literal (|), folded (>) and plain multi-line styles."""
+        line = self.line(path)
+        if line is None:
+            return None
+        style = self.styles.get(path)
+        if style == "|":
+            return line + 1 + self.data_text(path)[:pos].count("\n")
+        if style == ">":
+            first, consumed = line, 0  # content starts on the line after the key
+        elif style is None:  # plain: starts after "key:" and may fold onto more lines
+            head = self.source[line - 1] if line - 1 < len(self.source) else ""
+            consumed = len(head.split(":", 1)[-1].strip()) + 1
+            if pos < consumed:
+                return line
+            first = line
+        else:
+            return line
+        for index in range(first, len(self.source)):
+            consumed += len(self.source[index].strip()) + 1
+            if consumed > pos:
+                return index + 1
+        return line
+
+    def data_text(self, path: Path_) -> str:
+        node: Any = self.data
+        for key in path:
+            node = node[key]
+        return str(node)
 
     def line(self, path: Path_) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -66,7 +98,7 @@ def loads(text: str, name: str) -> Located:
     styles: dict[Path_, str | None] = {}
     if root is not None:
         _walk(root, (), lines, styles, name)
-    return Located(data, lines, styles, name)
+    return Located(data, lines, styles, name, tuple(text.splitlines()))
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int],

@@ -45,6 +45,7 @@ class Builtin:
     summary: str
     total: bool = False
     returns: str = ""  # the result type in words, when it depends on the arguments
+    alike: tuple[int, ...] = ()  # arguments that must be of one kind (same unit dimension)
 
     def signature(self) -> str:
         ret = self.result.describe() if isinstance(self.result, Type) else self.returns
@@ -204,11 +205,11 @@ _ENTRIES = [
             returns="number|quantity"),
     Builtin("round", ("number", "number"), NUMBER, _round, "round to n decimal places"),
     Builtin("min", ("number|quantity|date", "number|quantity|date"), _same_as(0), _least,
-            "the smaller of two values", returns="number|quantity|date"),
+            "the smaller of two values", returns="number|quantity|date", alike=(0, 1)),
     Builtin("max", ("number|quantity|date", "number|quantity|date"), _same_as(0), _greatest,
-            "the larger of two values", returns="number|quantity|date"),
+            "the larger of two values", returns="number|quantity|date", alike=(0, 1)),
     Builtin("approx", ("number|quantity", "number|quantity", "number"), BOOLEAN, _approx,
-            "approx(a, b, rel): |a - b| <= rel * |b|"),
+            "approx(a, b, rel): |a - b| <= rel * |b|", alike=(0, 1)),
     Builtin("value_in", ("quantity", "unit"), NUMBER, _value_in,
             "the number of a quantity expressed in the given unit"),
     Builtin("upper", ("string",), STRING, str.upper, "upper-case text"),
@@ -238,9 +239,9 @@ _ENTRIES = [
             "working days after the first date up to and including the second"),
     Builtin("is_working_day", ("date", "calendar"), BOOLEAN,
             lambda d, cal: cal.is_working_day(d), "whether a date is a working day"),
-    Builtin("lookup", ("table", "any"), _record_of, _lookup,
+    Builtin("lookup", ("table", "key"), _record_of, _lookup,
             "the row of a reference table with the given key", returns="record"),
-    Builtin("lookup_dated", ("table", "any", "date"), _record_of, _lookup_dated,
+    Builtin("lookup_dated", ("table", "key", "date"), _record_of, _lookup_dated,
             "the row of a dated reference table with the key, valid on the date",
             returns="record"),
     Builtin("table", ("table",), _keys_of, lambda t: t.keys(),

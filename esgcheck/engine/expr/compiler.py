@@ -818,12 +818,35 @@ class _Compiler:
             args.append(self.argument(builtin, arg, kind, scope))
         types = [a.type for a in args]
         consts = [a.const for a in args]
+        self.check_builtin_args(node, builtin, args)
         result = builtin.result if isinstance(builtin.result, Type) else builtin.result(
             types, consts)
         emits = [a.emitter() for a in args]
         emit = _emit_total(builtin.impl, emits) if builtin.total else _emit_strict(
             builtin.impl, emits, True)
         return Compiled(result, _call(builtin, [a.fn for a in args]), emit=emit)
+
+    def check_builtin_args(self, node: ast.Call, builtin: Builtin, args: list[Compiled]) -> None:
+        if builtin.alike:
+            first, *rest = builtin.alike
+            for i in rest:
+                if not same_kind(args[first].type, args[i].type):
+                    raise self.fail(node, self.clash(args[first].type, args[i].type,
+                                                     builtin.name))
+        for i, kind in enumerate(builtin.params):
+            if kind != "key":
+                continue
+            table = args[0].const
+            assert isinstance(table, Table)
+            key_type = table.columns[table.key]
+            if not same_kind(key_type, args[i].type):
+                raise self.fail(node.args[i], f"{builtin.name}: the key of table {table.name} "
+                                              f"is {key_type.describe()}, not "
+                                              f"{args[i].type.describe()}")
+        if builtin.name in ("lookup", "table") and isinstance(args[0].const, Table) and (
+                args[0].const.dated):
+            raise self.fail(node, f"table {args[0].const.name} is dated: use "
+                                  "lookup_dated(table, key, date)")
 
     def argument(self, builtin: Builtin, arg: ast.Node, kind: str, scope: Any) -> Compiled:
         if kind in ("table", "calendar", "unit"):
@@ -835,6 +858,7 @@ class _Compiler:
         t = compiled.type
         ok = (
             "any" in accepted
+            or "key" in accepted
             or is_any(t)
             or (isinstance(t, Scalar) and t.name in accepted)
             or (isinstance(t, QuantityT) and "quantity" in accepted)
