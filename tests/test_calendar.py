@@ -62,3 +62,14 @@ def test_arithmetic_on_a_small_calendar() -> None:
     assert cal.add_working_days(date(2030, 1, 1), 1) == date(2030, 1, 2)
     assert cal.add_working_days(date(2030, 1, 4), 1) == date(2030, 1, 5)  # make-up Saturday
     assert cal.add_working_days(date(2030, 1, 10), -3) == date(2030, 1, 7)
+
+
+def test_agrees_with_the_chinesecalendar_package(prc: Calendar) -> None:
+    """An independent copy of the same notices, day by day over every covered year."""
+    import chinese_calendar
+
+    for year in sorted(prc.years):
+        day = date(year, 1, 1)
+        while day.year == year:
+            assert prc.is_working_day(day) == chinese_calendar.is_workday(day), day
+            day = date.fromordinal(day.toordinal() + 1)

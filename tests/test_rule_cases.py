@@ -35,3 +35,22 @@ def test_every_rule_cites_an_instrument_of_its_rule_base() -> None:
             assert rb.instrument(citation.instrument) is not None, rule.id
             if citation.instrument in ("measures", "permit-regulation"):
                 assert citation.article, f"{rule.id} cites a law without an article"
+
+
+def test_the_rule_base_readme_lists_every_rule() -> None:
+    for rb in _CHECKER.rulebases:
+        readme = (rb.folder / "README.md").read_text(encoding="utf-8")
+        missing = [r.id for r in rb.rules if f"`{r.id}`" not in readme]
+        assert not missing, f"{rb.folder.name}/README.md does not list {missing}"
+
+
+def test_explain_works_for_every_rule() -> None:
+    from click.testing import CliRunner
+
+    from esgcheck.cli import main
+
+    for rb in _CHECKER.rulebases:
+        for rule in rb.rules:
+            result = CliRunner().invoke(main, ["explain", rule.id, "--lang", "zh"])
+            assert result.exit_code == 0, (rule.id, result.output)
+            assert rule.id in result.output and "citation" in result.output
