@@ -63,23 +63,22 @@ def resolve(doc: Any, path: JsonPath) -> Any:
     return node
 
 
-def instances(doc: Any, pattern: tuple[str, ...]) -> Iterator[tuple[JsonPath, Any]]:
-    """Every object of the filing that matches an entity pattern, in document order."""
-
-    def walk(node: Any, i: int, path: JsonPath) -> Iterator[tuple[JsonPath, Any]]:
-        if i == len(pattern):
-            if node.__class__ is dict:
-                yield path, node
-            return
-        key = pattern[i]
+def instances(doc: Any, pattern: tuple[str, ...]) -> list[tuple[JsonPath, Any]]:
+    """Every object of the filing that matches an entity pattern, in document
+    order: one level of the pattern at a time, without recursion."""
+    level: list[tuple[JsonPath, Any]] = [((), doc)]
+    for key in pattern:
+        nxt: list[tuple[JsonPath, Any]] = []
         if key == "*":
-            if node.__class__ is list:
-                for n, item in enumerate(node):
-                    yield from walk(item, i + 1, (*path, n))
-        elif node.__class__ is dict and key in node:
-            yield from walk(node[key], i + 1, (*path, key))
-
-    yield from walk(doc, 0, ())
+            for path, node in level:
+                if node.__class__ is list:
+                    nxt.extend(((*path, n), item) for n, item in enumerate(node))
+        else:
+            for path, node in level:
+                if node.__class__ is dict and key in node:
+                    nxt.append(((*path, key), node[key]))
+        level = nxt
+    return [(path, node) for path, node in level if node.__class__ is dict]
 
 
 class Evaluation:

@@ -146,13 +146,15 @@ _SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-t
 _SCANSTRING: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - not in the stubs
 
 
-def _value_end(text: str, pos: int) -> int:
+def _value_end(text: str, pos: int, value: Any = None) -> int:
     """Where the JSON value starting at ``pos`` ends. A container is skipped by
     letting orjson parse a window of the text and report where the content after
     the value begins, several times faster than the standard scanner, which
-    builds the value; the window doubles until the value fits in it."""
+    builds the value. The window starts from the parsed value's compact size
+    when it is known, and grows until the value fits in it."""
     if text[pos] in "{[":
-        window = 2048
+        hint = len(orjson.dumps(value)) if value.__class__ in (dict, list) else 512
+        window = 3 * hint + 256
         while True:
             try:
                 orjson.loads(text[pos:pos + window])
@@ -171,8 +173,9 @@ def _value_end(text: str, pos: int) -> int:
 class JsonLocator:
     """Line and column of any JSON path in one document's text."""
 
-    def __init__(self, text: str | bytes) -> None:
+    def __init__(self, text: str | bytes, doc: Any = None) -> None:
         self._source = text
+        self.doc = doc  # the parsed document, used to size the values it skips
         self._lines: list[int] | None = None
         self._cache: dict[JsonPath, int] = {}
         self._scans: dict[int, _ContainerScan] = {}
@@ -197,18 +200,28 @@ class JsonLocator:
             cut -= 1
         pos = self._cache[path[:cut]]
         for depth in range(cut, len(path)):
-            found = self._child(pos, path[depth])
+            found = self._child(pos, path[depth], self._value(path[:depth]))
             if found is None:
                 return pos, False
             pos = found
             self._cache[path[:depth + 1]] = pos
         return pos, True
 
-    def _child(self, pos: int, key: str | int) -> int | None:
+    def _child(self, pos: int, key: str | int, value: Any) -> int | None:
         scan = self._scans.get(pos)
         if scan is None:
-            scan = self._scans[pos] = _ContainerScan(self, pos)
+            scan = self._scans[pos] = _ContainerScan(self, pos, value)
         return scan.find(key)
+
+    def _value(self, path: JsonPath) -> Any:
+        """The parsed value at ``path``, when the locator knows the document."""
+        node = self.doc
+        try:
+            for key in path:
+                node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return node
 
     def line_column(self, offset: int) -> tuple[int, int]:
         if self._lines is None:
@@ -227,8 +240,9 @@ class _ContainerScan:
     """The members (or items) of one object (or array) of the text, read only as
     far as a lookup needs and remembered for the next one."""
 
-    def __init__(self, locator: JsonLocator, pos: int) -> None:
+    def __init__(self, locator: JsonLocator, pos: int, value: Any) -> None:
         self.locator = locator
+        self.value = value  # the parsed container, or None
         self.found: dict[str | int, int] = {}
         text = locator.text
         opener = text[pos] if pos < len(text) else ""
@@ -238,13 +252,14 @@ class _ContainerScan:
         self.i = locator._skip(pos + 1)
         self.n = 0
         self.value_at: int | None = None  # a member whose value is not yet stepped over
+        self.last: str | int = -1  # that member's name or index
 
     def find(self, key: str | int) -> int | None:
         text, skip = self.locator.text, self.locator._skip
         while key not in self.found and not self.done:
             i = self.i
             if self.value_at is not None:  # step over the last member's value
-                i = skip(_value_end(text, self.value_at))
+                i = skip(_value_end(text, self.value_at, self.member_value()))
                 if i < len(text) and text[i] == ",":
                     i = skip(i + 1)
                 self.value_at = None
@@ -259,4 +274,14 @@ class _ContainerScan:
                 self.found[self.n] = i
                 self.n += 1
             self.i = self.value_at = i
+            self.last = name if self.is_object else self.n - 1
         return self.found.get(key)
+
+    def member_value(self) -> Any:
+        container = self.value
+        if container.__class__ is dict:
+            return container.get(self.last)
+        if container.__class__ is list and isinstance(self.last, int) and (
+                self.last < len(container)):
+            return container[self.last]
+        return None

@@ -82,7 +82,7 @@ def read_bytes(data: bytes, file: str, registry: Registry,
         if not isinstance(doc, dict):
             raise InputError("json_root", file, 1, 1, kind=type(doc).__name__)
         ft = forced or _json_type(doc, file, registry)
-        return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(source))
+        return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(source, doc))
     root = xmlread.parse(data, file)
     detected = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
     if detected is None:

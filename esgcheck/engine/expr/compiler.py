@@ -204,34 +204,43 @@ def _identity(v: Any) -> Any:
     return v
 
 
-def _quantity_converter(t: QuantityT) -> Callable[[Any], Any]:
-    dims = t.dims
-    units: dict[str, Unit | None] = {}  # unit text -> Unit of these dims, or None
+_NUMBERS = (int, float, Decimal)  # not bool: its class is bool
 
-    def conv(v: Any) -> Any:
+
+class _QuantityReader:
+    """Reads ``{value, unit}`` objects of one dimension; units are parsed once."""
+
+    def __init__(self, dims: Any) -> None:
+        self.dims = dims
+        self.units: dict[str, Unit | None] = {}  # unit text -> Unit of these dims, or None
+
+    def unit(self, text: Any) -> Unit | None:
+        if text.__class__ is not str:
+            return None
+        if text in self.units:
+            return self.units[text]
+        try:
+            parsed: Unit | None = parse_unit(text)
+        except UnitError:
+            parsed = None
+        unit = parsed if parsed is not None and parsed.dims == self.dims else None
+        self.units[text] = unit
+        return unit
+
+    def convert(self, v: Any) -> Any:
         if v.__class__ is not dict:
             if v.__class__ is Quantity:
-                return v if v.unit.dims == dims else MISSING
+                return v if v.unit.dims == self.dims else MISSING
             return MISSING
-        raw, text = v.get("value"), v.get("unit")
-        if text.__class__ is not str:
+        unit = self.unit(v.get("unit"))
+        raw = v.get("value")
+        if unit is None or raw.__class__ not in _NUMBERS:
             return MISSING
-        if text in units:
-            unit = units[text]
-        else:
-            try:
-                parsed: Unit | None = parse_unit(text)
-            except UnitError:
-                parsed = None
-            unit = units[text] = parsed if parsed is not None and parsed.dims == dims else None
-        if unit is None:
-            return MISSING
-        if raw.__class__ is float:  # from the fast JSON path: its shortest form is exact
-            return Quantity(raw, unit)
-        number = to_number(raw)
-        return MISSING if number is None else Quantity(number, unit)
+        return Quantity(raw, unit)  # a float from the fast JSON path is exact as written
 
-    return conv
+
+def _quantity_converter(t: QuantityT) -> Callable[[Any], Any]:
+    return _QuantityReader(t.dims).convert
 
 
 def _memoised(conv: Callable[[Any], Any]) -> Callable[[Any, Context], Any]:
@@ -315,6 +324,8 @@ class Compiled:
     slot: int | None = None  # the value is ctx.env[slot] (a bound entity or variable)
     chain_slot: int | None = None  # the slot a chain of field reads starts at, if any
     emit: Emit | None = None  # straight-line code for the untraced path (see codegen)
+    # a chain of field reads ending in a quantity: where it starts, its keys, its reader
+    qraw: tuple[Fn, int | None, tuple[str, ...], _QuantityReader] | None = None
 
     def emitter(self) -> Emit:
         if self.emit is not None:
@@ -426,8 +437,9 @@ class _Compiler:
         else:
             raise self.fail(node, f"'{key}' is read from a {btype.describe()}, "
                                   "which has no fields")
-        raw_conv = converter(ftype)
-        memo = isinstance(ftype, QuantityT)
+        reader = _QuantityReader(ftype.dims) if isinstance(ftype, QuantityT) else None
+        raw_conv = reader.convert if reader is not None else converter(ftype)
+        memo = reader is not None
         conv = _memoised(raw_conv) if memo else _plain(raw_conv)
         get = base.fn
 
@@ -452,7 +464,8 @@ class _Compiler:
             start, keys, slot = base.chain[0], (*base.chain[1], key), base.chain_slot
         return Compiled(ftype, _fused(start, slot, keys, raw_conv, memo, read),
                         chain=(start, keys), chain_slot=slot,
-                        emit=_emit_chain(start, slot, keys, raw_conv, memo))
+                        emit=_emit_chain(start, slot, keys, raw_conv, memo),
+                        qraw=(start, slot, keys, reader) if reader is not None else None)
 
     def column(self, node: ast.Attr, base: Compiled) -> Compiled:
         assert isinstance(base.type, RecordT)
@@ -607,11 +620,14 @@ class _Compiler:
                 if a is MISSING or b is MISSING:
                     return MISSING
                 return cmp(a, b)
-        return Compiled(BOOLEAN, run, emit=_emit_compare(
+        emit = _emit_compare(
             node.op, left.emitter(), right.emitter(),
             isinstance(lt, QuantityT) and isinstance(rt, QuantityT),
             not (isinstance(lt, QuantityT) or isinstance(rt, QuantityT) or is_any(lt)
-                 or is_any(rt))))
+                 or is_any(rt)))
+        if left.qraw is not None and right.qraw is not None:
+            emit = _emit_raw_compare(node.op, left.qraw, right.qraw, emit)
+        return Compiled(BOOLEAN, run, emit=emit)
 
     def clash(self, lt: Type, rt: Type, op: str) -> str:
         if isinstance(lt, QuantityT) and isinstance(rt, QuantityT):
@@ -824,6 +840,8 @@ class _Compiler:
         emits = [a.emitter() for a in args]
         emit = _emit_total(builtin.impl, emits) if builtin.total else _emit_strict(
             builtin.impl, emits, True)
+        if builtin.name in ("exists", "missing") and args[0].qraw is not None:
+            emit = _emit_raw_exists(args[0].qraw, builtin.name == "missing")
         return Compiled(result, _call(builtin, [a.fn for a in args]), emit=emit)
 
     def check_builtin_args(self, node: ast.Call, builtin: Builtin, args: list[Compiled]) -> None:
@@ -1096,6 +1114,57 @@ def _emit_total(fn: Callable[..., Any], args: list[Emit]) -> Emit:
         names = [a(em) for a in args]
         out = em.tmp()
         em.line(f"{out} = {em.ref(fn)}({', '.join(names)})")
+        return out
+
+    return emit
+
+
+QRaw = tuple[Fn, int | None, tuple[str, ...], _QuantityReader]
+
+
+def _emit_raw_object(em: Emitter, start: Fn, slot: int | None, keys: tuple[str, ...]) -> str:
+    """Code for the object a chain of keys leads to, or None."""
+    obj = em.tmp()
+    em.line(f"{obj} = env[{slot}]" if slot is not None else f"{obj} = {em.ref(start)}(ctx)")
+    for key in keys:
+        em.line(f"{obj} = {obj}.get({em.ref(key)}) if {obj}.__class__ is dict else None")
+    return obj
+
+
+def _emit_raw_compare(op: str, left: QRaw, right: QRaw, general: Emit) -> Emit:
+    """Two quantities read straight from the filing in the same unit compare by
+    their numbers, exactly, without making Quantity objects; anything else takes
+    the general path."""
+
+    def emit(em: Emitter) -> str:
+        a = _emit_raw_object(em, left[0], left[1], left[2])
+        b = _emit_raw_object(em, right[0], right[1], right[2])
+        out, va, vb, unit = em.tmp(), em.tmp(), em.tmp(), em.tmp()
+        nums = em.ref(_NUMBERS)
+        same = (f"{a}.__class__ is dict and {b}.__class__ is dict"
+                f" and ({unit} := {a}.get('unit')) == {b}.get('unit')"
+                f" and ({va} := {a}.get('value')).__class__ in {nums}"
+                f" and ({vb} := {b}.get('value')).__class__ in {nums}"
+                f" and {em.ref(left[3].unit)}({unit}) is not None"
+                f" and {em.ref(right[3].unit)}({unit}) is not None")
+        with em.block(f"if {same}:"):
+            em.line(f"{out} = {va} {op} {vb}")
+        with em.block("else:"):
+            em.line(f"{out} = {general(em)}")
+        return out
+
+    return emit
+
+
+def _emit_raw_exists(q: QRaw, negate: bool) -> Emit:
+    """exists(q) for a quantity read from the filing, without converting it."""
+
+    def emit(em: Emitter) -> str:
+        obj = _emit_raw_object(em, q[0], q[1], q[2])
+        out = em.tmp()
+        test = (f"{obj}.__class__ is dict and {obj}.get('value').__class__ in "
+                f"{em.ref(_NUMBERS)} and {em.ref(q[3].unit)}({obj}.get('unit')) is not None")
+        em.line(f"{out} = {'not ' if negate else ''}({test})")
         return out
 
     return emit
