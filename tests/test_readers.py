@@ -148,3 +148,43 @@ def test_fixture_files_are_read() -> None:
         for path in sorted((FIXTURES / folder).glob("*.*")):
             if path.suffix in (".json", ".xml"):
                 assert read(path.read_bytes(), path.name).filing_type.id == folder
+
+
+def _all_paths(node: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    out = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _all_paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _all_paths(value, (*path, i))
+    return out
+
+
+@pytest.mark.parametrize("layout", ["compact", "spaced", "indented"])
+def test_every_value_is_located_alike_in_every_layout(layout: str) -> None:
+    """Compact text is located arithmetically, other layouts by scanning; both
+    must give the line and column where each value's text starts."""
+    doc = json.loads((FIXTURES / "cn-eidm-annual" / "01-compliant-key-discharger.json")
+                     .read_text(encoding="utf-8"))
+    doc["extra"] = {"空": {}, "list": [[], [1, "二"], {"k": None}]}
+    dumps = {"compact": lambda d: json.dumps(d, ensure_ascii=False, separators=(",", ":")),
+             "spaced": lambda d: json.dumps(d, ensure_ascii=False),
+             "indented": lambda d: json.dumps(d, ensure_ascii=False, indent=2)}[layout]
+    text = dumps(doc)
+    filing = read_bytes(text.encode("utf-8"), "f.json", default_registry(), "cn-eidm-annual")
+    lines = text.split("\n")
+    for path in _all_paths(doc):
+        loc = filing.location(path)
+        assert loc.exists, path
+        assert loc.line is not None and loc.column is not None
+        rest = lines[loc.line - 1][loc.column - 1:]
+        node: Any = doc
+        for key in path:
+            node = node[key]
+        written = dumps(node) if not isinstance(node, dict | list) else dumps(node)[:1]
+        assert rest.startswith(written), (path, rest[:20])
+    missing = filing.location(("extra", "list", 1, 5))
+    present = filing.location(("extra", "list", 1))
+    assert not missing.exists
+    assert (missing.line, missing.column) == (present.line, present.column)

@@ -63,22 +63,42 @@ def resolve(doc: Any, path: JsonPath) -> Any:
     return node
 
 
-def instances(doc: Any, pattern: tuple[str, ...]) -> list[tuple[JsonPath, Any]]:
+def instances(doc: Any, pattern: tuple[str, ...], marks: frozenset[int] = frozenset()
+              ) -> list[tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]]:
     """Every object of the filing that matches an entity pattern, in document
-    order: one level of the pattern at a time, without recursion."""
-    level: list[tuple[JsonPath, Any]] = [((), doc)]
-    for key in pattern:
-        nxt: list[tuple[JsonPath, Any]] = []
+    order: one level of the pattern at a time, without recursion. Each comes with
+    the objects it passed through at the depths in ``marks`` (its enclosing
+    entities), nearest first."""
+    Level = list[tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]]
+    level: Level = [((), doc, ())]
+    for depth, key in enumerate(pattern, 1):
+        nxt: Level = []
         if key == "*":
-            for path, node in level:
+            for path, node, chain in level:
                 if node.__class__ is list:
-                    nxt.extend(((*path, n), item) for n, item in enumerate(node))
+                    nxt.extend(((*path, n), item, chain) for n, item in enumerate(node))
         else:
-            for path, node in level:
+            for path, node, chain in level:
                 if node.__class__ is dict and key in node:
-                    nxt.append(((*path, key), node[key]))
+                    nxt.append(((*path, key), node[key], chain))
+        if depth in marks:
+            nxt = [(path, node, ((node, path), *chain)) for path, node, chain in nxt]
         level = nxt
-    return [(path, node) for path, node in level if node.__class__ is dict]
+    return [entry for entry in level if entry[1].__class__ is dict]
+
+
+def ancestor_depths(entity: Entity, pattern: tuple[str, ...],
+                    entities: dict[str, Entity]) -> frozenset[int] | None:
+    """The depths along ``pattern`` where the entity's enclosing entities sit, or
+    None when one of them is not a plain prefix of it."""
+    depths: set[int] = set()
+    for name in entity.ancestors:
+        depth = next((len(q) for q in entities[name].patterns
+                      if len(q) < len(pattern) and pattern[:len(q)] == q), None)
+        if depth is None:
+            return None
+        depths.add(depth)
+    return frozenset(depths) if len(depths) == len(entity.ancestors) else None
 
 
 class Evaluation:
@@ -105,8 +125,14 @@ class Evaluation:
         entities' objects and paths, found once per filing."""
         found = self._instances.get(entity.name)
         if found is None:
-            found = [(path, obj, self.ancestors(entity, path))
-                     for pattern in entity.patterns for path, obj in instances(self.doc, pattern)]
+            found = []
+            for pattern in entity.patterns:
+                depths = ancestor_depths(entity, pattern, self.entities)
+                if depths is not None:
+                    found.extend(instances(self.doc, pattern, depths))
+                else:
+                    found.extend((path, obj, self.ancestors(entity, path))
+                                 for path, obj, _ in instances(self.doc, pattern))
             self._instances[entity.name] = found
         return found
 
@@ -142,11 +168,36 @@ class Evaluation:
         for rule in self.rules.derive:
             if active is None or rule.id in active:
                 self.derive(rule)
-        hits: list[Hit] = []
-        for rule in self.rules.check:
-            if active is None or rule.id in active:
-                hits.extend(self.check(rule))
-        return hits
+        found: list[tuple[int, int, CompiledRule, Instance, Any]] = []
+        for group in self.rules.check_groups:
+            on = [active is None or rule.id in active for rule in group.rules]
+            if not any(on):
+                continue
+            insts = self.instances_of(group.entity)
+            self.steps += len(insts) * sum(on)
+            if self.steps > self.max_steps:
+                self.step()  # raises
+            raw: list[tuple[int, int, Any]] = []
+            group.run(self.ctx, insts, on, raw)
+            for i, n, result in raw:
+                rule = group.rules[i]
+                found.append((rule.order, n, rule, insts[n], result))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [self.hit(rule, instance, result) for _, _, rule, instance, result in found]
+
+    def hit(self, rule: CompiledRule, instance: Instance, result: Any) -> Hit:
+        """A check rule that did not hold on an instance, evaluated again with a
+        trace to collect the values it read and its message parameters."""
+        ctx = self.ctx
+        self.bind(rule, instance)
+        trace: list[TraceEntry] = []
+        ctx.trace = trace
+        self.evaluate(rule)
+        ctx.trace = []
+        params = {name: display(fn(ctx)) for name, fn in rule.params.items()}
+        ctx.trace = None
+        return Hit(rule, "breach" if result is False else "not_assessable", instance[0], trace,
+                   params)
 
     def evaluate(self, rule: CompiledRule) -> Any:
         """None when the guard is false (the rule does not apply), else the body's
@@ -192,22 +243,14 @@ class Evaluation:
                 self.sources.setdefault(key, []).append(rule)
 
     def check(self, rule: CompiledRule) -> Iterator[Hit]:
-        ctx = self.ctx
+        """One check rule on its own, instance by instance (``run`` evaluates
+        the check rules of an entity together)."""
         for instance in self.instances_of(rule.entity):
             self.step()
             self.bind(rule, instance)
-            path = instance[0]
             result = self.evaluate(rule)
-            if result is True or result is None:
-                continue
-            trace: list[TraceEntry] = []
-            ctx.trace = trace
-            self.evaluate(rule)
-            ctx.trace = []
-            params = {name: display(fn(ctx)) for name, fn in rule.params.items()}
-            ctx.trace = None
-            yield Hit(rule, "breach" if result is False else "not_assessable", path, trace,
-                      params)
+            if result is not True and result is not None:
+                yield self.hit(rule, instance, result)
 
     # -- proofs
     def proof(self, read: FactRead) -> Proof:

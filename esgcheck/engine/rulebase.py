@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from esgcheck.engine import yamlio
 from esgcheck.engine.expr import parser as ast
-from esgcheck.engine.expr.codegen import build_rule
+from esgcheck.engine.expr.codegen import RuleEmit, build_entity_runner, build_rule
 from esgcheck.engine.expr.compiler import (
     Compiled,
     Environment,
@@ -88,6 +88,7 @@ class CompiledRule:
     functions: frozenset[str]
     order: int
     run: Callable[[Any], Any]  # guard and body as one generated function (untraced path)
+    emits: RuleEmit  # how guard and body write themselves into generated code
 
     @property
     def id(self) -> str:
@@ -105,6 +106,13 @@ class CompiledRule:
             s.effective_to is None or day <= s.effective_to)
 
 
+@dataclass(frozen=True)
+class CheckGroup:
+    entity: Entity
+    rules: list[CompiledRule]
+    run: Callable[[Any, Any, Any, Any], None]  # see codegen.build_entity_runner
+
+
 @dataclass
 class TypeRules:
     """The compiled rules of one rule base for one filing type, in evaluation order."""
@@ -116,6 +124,17 @@ class TypeRules:
     @cached_property
     def slots(self) -> int:
         return max((r.slots for r in (*self.derive, *self.check)), default=2)
+
+    @cached_property
+    def check_groups(self) -> list[CheckGroup]:
+        """The check rules by entity, in order of first appearance, each group with
+        one generated function that runs all of them on every instance."""
+        by_entity: dict[str, list[CompiledRule]] = {}
+        for rule in self.check:
+            by_entity.setdefault(rule.entity.name, []).append(rule)
+        return [CheckGroup(rules[0].entity, rules, build_entity_runner(
+                    name, [r.emits for r in rules], len(rules[0].entity.ancestors)))
+                for name, rules in by_entity.items()]
 
     def active_on(self, day: date | None) -> set[str] | None:
         """Ids of the rules in force on ``day``; None when every rule is."""
@@ -551,6 +570,7 @@ class _TypeCompiler:
         if rule.kind == "derive" and not self.register_fact(rule, entity, body.type,
                                                             located, path):
             return None
+        emits = (guard.emitter() if guard else None, body.emitter())
         return CompiledRule(
             spec=rule, rulebase_id=self.p.meta.id, file=located.file,
             line=located.line(path), filing_type=self.ft.id, section=section, entity=entity,
@@ -558,7 +578,8 @@ class _TypeCompiler:
             params={k: v.fn for k, v in params.items() if v is not None},
             facts_read=frozenset(env.facts_used), functions=frozenset(env.functions_used),
             order=self.order[id(rule)],
-            run=build_rule(rule.id, guard.emitter() if guard else None, body.emitter()),
+            run=build_rule(rule.id, *emits),
+            emits=emits,
         )
 
     def is_boolean(self, c: Compiled, located: yamlio.Located, path: tuple[Any, ...],

@@ -21,7 +21,6 @@ import json
 import json.decoder
 import json.scanner
 import re
-from bisect import bisect_right
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -146,15 +145,16 @@ _SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-t
 _SCANSTRING: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - not in the stubs
 
 
-def _value_end(text: str, pos: int, value: Any = None) -> int:
+def _value_end(text: str, pos: int, value: Any = None, spread: float = 3.0) -> int:
     """Where the JSON value starting at ``pos`` ends. A container is skipped by
     letting orjson parse a window of the text and report where the content after
     the value begins, several times faster than the standard scanner, which
     builds the value. The window starts from the parsed value's compact size
+    times ``spread`` (how much larger the text is than the compact document)
     when it is known, and grows until the value fits in it."""
     if text[pos] in "{[":
         hint = len(orjson.dumps(value)) if value.__class__ in (dict, list) else 512
-        window = 3 * hint + 256
+        window = int(spread * hint) + 256
         while True:
             try:
                 orjson.loads(text[pos:pos + window])
@@ -170,15 +170,102 @@ def _value_end(text: str, pos: int, value: Any = None) -> int:
     return int(end)
 
 
+class _CompactText:
+    """Offsets of values in a text that is exactly the document written compactly
+    (as orjson and ``JSON.stringify`` write it). Such a text needs no scanning:
+    where a value starts follows from the lengths of its siblings, which orjson
+    writes fast."""
+
+    def __init__(self, text: str, doc: Any) -> None:
+        self.text = text
+        self.doc = doc
+        self.ascii = text.isascii()
+        self._members: dict[int, dict[str | int, int]] = {}  # id(container) -> offsets
+
+    def size(self, value: Any) -> int:
+        written = orjson.dumps(value)
+        return len(written) if self.ascii else len(written.decode("utf-8"))
+
+    def offset(self, path: JsonPath) -> tuple[int, bool]:
+        node: Any = self.doc
+        pos = 0
+        for key in path:
+            if not ((node.__class__ is dict and key.__class__ is str)
+                    or (node.__class__ is list and key.__class__ is int)):
+                return pos, False
+            members = self._members.get(id(node))
+            if members is None:
+                members = self._members[id(node)] = self.members(node, pos)
+            if key not in members:
+                return pos, False
+            pos = members[key]
+            node = node[key] if isinstance(node, dict) else node[int(key)]
+        return pos, True
+
+    def members(self, node: dict[str, Any] | list[Any], pos: int) -> dict[str | int, int]:
+        """Where each member's value starts: after the opener, each member's key
+        and colon, and the values and commas before it."""
+        out: dict[str | int, int] = {}
+        pos += 1
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if key.__class__ is str:
+                pos += self.size(key) + 1
+            out[key] = pos
+            pos += self.size(value) + 1
+        return out
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        return _line_column(self.text, offset)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of an offset."""
+    start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, start) + 1, offset - start + 1
+
+
+def compact(data: bytes, text: str, doc: Any) -> _CompactText | None:
+    """A locator for the text if it is exactly the document written compactly
+    (trailing white space aside). Indented text is left to the scanner: the
+    sizes of indented values cost more to work out than the scan."""
+    if b"\n" in data[:256].rstrip() or b'": ' in data[:256]:
+        return None
+    try:
+        written = orjson.dumps(doc)
+    except TypeError:  # exact decimals from the careful parser
+        return None
+    if written != data.rstrip(b" \t\r\n"):
+        return None
+    return _CompactText(text, doc)
+
+
 class JsonLocator:
     """Line and column of any JSON path in one document's text."""
 
     def __init__(self, text: str | bytes, doc: Any = None) -> None:
         self._source = text
         self.doc = doc  # the parsed document, used to size the values it skips
-        self._lines: list[int] | None = None
         self._cache: dict[JsonPath, int] = {}
         self._scans: dict[int, _ContainerScan] = {}
+
+    @cached_property
+    def spread(self) -> float:
+        """How much longer the text is than the compact document (indentation),
+        with a margin: the window a skipped value is looked for in."""
+        if self.doc is None:
+            return 3.0
+        try:
+            compact = len(orjson.dumps(self.doc))
+        except TypeError:  # exact decimals from the careful parser
+            return 3.0
+        return 1.25 * len(self._source) / max(compact, 1) + 0.25
+
+    @cached_property
+    def _compact(self) -> _CompactText | None:
+        if self.doc is None or not isinstance(self._source, bytes):
+            return None
+        return compact(self._source, self.text, self.doc)
 
     @cached_property
     def text(self) -> str:
@@ -224,13 +311,13 @@ class JsonLocator:
         return node
 
     def line_column(self, offset: int) -> tuple[int, int]:
-        if self._lines is None:
-            self._lines = [m.start() for m in re.finditer("\n", self.text)]
-        line = bisect_right(self._lines, offset - 1)
-        start = self._lines[line - 1] + 1 if line else 0
-        return line + 1, offset - start + 1
+        return _line_column(self.text, offset)
 
     def locate(self, path: JsonPath) -> tuple[int, int, bool]:
+        fast = self._compact
+        if fast is not None:
+            offset, exists = fast.offset(path)
+            return (*fast.line_column(offset), exists)
         offset, exists = self.offset(path)
         line, column = self.line_column(offset)
         return line, column, exists
@@ -259,7 +346,8 @@ class _ContainerScan:
         while key not in self.found and not self.done:
             i = self.i
             if self.value_at is not None:  # step over the last member's value
-                i = skip(_value_end(text, self.value_at, self.member_value()))
+                i = skip(_value_end(text, self.value_at, self.member_value(),
+                                    self.locator.spread))
                 if i < len(text) and text[i] == ",":
                     i = skip(i + 1)
                 self.value_at = None

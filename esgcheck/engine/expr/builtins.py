@@ -20,6 +20,7 @@ from typing import Any
 
 from stdnum import numdb
 
+from esgcheck.engine.expr.codegen import INLINE
 from esgcheck.engine.expr.types import (
     BOOLEAN,
     DATE,
@@ -192,12 +193,23 @@ def _keys_of(types: Sequence[Type], consts: Sequence[Any]) -> Type:
 
 
 
+def _exists(x: Any) -> bool:
+    return x is not MISSING
+
+
+def _missing(x: Any) -> bool:
+    return x is MISSING
+
+
+INLINE.update({_exists: "{0} is not MISSING", _missing: "{0} is MISSING"})
+
+
 # ---------------------------------------------------------------- the table
 
 _ENTRIES = [
-    Builtin("exists", ("any",), BOOLEAN, lambda x: x is not MISSING,
+    Builtin("exists", ("any",), BOOLEAN, _exists,
             "true when the value is present and readable", total=True),
-    Builtin("missing", ("any",), BOOLEAN, lambda x: x is MISSING,
+    Builtin("missing", ("any",), BOOLEAN, _missing,
             "true when the value is absent or unreadable", total=True),
     Builtin("len", ("string|list",), NUMBER, _len, "length of a text or list"),
     Builtin("count", ("list",), NUMBER, _len, "number of items in a list"),

@@ -24,7 +24,7 @@ from typing import Any
 
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.builtins import BUILTINS, Builtin
-from esgcheck.engine.expr.codegen import Emit, Emitter, closure_call
+from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter, closure_call
 from esgcheck.engine.expr.types import (
     ANY,
     BOOLEAN,
@@ -206,6 +206,15 @@ def _identity(v: Any) -> Any:
 
 _NUMBERS = (int, float, Decimal)  # not bool: its class is bool
 
+INLINE.update({
+    _conv_string: "{0} if {0}.__class__ is str else MISSING",
+    _conv_boolean: "{0} if {0}.__class__ is bool else MISSING",
+    _conv_object: "{0} if {0}.__class__ is dict else MISSING",
+    _conv_list: "{0} if {0}.__class__ is list else MISSING",
+    _identity: "{0}",
+    operator.not_: "not {0}",
+})
+
 
 class _QuantityReader:
     """Reads ``{value, unit}`` objects of one dimension; units are parsed once."""
@@ -213,6 +222,12 @@ class _QuantityReader:
     def __init__(self, dims: Any) -> None:
         self.dims = dims
         self.units: dict[str, Unit | None] = {}  # unit text -> Unit of these dims, or None
+        self.valid: set[str] = set()  # the texts among them that are units of these dims
+
+    def known(self, em: Emitter, text: str) -> str:
+        """Code that is true when ``text`` (a name) is a unit of these dimensions."""
+        return (f"({text}.__class__ is str and ({text} in {em.ref(self.valid)}"
+                f" or {em.ref(self.unit)}({text}) is not None))")
 
     def unit(self, text: Any) -> Unit | None:
         if text.__class__ is not str:
@@ -225,6 +240,8 @@ class _QuantityReader:
             parsed = None
         unit = parsed if parsed is not None and parsed.dims == self.dims else None
         self.units[text] = unit
+        if unit is not None:
+            self.valid.add(text)
         return unit
 
     def convert(self, v: Any) -> Any:
@@ -678,6 +695,8 @@ class _Compiler:
             return Compiled(BOOLEAN, member, emit=_emit_strict(test, [left.emitter()], False))
 
         def contains(a: Any, coll: Any) -> bool:
+            if a.__class__ is str:  # only an equal text is equal to a text
+                return (a in coll) is not negate
             key = compare_key(a)
             return any(compare_key(v) == key for v in coll) is not negate
 
@@ -1073,7 +1092,7 @@ def _emit_chain(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callab
             em.line(pad + f"if {out} is None:")
             em.line(pad + f"    {out} = ctx.converted[id({raw})] = {em.ref(conv)}({raw})")
         else:
-            em.line(pad + f"{out} = {em.ref(conv)}({raw})")
+            em.line(pad + f"{out} = {em.call(conv, raw)}")
         return out
 
     return emit
@@ -1113,7 +1132,7 @@ def _emit_total(fn: Callable[..., Any], args: list[Emit]) -> Emit:
     def emit(em: Emitter) -> str:
         names = [a(em) for a in args]
         out = em.tmp()
-        em.line(f"{out} = {em.ref(fn)}({', '.join(names)})")
+        em.line(f"{out} = {em.call(fn, *names)}")
         return out
 
     return emit
@@ -1145,8 +1164,7 @@ def _emit_raw_compare(op: str, left: QRaw, right: QRaw, general: Emit) -> Emit:
                 f" and ({unit} := {a}.get('unit')) == {b}.get('unit')"
                 f" and ({va} := {a}.get('value')).__class__ in {nums}"
                 f" and ({vb} := {b}.get('value')).__class__ in {nums}"
-                f" and {em.ref(left[3].unit)}({unit}) is not None"
-                f" and {em.ref(right[3].unit)}({unit}) is not None")
+                f" and {left[3].known(em, unit)} and {right[3].known(em, unit)}")
         with em.block(f"if {same}:"):
             em.line(f"{out} = {va} {op} {vb}")
         with em.block("else:"):
@@ -1161,9 +1179,10 @@ def _emit_raw_exists(q: QRaw, negate: bool) -> Emit:
 
     def emit(em: Emitter) -> str:
         obj = _emit_raw_object(em, q[0], q[1], q[2])
-        out = em.tmp()
+        out, unit = em.tmp(), em.tmp()
+        em.line(f"{unit} = {obj}.get('unit') if {obj}.__class__ is dict else None")
         test = (f"{obj}.__class__ is dict and {obj}.get('value').__class__ in "
-                f"{em.ref(_NUMBERS)} and {em.ref(q[3].unit)}({obj}.get('unit')) is not None")
+                f"{em.ref(_NUMBERS)} and {q[3].known(em, unit)}")
         em.line(f"{out} = {'not ' if negate else ''}({test})")
         return out
 
@@ -1197,7 +1216,7 @@ def _emit_strict(fn: Callable[..., Any], args: list[Emit], guarded: bool) -> Emi
         names = [a(em) for a in args]
         out = em.tmp()
         missing = " or ".join(f"{n} is MISSING" for n in names) or "False"
-        call = f"{em.ref(fn)}({', '.join(names)})"
+        call = em.call(fn, *names)
         with em.block(f"if {missing}:"):
             em.line(f"{out} = MISSING")
         with em.block("else:"):
