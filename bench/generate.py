@@ -146,9 +146,19 @@ def filing(rng: random.Random, breach: bool) -> dict[str, Any]:
     return doc
 
 
-def generate(n: int, seed: int = 1, breach_share: float = 0.3) -> list[bytes]:
+LAYOUTS: dict[str, dict[str, Any]] = {  # how a program might write the filing
+    "spaced": {},  # json.dumps defaults: one line, ", " and ": "
+    "compact": {"separators": (",", ":")},  # orjson, JSON.stringify
+    "indented": {"indent": 2},
+}
+
+
+def generate(n: int, seed: int = 1, breach_share: float = 0.3,
+             layout: str = "spaced") -> list[bytes]:
     rng = random.Random(seed)
-    return [json.dumps(filing(rng, rng.random() < breach_share), ensure_ascii=False).encode()
+    options = LAYOUTS[layout]
+    return [json.dumps(filing(rng, rng.random() < breach_share), ensure_ascii=False,
+                       **options).encode()
             for _ in range(n)]
 
 

@@ -9,9 +9,11 @@ process (the stages alternate within a round):
   floor 2   orjson parse + jsonschema-rs validation (the validator esgcheck uses)
   read      esgcheck's reader (exact decimals, duplicate-key check) + validation
   check     Checker.check_bytes: read, validate, derive, check, build the report
+  check, N processes
+            the same in N forked worker processes, each report sent back to the
+            parent (as `esgcheck check --jobs N` does with many files)
 
-Prints filings per second and the ratio of `check` to each floor. Needs the
-bench extra: pip install -e '.[bench]'.
+Prints filings per second and the ratio of `check` to each floor.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import multiprocessing as mp
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -47,13 +51,26 @@ def best_times(rounds: int, stages: list[tuple[str, Callable[[], object]]]) -> d
     return best
 
 
+_CHECKER: Checker | None = None  # for the forked workers
+
+
+def _check_one(item: tuple[int, bytes]) -> object:
+    assert _CHECKER is not None
+    return _CHECKER.check_bytes(item[1], f"f{item[0]}.json")
+
+
 def main() -> None:
+    global _CHECKER
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--breach-share", type=float, default=0.3)
     parser.add_argument("--rules", type=Path, action="append")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="worker processes of the parallel stage (default: CPUs)")
+    parser.add_argument("--layout", choices=["spaced", "compact", "indented"],
+                        default="spaced", help="how the filings' JSON is written")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -62,7 +79,7 @@ def main() -> None:
     gc.freeze()  # as the command line does once the rule bases are loaded
     ft = checker.registry.get("cn-eidm-annual")
     assert ft is not None
-    filings = generate(args.n, args.seed, args.breach_share)
+    filings = generate(args.n, args.seed, args.breach_share, args.layout)
     sample = json.loads(filings[0])
     assert not validate(ft, sample), "generated filings must fit the schema"
     validator = _validator(ft)
@@ -89,15 +106,25 @@ def main() -> None:
         for i, data in enumerate(filings):
             findings += len(checker.check_bytes(data, f"f{i}.json").findings)
 
+    _CHECKER = checker
+    pool = mp.get_context("fork").Pool(args.jobs)
+
+    def check_parallel() -> None:
+        chunk = max(1, min(64, args.n // (args.jobs * 8)))
+        for _ in pool.imap(_check_one, enumerate(filings), chunksize=chunk):
+            pass
+
     stages = [("floor 1: parse (orjson)", floor_parse),
               ("floor 2: parse + validate (orjson, jsonschema-rs)", floor_validate),
               ("esgcheck read + validate", read_validate),
-              ("esgcheck check (full)", check)]
+              ("esgcheck check (full)", check),
+              (f"esgcheck check, {args.jobs} processes", check_parallel)]
     rates = {name: args.n / seconds for name, seconds in best_times(args.rounds, stages).items()}
+    pool.close()
 
     print(f"filings: {args.n}, {entity_count(sample)} facts each "
-          f"({leaf_count(sample)} leaf values, {len(filings[0]) // 1024} KiB); "
-          f"breach share {args.breach_share}")
+          f"({leaf_count(sample)} leaf values, {len(filings[0]) // 1024} KiB, "
+          f"{args.layout} JSON); breach share {args.breach_share}")
     print(f"rule bases: {len(checker.rulebases)}, rules: {rules}, "
           f"load and compile: {load * 1000:.0f} ms")
     print(f"findings per filing (mean): {findings / args.n:.2f}")

@@ -9,6 +9,7 @@ The command line is a thin layer over this module.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +54,15 @@ class Options:
     max_steps: int = 1_000_000
 
 
+_WORKER: tuple[Checker, Options] | None = None  # what forked workers check with
+
+
+def _check_in_worker(file: tuple[Path, str]) -> FilingReport:
+    assert _WORKER is not None
+    checker, options = _WORKER
+    return checker.check_file(file[0], file[1], options)
+
+
 class Checker:
     def __init__(self, rule_dirs: Sequence[Path] | None = None,
                  config_overrides: Mapping[str, Any] | None = None,
@@ -68,10 +78,27 @@ class Checker:
         return [rb for rb in self.rulebases if ft.id in rb.meta.filing_types]
 
     # -- many files
-    def check_paths(self, paths: Iterable[Path], options: Options = Options()) -> Report:
-        reports = [self.check_file(path, display, options)
-                   for path, display in expand(paths)]
-        return make_report(reports)
+    def check_paths(self, paths: Iterable[Path], options: Options = Options(),
+                    jobs: int = 1) -> Report:
+        """Check every file under ``paths``. With ``jobs`` above 1, files are
+        checked by that many worker processes (forked, so they share the loaded
+        rule bases); the report is the same, in the same order."""
+        files = list(expand(paths))
+        if jobs > 1 and len(files) > 1 and "fork" in mp.get_all_start_methods():
+            return make_report(self.check_parallel(files, options, jobs))
+        return make_report([self.check_file(path, display, options)
+                            for path, display in files])
+
+    def check_parallel(self, files: list[tuple[Path, str]], options: Options,
+                       jobs: int) -> list[FilingReport]:
+        global _WORKER
+        _WORKER = (self, options)
+        try:
+            with mp.get_context("fork").Pool(min(jobs, len(files))) as pool:
+                chunk = max(1, min(64, len(files) // (jobs * 8)))
+                return list(pool.imap(_check_in_worker, files, chunksize=chunk))
+        finally:
+            _WORKER = None
 
     # -- one file
     def check_file(self, path: Path, display: str, options: Options = Options()

@@ -84,12 +84,15 @@ def main() -> None:
 @click.option("--explain", is_flag=True, help="Show each finding's proof tree and remediation.")
 @click.option("--color/--no-color", default=None, help="Colour the text output "
               "(default: when writing to a terminal).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes for many files (default 0: one per CPU; 1: none).")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, lang: str,
           as_of: date | None, rules: tuple[Path, ...], filing_type: str | None, fail_on: str,
-          explain: bool, color: bool | None) -> None:
+          explain: bool, color: bool | None, jobs: int) -> None:
     """Check filings (files or folders of .json/.xml files)."""
     checker = _load(rules)
-    report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type))
+    report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type),
+                                 jobs=jobs or os.cpu_count() or 1)
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
     text = renderers()[fmt](report, RenderOptions(lang=lang, color=use_color and fmt == "text",
                                                    explain=explain))

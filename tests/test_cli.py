@@ -158,3 +158,14 @@ def test_schemas_commands(tmp_path: Path) -> None:
     assert json.loads(out)["x-esgcheck"]["filing_type"] == "cn-eidm-annual"
     status, out = run("schemas", "export", str(tmp_path))
     assert status == 0 and (tmp_path / "report.schema.json").is_file()
+
+
+def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"filing_type": ', encoding="utf-8")
+    serial = run("check", "--format", "json", "-j", "1", str(FIXTURES), str(bad))
+    parallel = run("check", "--format", "json", "-j", "3", str(FIXTURES), str(bad))
+    assert serial == parallel
+    report = json.loads(parallel[1])
+    assert len(report["filings"]) > 20
+    assert report["summary"]["unreadable"] == 1
