@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from esgcheck import __version__
 from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding
 from esgcheck.engine.chain import Evaluation, EvaluationLimitError
+from esgcheck.engine.expr.compiler import LIMITS
 from esgcheck.engine.filing_types import FilingType, Registry, default_registry
 from esgcheck.engine.findings import (
     CitationOut,
@@ -35,6 +36,7 @@ from esgcheck.engine.findings import (
 from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
 from esgcheck.engine.rulebase import RuleBase, discover, load_rulebase
 from esgcheck.filings.errors import InputError
+from esgcheck.filings.limits import LimitExceeded, Limits, measure
 from esgcheck.filings.reader import Filing, read_bytes, read_file
 from esgcheck.filings.validate import validate
 from esgcheck.messages import MESSAGES, text
@@ -51,7 +53,7 @@ SCHEMA_SEVERITY: dict[str, Severity] = {"additionalProperties": "minor"}
 class Options:
     as_of: date | None = None
     filing_type: str | None = None
-    max_steps: int = 1_000_000
+    limits: Limits = field(default_factory=Limits)
 
 
 _WORKER: tuple[Checker, Options] | None = None  # what forked workers check with
@@ -104,20 +106,34 @@ class Checker:
     def check_file(self, path: Path, display: str, options: Options = Options()
                    ) -> FilingReport:
         try:
+            size = path.stat().st_size
+            if size > options.limits.max_bytes:
+                raise LimitExceeded("bytes", display, options.limits.max_bytes)
             filing = read_file(path, display, self.registry, options.filing_type)
+            measure(filing.doc, options.limits, display)
+        except LimitExceeded as exc:
+            return over_limit(exc)
         except InputError as exc:
             return unreadable(exc)
+        except OSError as exc:
+            return unreadable(InputError("io", display, reason=exc.strerror or str(exc)))
         return self.check_filing(filing, options)
 
     def check_bytes(self, data: bytes, display: str, options: Options = Options()
                     ) -> FilingReport:
         try:
+            if len(data) > options.limits.max_bytes:
+                raise LimitExceeded("bytes", display, options.limits.max_bytes)
             filing = read_bytes(data, display, self.registry, options.filing_type)
+            measure(filing.doc, options.limits, display)
+        except LimitExceeded as exc:
+            return over_limit(exc)
         except InputError as exc:
             return unreadable(exc)
         return self.check_filing(filing, options)
 
     def check_filing(self, filing: Filing, options: Options = Options()) -> FilingReport:
+        LIMITS.regex_seconds = options.limits.regex_seconds
         ft = filing.filing_type
         findings = schema_findings(filing)
         as_of, source = as_of_date(ft, filing.doc, options.as_of)
@@ -139,7 +155,8 @@ class Checker:
                 continue
             rules = rb.by_type[ft.id]
             active = rules.active_on(as_of)
-            evaluation = Evaluation(filing.doc, rules, ft.entities, as_of, options.max_steps)
+            evaluation = Evaluation(filing.doc, rules, ft.entities, as_of,
+                                    options.limits.max_steps, options.limits.max_seconds)
             try:
                 hits = evaluation.run(active)
             except EvaluationLimitError as exc:
@@ -147,7 +164,8 @@ class Checker:
                     file=filing.file, status="not_assessed", filing_type=ft.id,
                     format=filing.format,
                     as_of=as_of, as_of_source=source, rulebases=used,
-                    error=InputProblem(code="limit", message=text("limit", reason=str(exc))))
+                    error=InputProblem(code=f"limit.{exc.limit}",
+                                       message=text(f"limit.{exc.limit}", value=exc.value)))
             evaluated += sum(1 for r in rules.check if active is None or r.id in active)
             own = [build_finding(hit, rb, version.version, evaluation, filing.location)
                    for hit in hits]
@@ -172,6 +190,14 @@ class Checker:
 def finding_order(f: Finding) -> tuple[Any, ...]:
     return (-SEVERITY_RANK[f.severity], f.outcome != "breach", f.rulebase, f.rule_id,
             f.location.pointer)
+
+
+def over_limit(exc: LimitExceeded) -> FilingReport:
+    """A filing past a limit: not assessed, saying which limit and how to raise it."""
+    return FilingReport(
+        file=exc.file, status="not_assessed",
+        error=InputProblem(code=exc.code, message=Text(
+            zh=exc.describe("zh"), en=exc.describe("en"))))
 
 
 def unreadable(exc: InputError) -> FilingReport:

@@ -17,6 +17,7 @@ from esgcheck import __version__
 from esgcheck.checker import Checker, Options
 from esgcheck.engine.grading import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, exit_code
 from esgcheck.engine.rulebase import RuleBase, RuleBaseError
+from esgcheck.filings.limits import Limits
 from esgcheck.report import RenderOptions, renderers
 
 SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
@@ -28,6 +29,19 @@ def _default_lang() -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+def _limits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Limits:
+    settings: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"'{item}': expected NAME=VALUE")
+        settings[name.strip()] = value.strip()
+    try:
+        return Limits().with_settings(settings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -86,12 +100,16 @@ def main() -> None:
               "(default: when writing to a terminal).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes for many files (default 0: one per CPU; 1: none).")
+@click.option("--limit", "limit_settings", multiple=True, metavar="NAME=VALUE",
+              callback=_limits, help="Change a limit: bytes, depth, values, steps, seconds, "
+              "regex_seconds (see the README for the defaults).")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, lang: str,
           as_of: date | None, rules: tuple[Path, ...], filing_type: str | None, fail_on: str,
-          explain: bool, color: bool | None, jobs: int) -> None:
+          explain: bool, color: bool | None, jobs: int, limit_settings: Limits) -> None:
     """Check filings (files or folders of .json/.xml files)."""
     checker = _load(rules)
-    report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type),
+    report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type,
+                                                limits=limit_settings),
                                  jobs=jobs or os.cpu_count() or 1)
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
     text = renderers()[fmt](report, RenderOptions(lang=lang, color=use_color and fmt == "text",

@@ -38,6 +38,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_rules": ("没有适用于申报类型 {type} 的规则库",
                  "no rule base applies to filing type {type}"),
     "limit": ("超出处理限制：{reason}", "processing limit exceeded: {reason}"),
+    "limit.bytes": ("文件超过大小上限 {value} 字节，未予评估（可用 --limit bytes=N 调整）",
+                    "the file is larger than the limit of {value} bytes and was not assessed "
+                    "(adjust with --limit bytes=N)"),
+    "limit.depth": ("嵌套层级超过上限 {value}，未予评估（可用 --limit depth=N 调整）",
+                    "nesting deeper than the limit of {value} levels; not assessed "
+                    "(adjust with --limit depth=N)"),
+    "limit.parser_depth": ("嵌套层级超过解析器可处理的 {value} 层，未予评估",
+                           "nesting deeper than the parser follows ({value} levels); "
+                           "not assessed"),
+    "limit.values": ("数据项数量超过上限 {value}，未予评估（可用 --limit values=N 调整）",
+                     "more values than the limit of {value}; not assessed "
+                     "(adjust with --limit values=N)"),
+    "limit.steps": ("规则求值次数超过上限 {value}，未予评估（可用 --limit steps=N 调整）",
+                    "more rule evaluations than the limit of {value}; not assessed "
+                    "(adjust with --limit steps=N)"),
+    "limit.seconds": ("规则求值时间超过上限 {value} 秒，未予评估（可用 --limit seconds=N 调整）",
+                      "rule evaluation took longer than the limit of {value} s; not assessed "
+                      "(adjust with --limit seconds=N)"),
     # structural findings
     "schema.required": ("缺少必填字段“{name}”", "required field '{name}' is missing"),
     "schema.type": ("类型不符：应为 {expected}", "wrong type: expected {expected}"),

@@ -14,6 +14,7 @@ that produced it; its own proof is traced only when a finding needs it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,7 +31,13 @@ Instance = tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]  # path, objec
 
 
 class EvaluationLimitError(Exception):
-    """More rule evaluations than the configured bound: the filing is not assessed."""
+    """More rule evaluations, or more time, than the configured bound: the filing
+    is not assessed."""
+
+    def __init__(self, limit: str, value: object) -> None:
+        super().__init__(f"{limit} limit {value} exceeded")
+        self.limit = limit
+        self.value = value
 
 
 @dataclass
@@ -105,13 +112,16 @@ class Evaluation:
     """One filing under one rule base's rules for its type."""
 
     def __init__(self, doc: Any, rules: TypeRules, entities: dict[str, Entity],
-                 as_of: date | None, max_steps: int = 1_000_000) -> None:
+                 as_of: date | None, max_steps: int = 1_000_000,
+                 max_seconds: float | None = None) -> None:
         self.doc = doc
         self.rules = rules
         self.entities = entities
         self.as_of = as_of
         self.max_steps = max_steps
         self.steps = 0
+        self.max_seconds = max_seconds
+        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.store = FactStore()
         self.sources: dict[tuple[JsonPath, str], list[CompiledRule]] = {}
         self.ctx = Context(doc, self.store, as_of, rules.slots)
@@ -159,14 +169,18 @@ class Evaluation:
     def step(self) -> None:
         self.steps += 1
         if self.steps > self.max_steps:
-            raise EvaluationLimitError(
-                f"more than {self.max_steps} rule evaluations; the filing is too large "
-                "for the configured limit")
+            raise EvaluationLimitError("steps", self.max_steps)
+
+    def in_time(self) -> None:
+        """Checked between rules: the evaluation of one filing is bounded in time."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise EvaluationLimitError("seconds", self.max_seconds)
 
     # -- the run
     def run(self, active: set[str] | None = None) -> list[Hit]:
         for rule in self.rules.derive:
             if active is None or rule.id in active:
+                self.in_time()
                 self.derive(rule)
         found: list[tuple[int, int, CompiledRule, Instance, Any]] = []
         for group in self.rules.check_groups:
@@ -177,12 +191,14 @@ class Evaluation:
             self.steps += len(insts) * sum(on)
             if self.steps > self.max_steps:
                 self.step()  # raises
+            self.in_time()
             raw: list[tuple[int, int, Any]] = []
             group.run(self.ctx, insts, on, raw)
             for i, n, result in raw:
                 rule = group.rules[i]
                 found.append((rule.order, n, rule, insts[n], result))
         found.sort(key=lambda f: (f[0], f[1]))
+        self.in_time()
         return [self.hit(rule, instance, result) for _, _, rule, instance, result in found]
 
     def hit(self, rule: CompiledRule, instance: Instance, result: Any) -> Hit:

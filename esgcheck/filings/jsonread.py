@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from esgcheck.filings.errors import InputError
+from esgcheck.filings.limits import LimitExceeded
 
 JsonPath = tuple[str | int, ...]
 
@@ -126,6 +127,11 @@ def _parse_exact(text: str, file: str) -> Any:
     except ValueError as exc:
         name = str(exc).removeprefix("constant:")
         raise InputError("json_constant", file, name=name) from None
+    except RecursionError:  # nesting beyond what the parser can follow
+        raise LimitExceeded("parser_depth", file, PARSER_DEPTH) from None
+
+
+PARSER_DEPTH = 1000  # about where the standard library's parser gives up
 
 
 def _find_duplicate(text: str, key: str) -> tuple[int | None, int | None]:

@@ -25,6 +25,9 @@ from lxml import etree
 
 from esgcheck.engine.expr.types import SchemaTypes
 from esgcheck.filings.errors import InputError
+from esgcheck.filings.limits import LimitExceeded
+
+LXML_DEPTH = 256  # libxml2's nesting bound without its huge-document option
 
 JsonPath = tuple[str | int, ...]
 
@@ -50,6 +53,8 @@ def parse(data: bytes, file: str) -> etree._Element:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
+        if "Excessive depth" in (exc.msg or ""):
+            raise LimitExceeded("parser_depth", file, LXML_DEPTH) from None
         raise InputError("xml_syntax", file, line, column, reason=exc.msg) from None
     except ValueError as exc:  # e.g. an unsupported encoding declaration
         raise InputError("xml_syntax", file, reason=str(exc)) from None

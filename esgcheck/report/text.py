@@ -97,7 +97,7 @@ def filing(r: FilingReport, w: _Writer) -> None:
     if r.status == "unreadable" and r.error is not None:
         w.say(r.error.message.get(lang), 0, fg="red", bold=True)
         return
-    head = f"{r.file}  ({r.filing_type}, {r.format})"
+    head = f"{r.file}  ({r.filing_type}, {r.format})" if r.filing_type else r.file
     if r.as_of is not None:
         head += f"  {w.m('as_of')} {r.as_of.isoformat()}"
     w.say(head, 0, bold=True)

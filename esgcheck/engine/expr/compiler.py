@@ -15,12 +15,13 @@ the common passing case pays nothing for evidence.
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+import regex
 
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.builtins import BUILTINS, Builtin
@@ -205,6 +206,15 @@ def _identity(v: Any) -> Any:
 
 
 _NUMBERS = (int, float, Decimal)  # not bool: its class is bool
+
+
+class RunLimits:
+    """Bounds that apply while rules run (set by the checker from its limits)."""
+
+    regex_seconds: float = 1.0  # one regular-expression search
+
+
+LIMITS = RunLimits()
 
 INLINE.update({
     _conv_string: "{0} if {0}.__class__ is str else MISSING",
@@ -716,19 +726,28 @@ class _Compiler:
         if not right.is_const or not isinstance(right.const, str):
             raise self.fail(node.right, "'matches' needs a regular expression in quotes")
         try:
-            pattern = re.compile(right.const)
-        except re.error as exc:
+            pattern = regex.compile(right.const)
+        except regex.error as exc:
             raise self.fail(node.right, f"invalid regular expression: {exc}") from None
         search, lf = pattern.search, left.fn
 
         def test(a: Any) -> bool:
-            return search(a) is not None
+            try:
+                return search(a, timeout=LIMITS.regex_seconds) is not None
+            except TimeoutError:  # catastrophic backtracking: the value is not judged
+                raise Undecidable("regular expression timed out") from None
 
         def run(ctx: Context) -> Any:
             a = lf(ctx)
-            return MISSING if a is MISSING else test(a)
+            if a is MISSING:
+                return MISSING
+            try:
+                return test(a)
+            except Undecidable as exc:
+                ctx.note(str(exc))
+                return MISSING
 
-        return Compiled(BOOLEAN, run, emit=_emit_strict(test, [left.emitter()], False))
+        return Compiled(BOOLEAN, run, emit=_emit_strict(test, [left.emitter()], True))
 
     def arithmetic(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
         lt, rt, op = left.type, right.type, node.op
