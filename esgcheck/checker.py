@@ -117,7 +117,7 @@ class Checker:
             return unreadable(exc)
         except OSError as exc:
             return unreadable(InputError("io", display, reason=exc.strerror or str(exc)))
-        return self.check_filing(filing, options)
+        return self.check_guarded(filing, options)
 
     def check_bytes(self, data: bytes, display: str, options: Options = Options()
                     ) -> FilingReport:
@@ -130,7 +130,19 @@ class Checker:
             return over_limit(exc)
         except InputError as exc:
             return unreadable(exc)
-        return self.check_filing(filing, options)
+        return self.check_guarded(filing, options)
+
+    def check_guarded(self, filing: Filing, options: Options) -> FilingReport:
+        """``check_filing``, where even a fault of esgcheck's own costs only this
+        filing: it is reported as not assessed, and the run goes on."""
+        try:
+            return self.check_filing(filing, options)
+        except (MemoryError, RecursionError, ArithmeticError, ValueError, TypeError,
+                LookupError, AttributeError, AssertionError) as exc:
+            return FilingReport(
+                file=filing.file, status="not_assessed", filing_type=filing.filing_type.id,
+                format=filing.format, error=InputProblem(
+                    code="internal", message=text("internal", kind=type(exc).__name__)))
 
     def check_filing(self, filing: Filing, options: Options = Options()) -> FilingReport:
         LIMITS.regex_seconds = options.limits.regex_seconds

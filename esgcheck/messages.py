@@ -38,6 +38,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_rules": ("没有适用于申报类型 {type} 的规则库",
                  "no rule base applies to filing type {type}"),
     "limit": ("超出处理限制：{reason}", "processing limit exceeded: {reason}"),
+    "internal": ("esgcheck 内部错误（{kind}），该申报未予评估；请报告此问题",
+                 "internal error in esgcheck ({kind}); the filing was not assessed. "
+                 "Please report it"),
     "limit.bytes": ("文件超过大小上限 {value} 字节，未予评估（可用 --limit bytes=N 调整）",
                     "the file is larger than the limit of {value} bytes and was not assessed "
                     "(adjust with --limit bytes=N)"),

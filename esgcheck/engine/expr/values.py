@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -90,18 +92,35 @@ def _num(x: Any) -> Decimal:
     return x if isinstance(x, Decimal) else Decimal(x)
 
 
+def _bounded(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """An operation whose overflow (or other arithmetic failure, such as
+    ``1e999999 * 1e999999``) cannot be decided rather than crashing."""
+
+    @functools.wraps(op)
+    def run(a: Any, b: Any) -> Any:
+        try:
+            return op(a, b)
+        except ArithmeticError as exc:
+            raise Undecidable(f"arithmetic out of range ({type(exc).__name__})") from None
+
+    return run
+
+
+@_bounded
 def add(a: Any, b: Any) -> Any:
     if isinstance(a, Quantity):
         return Quantity(a.exact + b.to(a.unit), a.unit)
     return a + b
 
 
+@_bounded
 def sub(a: Any, b: Any) -> Any:
     if isinstance(a, Quantity):
         return Quantity(a.exact - b.to(a.unit), a.unit)
     return a - b
 
 
+@_bounded
 def mul(a: Any, b: Any) -> Any:
     if isinstance(a, Quantity) and isinstance(b, Quantity):
         return _product(a.base * b.base, a.unit.dims, b.unit.dims, 1)
@@ -112,6 +131,7 @@ def mul(a: Any, b: Any) -> Any:
     return a * b
 
 
+@_bounded
 def div(a: Any, b: Any) -> Any:
     """Division; a zero divisor cannot be decided and yields MISSING upstream."""
     if isinstance(b, Quantity):
