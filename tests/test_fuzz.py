@@ -1,0 +1,122 @@
+"""Property-based tests over the readers, the expression parser and the engine:
+whatever arrives, esgcheck answers with its own input error or a report, and
+the same input always gives the same report.
+
+The default run is bounded for CI. The longer run (see the README) is the same
+tests with more examples: ESGCHECK_FUZZ=long python -m pytest tests/test_fuzz.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from esgcheck.checker import Checker
+from esgcheck.engine.expr.parser import ExprSyntaxError, parse
+from esgcheck.engine.filing_types import default_registry
+from esgcheck.filings.errors import InputError
+from esgcheck.filings.reader import read_bytes
+from esgcheck.filings.xmlread import to_xml
+
+from .conftest import FIXTURES
+
+settings.register_profile("ci", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("ESGCHECK_FUZZ", "ci"))
+
+REGISTRY = default_registry()
+ANNUAL = json.loads((FIXTURES / "cn-eidm-annual" / "01-compliant-key-discharger.json")
+                    .read_text(encoding="utf-8"))
+FT = REGISTRY.get("cn-eidm-annual")
+assert FT is not None and FT.xml_root is not None
+
+PREFIXES = [b"", b"{", b'{"filing_type": "cn-eidm-annual", ', b"\xef\xbb\xbf{", b"\xff\xfe",
+            b"<", b'<?xml version="1.0"?>', b'<AnnualReport xmlns="urn:esgcheck:cn-eidm-annual:1">']
+
+
+@given(st.sampled_from(PREFIXES), st.binary(max_size=400), st.sampled_from(["f.json", "f.xml"]))
+def test_arbitrary_bytes_give_a_filing_or_an_input_error(prefix: bytes, body: bytes,
+                                                         name: str) -> None:
+    try:
+        read_bytes(prefix + body, name, REGISTRY)
+    except InputError as exc:
+        assert exc.describe("en").startswith(name) and exc.describe("zh")
+
+
+EXPR_ALPHABET = st.sampled_from(list("abcxyz_019.,:()[]'\"<>=!?+-*/ \n")
+                                + ["and", "or", "not", "in", "if", "then", "else", "all",
+                                   "any", "sum", "matches", "true", "false", "??"])
+
+
+@given(st.lists(EXPR_ALPHABET, max_size=40).map(" ".join) | st.text(max_size=60))
+def test_arbitrary_expressions_parse_or_give_a_syntax_error(text: str) -> None:
+    try:
+        parse(text)
+    except ExprSyntaxError:
+        pass
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _paths(value, (*path, i))
+    return out
+
+
+PATHS = [p for p in _paths(ANNUAL) if p and p[0] != "filing_type"]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
+    | st.sampled_from(["2023-01-01", "2023-02-30", "t", "mg/m3", "DA001", "HW08", "air"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3),
+    max_leaves=8)
+
+
+def _mutate(doc: Any, changes: list[tuple[tuple[Any, ...], Any]]) -> Any:
+    doc = json.loads(json.dumps(doc))
+    for path, value in changes:
+        node = doc
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change removed the place
+    return doc
+
+
+@pytest.fixture(scope="module")
+def engine() -> Checker:
+    return Checker()
+
+
+@given(st.lists(st.tuples(st.sampled_from(PATHS), JSON_VALUES), min_size=1, max_size=4),
+       st.booleans())
+def test_well_formed_filings_always_give_the_same_report(engine: Checker, changes: Any,
+                                                         as_xml: bool) -> None:
+    doc = _mutate(ANNUAL, changes)
+    if as_xml:
+        try:
+            data = to_xml(doc, FT.types, FT.xml_root, FT.xml_namespace)
+        except (TypeError, ValueError):
+            return  # a value the XML form cannot carry (a control character, say)
+        name = "f.xml"
+    else:
+        data, name = json.dumps(doc, ensure_ascii=False).encode(), "f.json"
+    first = engine.check_bytes(data, name)
+    again = engine.check_bytes(data, name)
+    assert first.model_dump_json() == again.model_dump_json()
+    assert first.status in ("checked", "unreadable", "not_assessed")
+    assert first.error is None or first.error.code != "internal", first.error
