@@ -9,6 +9,8 @@ The command line is a thin layer over this module.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import multiprocessing as mp
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure
 from esgcheck.filings.reader import Filing, read_bytes, read_file
 from esgcheck.filings.validate import validate
+from esgcheck.journal import Journal
 from esgcheck.messages import MESSAGES, text
 
 PACKAGE_RULES = Path(__file__).resolve().parent / "rules"
@@ -81,24 +84,59 @@ class Checker:
 
     # -- many files
     def check_paths(self, paths: Iterable[Path], options: Options = Options(),
-                    jobs: int = 1) -> Report:
+                    jobs: int = 1, journal: Journal | None = None,
+                    fail_on: str = "major") -> Report:
         """Check every file under ``paths``. With ``jobs`` above 1, files are
         checked by that many worker processes (forked, so they share the loaded
-        rule bases); the report is the same, in the same order."""
+        rule bases); with a ``journal``, filings it already holds are taken from
+        it and every newly checked one is added as soon as it is done. The
+        report is the same either way, in the same order."""
         files = list(expand(paths))
+        results: dict[int, FilingReport] = {}
+        todo: list[tuple[int, tuple[Path, str]]] = []
+        sums: dict[int, str] = {}
+        for n, (path, display) in enumerate(files):
+            if journal is not None:
+                sums[n] = file_digest(path)
+                known = journal.get(display, sums[n])
+                if known is not None:
+                    results[n] = known
+                    continue
+            todo.append((n, (path, display)))
+        for (n, (_, display)), report in zip(todo, self.check_files(
+                [f for _, f in todo], options, jobs), strict=True):
+            results[n] = report
+            if journal is not None:
+                journal.add(display, sums[n], report)
+        return make_report([results[n] for n in range(len(files))], fail_on)
+
+    def check_files(self, files: list[tuple[Path, str]], options: Options,
+                    jobs: int) -> Iterator[FilingReport]:
+        """Reports in the order of ``files``, each as soon as it is ready."""
         if jobs > 1 and len(files) > 1 and "fork" in mp.get_all_start_methods():
-            return make_report(self.check_parallel(files, options, jobs))
-        return make_report([self.check_file(path, display, options)
-                            for path, display in files])
+            yield from self.check_parallel(files, options, jobs)
+        else:
+            for path, display in files:
+                yield self.check_file(path, display, options)
+
+    def settings(self, options: Options) -> dict[str, Any]:
+        """What a journal's reports depend on besides the files themselves."""
+        return {
+            "esgcheck": __version__,
+            "as_of": options.as_of.isoformat() if options.as_of else None,
+            "filing_type": options.filing_type,
+            "limits": dataclasses.asdict(options.limits),
+            "rulebases": [[rb.id, folder_digest(rb.folder)] for rb in self.rulebases],
+        }
 
     def check_parallel(self, files: list[tuple[Path, str]], options: Options,
-                       jobs: int) -> list[FilingReport]:
+                       jobs: int) -> Iterator[FilingReport]:
         global _WORKER
         _WORKER = (self, options)
         try:
             with mp.get_context("fork").Pool(min(jobs, len(files))) as pool:
-                chunk = max(1, min(64, len(files) // (jobs * 8)))
-                return list(pool.imap(_check_in_worker, files, chunksize=chunk))
+                chunk = max(1, min(16, len(files) // (jobs * 8)))
+                yield from pool.imap(_check_in_worker, files, chunksize=chunk)
         finally:
             _WORKER = None
 
@@ -283,7 +321,25 @@ def display_name(path: Path, cwd: Path) -> str:
     return path.as_posix()
 
 
-def make_report(filings: list[FilingReport]) -> Report:
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's content ("" when it cannot be read: checked anew)."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+def folder_digest(folder: Path) -> str:
+    """SHA-256 over every file of a rule base, names and contents, in order."""
+    sha = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        sha.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        sha.update(path.read_bytes() + b"\0")
+    return sha.hexdigest()
+
+
+def make_report(filings: list[FilingReport], fail_on: str = "major") -> Report:
     grades: dict[str, int] = {}
     for f in filings:
         if f.grade is not None:
@@ -292,6 +348,7 @@ def make_report(filings: list[FilingReport]) -> Report:
     summary = Summary(
         files=len(filings),
         checked=sum(f.status == "checked" for f in filings),
+        failed=sum(f.status == "checked" and grading.fails(f, fail_on) for f in filings),
         unreadable=sum(f.status == "unreadable" for f in filings),
         not_assessed=sum(f.status == "not_assessed" for f in filings),
         grades=dict(sorted(grades.items())), counts=total,

@@ -18,6 +18,7 @@ from esgcheck.checker import Checker, Options
 from esgcheck.engine.grading import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, exit_code
 from esgcheck.engine.rulebase import RuleBase, RuleBaseError
 from esgcheck.filings.limits import Limits
+from esgcheck.journal import Journal
 from esgcheck.report import RenderOptions, renderers
 
 SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
@@ -103,14 +104,23 @@ def main() -> None:
 @click.option("--limit", "limit_settings", multiple=True, metavar="NAME=VALUE",
               callback=_limits, help="Change a limit: bytes, depth, values, steps, seconds, "
               "regex_seconds (see the README for the defaults).")
+@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record each finished filing here; run again with the same journal to "
+              "resume an interrupted run.")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, lang: str,
           as_of: date | None, rules: tuple[Path, ...], filing_type: str | None, fail_on: str,
-          explain: bool, color: bool | None, jobs: int, limit_settings: Limits) -> None:
+          explain: bool, color: bool | None, jobs: int, limit_settings: Limits,
+          journal: Path | None) -> None:
     """Check filings (files or folders of .json/.xml files)."""
     checker = _load(rules)
-    report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type,
-                                                limits=limit_settings),
-                                 jobs=jobs or os.cpu_count() or 1)
+    options = Options(as_of=as_of, filing_type=filing_type, limits=limit_settings)
+    record = Journal(journal, checker.settings(options)) if journal is not None else None
+    try:
+        report = checker.check_paths(paths, options, jobs=jobs or os.cpu_count() or 1,
+                                     journal=record, fail_on=fail_on)
+    finally:
+        if record is not None:
+            record.close()
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
     text = renderers()[fmt](report, RenderOptions(lang=lang, color=use_color and fmt == "text",
                                                    explain=explain))

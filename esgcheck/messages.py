@@ -76,6 +76,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "findings": ("发现", "findings"),
     "files": ("文件", "files"),
     "checked": ("已检查", "checked"),
+    "failed": ("未通过", "failed"),
     "unreadable": ("无法读取", "unreadable"),
     "not_assessed": ("未评估", "not assessed"),
     "critical": ("严重", "critical"),

@@ -169,3 +169,43 @@ def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
     report = json.loads(parallel[1])
     assert len(report["filings"]) > 20
     assert report["summary"]["unreadable"] == 1
+
+
+def test_a_killed_run_resumes_from_its_journal(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    sources = sorted((FIXTURES / "cn-eidm-annual").glob("*.json"))
+    for n in range(120):
+        shutil.copy(sources[n % len(sources)], inbox / f"{n:03d}.json")
+    journal, out = tmp_path / "run.journal", tmp_path / "report.json"
+    command = [sys.executable, "-c", "from esgcheck.cli import main; main()", "check",
+               "--format", "json", "-j", "1", "--journal", str(journal), "-o", str(out),
+               str(inbox)]
+    proc = subprocess.Popen(command, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") > 10:
+            break
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    assert not out.exists(), "the run finished before it could be killed"
+    partial = journal.read_text(encoding="utf-8").count("\n") - 1
+    assert 0 < partial < 120
+
+    subprocess.run(command, cwd=tmp_path, check=False)
+    resumed = json.loads(out.read_text(encoding="utf-8"))
+    out.unlink()
+    subprocess.run(command[:-4] + ["-o", str(out), str(inbox)], cwd=tmp_path, check=False)
+    fresh = json.loads(out.read_text(encoding="utf-8"))
+    assert resumed == fresh
+    files = [f["file"] for f in resumed["filings"]]
+    assert len(files) == len(set(files)) == 120
+    entries = journal.read_text(encoding="utf-8").splitlines()[1:]
+    names = [json.loads(line)["file"] for line in entries if line.strip()]
+    assert len(names) == len(set(names)) == 120

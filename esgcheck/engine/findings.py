@@ -133,6 +133,8 @@ class FilingReport(_Model):
 class Summary(_Model):
     files: int
     checked: int
+    failed: int = Field(0, description="checked filings with a breach at or above the "
+                                       "--fail-on severity")
     unreadable: int
     not_assessed: int
     grades: dict[str, int]

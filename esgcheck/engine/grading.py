@@ -44,16 +44,18 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 
 
+def fails(filing: FilingReport, fail_on: str) -> bool:
+    """Whether a checked filing has a breach at or above ``fail_on``."""
+    if fail_on == "never":
+        return False
+    threshold = SEVERITY_RANK[fail_on]
+    return any(f.outcome == "breach" and SEVERITY_RANK[f.severity] >= threshold
+               for f in filing.findings)
+
+
 def exit_code(filings: Sequence[FilingReport], fail_on: str) -> int:
-    """0 when no breach reaches ``fail_on``, 1 when one does, 2 when any file was
-    unreadable (or ``fail_on`` is ``never`` and nothing was unreadable: 0)."""
+    """2 when any file was unreadable or not assessed, else 1 when a breach
+    reaches ``fail_on``, else 0: the worst over all filings."""
     if any(f.status != "checked" for f in filings):
         return EXIT_INPUT
-    if fail_on == "never":
-        return EXIT_OK
-    threshold = SEVERITY_RANK[fail_on]
-    for filing in filings:
-        for finding in filing.findings:
-            if finding.outcome == "breach" and SEVERITY_RANK[finding.severity] >= threshold:
-                return EXIT_FINDINGS
-    return EXIT_OK
+    return EXIT_FINDINGS if any(fails(f, fail_on) for f in filings) else EXIT_OK

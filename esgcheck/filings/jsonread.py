@@ -151,6 +151,15 @@ _SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-t
 _SCANSTRING: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - not in the stubs
 
 
+def _compact_size(value: Any) -> int:
+    """About how long the value is written compactly (a hint for the scanner:
+    exact decimals and integers beyond 64 bits are sized as their text)."""
+    try:
+        return len(orjson.dumps(value, default=str))
+    except TypeError:  # an integer orjson cannot write
+        return len(json.dumps(value, default=str, separators=(",", ":")))
+
+
 def _value_end(text: str, pos: int, value: Any = None, spread: float = 3.0) -> int:
     """Where the JSON value starting at ``pos`` ends. A container is skipped by
     letting orjson parse a window of the text and report where the content after
@@ -159,7 +168,7 @@ def _value_end(text: str, pos: int, value: Any = None, spread: float = 3.0) -> i
     times ``spread`` (how much larger the text is than the compact document)
     when it is known, and grows until the value fits in it."""
     if text[pos] in "{[":
-        hint = len(orjson.dumps(value)) if value.__class__ in (dict, list) else 512
+        hint = _compact_size(value) if value.__class__ in (dict, list) else 512
         window = int(spread * hint) + 256
         while True:
             try:
@@ -261,10 +270,7 @@ class JsonLocator:
         with a margin: the window a skipped value is looked for in."""
         if self.doc is None:
             return 3.0
-        try:
-            compact = len(orjson.dumps(self.doc))
-        except TypeError:  # exact decimals from the careful parser
-            return 3.0
+        compact = _compact_size(self.doc)
         return 1.25 * len(self._source) / max(compact, 1) + 0.25
 
     @cached_property

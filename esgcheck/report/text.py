@@ -129,7 +129,7 @@ def summary(report: Report, w: _Writer) -> str:
     c = s.counts
     grades = " ".join(f"{g}×{n}" for g, n in s.grades.items()) or "—"
     parts = [
-        f"{s.files} {w.m('files')}: {s.checked} {w.m('checked')}, "
+        f"{s.files} {w.m('files')}: {s.checked} {w.m('checked')}, {s.failed} {w.m('failed')}, "
         f"{s.unreadable} {w.m('unreadable')}, {s.not_assessed} {w.m('not_assessed')}",
         f"{w.m('grade')} {grades}",
         f"{w.m('critical')} {c.critical}, {w.m('major')} {c.major}, {w.m('minor')} {c.minor}, "
