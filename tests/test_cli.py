@@ -183,9 +183,9 @@ def test_a_killed_run_resumes_from_its_journal(tmp_path: Path) -> None:
     for n in range(120):
         shutil.copy(sources[n % len(sources)], inbox / f"{n:03d}.json")
     journal, out = tmp_path / "run.journal", tmp_path / "report.json"
-    command = [sys.executable, "-c", "from esgcheck.cli import main; main()", "check",
-               "--format", "json", "-j", "1", "--journal", str(journal), "-o", str(out),
-               str(inbox)]
+    base = [sys.executable, "-c", "from esgcheck.cli import main; main()", "check",
+            "--format", "json", "-j", "1", "-o", str(out), str(inbox)]
+    command = [*base, "--journal", str(journal)]
     proc = subprocess.Popen(command, cwd=tmp_path)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -201,7 +201,7 @@ def test_a_killed_run_resumes_from_its_journal(tmp_path: Path) -> None:
     subprocess.run(command, cwd=tmp_path, check=False)
     resumed = json.loads(out.read_text(encoding="utf-8"))
     out.unlink()
-    subprocess.run(command[:-4] + ["-o", str(out), str(inbox)], cwd=tmp_path, check=False)
+    subprocess.run(base, cwd=tmp_path, check=False)
     fresh = json.loads(out.read_text(encoding="utf-8"))
     assert resumed == fresh
     files = [f["file"] for f in resumed["filings"]]
