@@ -15,7 +15,6 @@ that produced it; its own proof is traced only when a finding needs it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -94,20 +93,6 @@ def instances(doc: Any, pattern: tuple[str, ...], marks: frozenset[int] = frozen
     return [entry for entry in level if entry[1].__class__ is dict]
 
 
-def ancestor_depths(entity: Entity, pattern: tuple[str, ...],
-                    entities: dict[str, Entity]) -> frozenset[int] | None:
-    """The depths along ``pattern`` where the entity's enclosing entities sit, or
-    None when one of them is not a plain prefix of it."""
-    depths: set[int] = set()
-    for name in entity.ancestors:
-        depth = next((len(q) for q in entities[name].patterns
-                      if len(q) < len(pattern) and pattern[:len(q)] == q), None)
-        if depth is None:
-            return None
-        depths.add(depth)
-    return frozenset(depths) if len(depths) == len(entity.ancestors) else None
-
-
 class Evaluation:
     """One filing under one rule base's rules for its type."""
 
@@ -135,14 +120,8 @@ class Evaluation:
         entities' objects and paths, found once per filing."""
         found = self._instances.get(entity.name)
         if found is None:
-            found = []
-            for pattern in entity.patterns:
-                depths = ancestor_depths(entity, pattern, self.entities)
-                if depths is not None:
-                    found.extend(instances(self.doc, pattern, depths))
-                else:
-                    found.extend((path, obj, self.ancestors(entity, path))
-                                 for path, obj, _ in instances(self.doc, pattern))
+            found = [instance for pattern, marks in zip(entity.patterns, entity.marks, strict=True)
+                     for instance in instances(self.doc, pattern, marks)]
             self._instances[entity.name] = found
         return found
 
@@ -166,8 +145,9 @@ class Evaluation:
             ctx.env[2 + i] = found
             ctx.paths[2 + i] = cut
 
-    def step(self) -> None:
-        self.steps += 1
+    def step(self, count: int = 1) -> None:
+        """Count rule evaluations against the bound."""
+        self.steps += count
         if self.steps > self.max_steps:
             raise EvaluationLimitError("steps", self.max_steps)
 
@@ -188,9 +168,7 @@ class Evaluation:
             if not any(on):
                 continue
             insts = self.instances_of(group.entity)
-            self.steps += len(insts) * sum(on)
-            if self.steps > self.max_steps:
-                self.step()  # raises
+            self.step(len(insts) * sum(on))
             self.in_time()
             raw: list[tuple[int, int, Any]] = []
             group.run(self.ctx, insts, on, raw)
@@ -257,16 +235,6 @@ class Evaluation:
             else:
                 values[key] = value
                 self.sources.setdefault(key, []).append(rule)
-
-    def check(self, rule: CompiledRule) -> Iterator[Hit]:
-        """One check rule on its own, instance by instance (``run`` evaluates
-        the check rules of an entity together)."""
-        for instance in self.instances_of(rule.entity):
-            self.step()
-            self.bind(rule, instance)
-            result = self.evaluate(rule)
-            if result is not True and result is not None:
-                yield self.hit(rule, instance, result)
 
     # -- proofs
     def proof(self, read: FactRead) -> Proof:

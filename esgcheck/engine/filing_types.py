@@ -38,6 +38,8 @@ class Entity:
     patterns: tuple[Pattern, ...]
     type: ObjectT
     ancestors: tuple[str, ...]  # enclosing entities, nearest first
+    # per pattern: the lengths of its prefixes where the enclosing entities sit
+    marks: tuple[frozenset[int], ...] = (frozenset(),)
 
     @property
     def pattern(self) -> Pattern:
@@ -87,7 +89,8 @@ class FilingType:
         return found
 
     def _find_entities(self, node: Mapping[str, Any], pattern: Pattern,
-                       enclosing: tuple[str, ...], found: dict[str, Entity]) -> None:
+                       enclosing: tuple[str, ...], found: dict[str, Entity],
+                       marks: frozenset[int] = frozenset()) -> None:
         node = self.types.resolve(node)
         name = node.get("x-entity")
         if name and pattern:
@@ -95,19 +98,21 @@ class FilingType:
             assert isinstance(t, ObjectT)
             known = found.get(name)
             if known is None:
-                found[name] = Entity(str(name), (pattern,), t, enclosing)
+                found[name] = Entity(str(name), (pattern,), t, enclosing, (marks,))
             elif known.ancestors != enclosing:
                 raise FilingTypeError(f"{self.path}: entity '{name}' is declared in places "
                                       "with different enclosing entities")
             else:
                 found[name] = Entity(str(name), (*known.patterns, pattern),
-                                     self._shared(known.type, t, str(name)), enclosing)
+                                     self._shared(known.type, t, str(name)), enclosing,
+                                     (*known.marks, marks))
             enclosing = (str(name), *enclosing)
+            marks = marks | {len(pattern)}
         for key, sub in self.types.properties(node).items():
-            self._find_entities(sub, (*pattern, key), enclosing, found)
+            self._find_entities(sub, (*pattern, key), enclosing, found, marks)
         items = node.get("items")
         if node.get("type") == "array" and isinstance(items, Mapping):
-            self._find_entities(items, (*pattern, "*"), enclosing, found)
+            self._find_entities(items, (*pattern, "*"), enclosing, found, marks)
 
 
     def _shared(self, a: ObjectT, b: ObjectT, name: str) -> ObjectT:
