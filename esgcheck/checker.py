@@ -39,7 +39,7 @@ from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
 from esgcheck.engine.rulebase import RuleBase, discover, load_rulebase
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure
-from esgcheck.filings.reader import Filing, read_bytes, read_file
+from esgcheck.filings.reader import Filing, file_bytes, read_bytes
 from esgcheck.filings.validate import validate
 from esgcheck.journal import Journal
 from esgcheck.messages import MESSAGES, text
@@ -144,18 +144,15 @@ class Checker:
     def check_file(self, path: Path, display: str, options: Options = Options()
                    ) -> FilingReport:
         try:
-            size = path.stat().st_size
-            if size > options.limits.max_bytes:
-                raise LimitExceeded("bytes", display, options.limits.max_bytes)
-            filing = read_file(path, display, self.registry, options.filing_type)
-            measure(filing.doc, options.limits, display)
-        except LimitExceeded as exc:
-            return over_limit(exc)
+            if path.stat().st_size > options.limits.max_bytes:  # not even read
+                return over_limit(LimitExceeded("bytes", display, options.limits.max_bytes))
+        except OSError:
+            pass  # reading says what is wrong
+        try:
+            data = file_bytes(path, display)
         except InputError as exc:
             return unreadable(exc)
-        except OSError as exc:
-            return unreadable(InputError("io", display, reason=exc.strerror or str(exc)))
-        return self.check_guarded(filing, options)
+        return self.check_bytes(data, display, options)
 
     def check_bytes(self, data: bytes, display: str, options: Options = Options()
                     ) -> FilingReport:

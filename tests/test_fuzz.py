@@ -24,7 +24,7 @@ from esgcheck.filings.errors import InputError
 from esgcheck.filings.reader import read_bytes
 from esgcheck.filings.xmlread import to_xml
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, all_paths
 
 settings.register_profile("ci", max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -62,18 +62,7 @@ def test_arbitrary_expressions_parse_or_give_a_syntax_error(text: str) -> None:
         parse(text)
 
 
-def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*path, i))
-    return out
-
-
-PATHS = [p for p in _paths(ANNUAL) if p and p[0] != "filing_type"]
+PATHS = [p for p in all_paths(ANNUAL) if p and p[0] != "filing_type"]
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-10**30, 10**30)
     | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)

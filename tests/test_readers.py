@@ -13,7 +13,7 @@ from esgcheck.filings.errors import InputError
 from esgcheck.filings.reader import read_bytes
 from esgcheck.filings.xmlread import to_xml
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, all_paths
 
 REGISTRY = default_registry()
 
@@ -150,17 +150,6 @@ def test_fixture_files_are_read() -> None:
                 assert read(path.read_bytes(), path.name).filing_type.id == folder
 
 
-def _all_paths(node: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
-    out = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _all_paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _all_paths(value, (*path, i))
-    return out
-
-
 @pytest.mark.parametrize("layout", ["compact", "spaced", "indented"])
 def test_every_value_is_located_alike_in_every_layout(layout: str) -> None:
     """Compact text is located arithmetically, other layouts by scanning; both
@@ -174,7 +163,7 @@ def test_every_value_is_located_alike_in_every_layout(layout: str) -> None:
     text = dumps(doc)
     filing = read_bytes(text.encode("utf-8"), "f.json", default_registry(), "cn-eidm-annual")
     lines = text.split("\n")
-    for path in _all_paths(doc):
+    for path in all_paths(doc):
         loc = filing.location(path)
         assert loc.exists, path
         assert loc.line is not None and loc.column is not None

@@ -21,6 +21,7 @@ import json
 import json.decoder
 import json.scanner
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -96,16 +97,27 @@ def parse(text: str, file: str) -> Any:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: let the exact parser explain
         return _parse_exact(text, file)
-    return parse_utf8(data, file, text)
+    return parse_utf8(data, file, text).doc
 
 
-def parse_utf8(data: bytes, file: str, text: str | None = None) -> Any:
+@dataclass(frozen=True)
+class Parsed:
+    doc: Any
+    # the size of the document written compactly, when the fast path wrote it
+    compact_size: int | None = None
+    compact: bool = False  # the bytes are exactly that compact form (trailing space aside)
+
+
+def parse_utf8(data: bytes, file: str, text: str | None = None) -> Parsed:
     """Parse UTF-8 JSON bytes (without BOM), decoding them only when the fast
     path does not apply."""
     try:
         doc = orjson.loads(data)
-        if _skeleton(data) == _skeleton(orjson.dumps(doc)):
-            return doc
+        written = orjson.dumps(doc)
+        if written == data.rstrip(b" \t\r\n"):
+            return Parsed(doc, len(written), compact=True)
+        if _skeleton(data) == _skeleton(written):
+            return Parsed(doc, len(written))
     except orjson.JSONDecodeError:
         pass  # the exact parser below says precisely what is wrong
     if text is None:
@@ -113,7 +125,7 @@ def parse_utf8(data: bytes, file: str, text: str | None = None) -> Any:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError("encoding", file, encoding="UTF-8", offset=exc.start) from None
-    return _parse_exact(text, file)
+    return Parsed(_parse_exact(text, file))
 
 
 def _parse_exact(text: str, file: str) -> Any:
@@ -240,27 +252,14 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, start) + 1, offset - start + 1
 
 
-def compact(data: bytes, text: str, doc: Any) -> _CompactText | None:
-    """A locator for the text if it is exactly the document written compactly
-    (trailing white space aside). Indented text is left to the scanner: the
-    sizes of indented values cost more to work out than the scan."""
-    if b"\n" in data[:256].rstrip() or b'": ' in data[:256]:
-        return None
-    try:
-        written = orjson.dumps(doc)
-    except TypeError:  # exact decimals from the careful parser
-        return None
-    if written != data.rstrip(b" \t\r\n"):
-        return None
-    return _CompactText(text, doc)
-
-
 class JsonLocator:
     """Line and column of any JSON path in one document's text."""
 
-    def __init__(self, text: str | bytes, doc: Any = None) -> None:
+    def __init__(self, text: str | bytes, doc: Any = None, parsed: Parsed | None = None
+                 ) -> None:
         self._source = text
         self.doc = doc  # the parsed document, used to size the values it skips
+        self._parsed = parsed  # what the parser learnt of the text's layout, if anything
         self._cache: dict[JsonPath, int] = {}
         self._scans: dict[int, _ContainerScan] = {}
 
@@ -270,14 +269,18 @@ class JsonLocator:
         with a margin: the window a skipped value is looked for in."""
         if self.doc is None:
             return 3.0
-        compact = _compact_size(self.doc)
+        known = self._parsed.compact_size if self._parsed is not None else None
+        compact = known if known is not None else _compact_size(self.doc)
         return 1.25 * len(self._source) / max(compact, 1) + 0.25
 
     @cached_property
     def _compact(self) -> _CompactText | None:
-        if self.doc is None or not isinstance(self._source, bytes):
+        """Arithmetic locations when the parser found the text written compactly.
+        Indented text is left to the scanner: the sizes of indented values cost
+        more to work out than the scan."""
+        if self._parsed is None or not self._parsed.compact:
             return None
-        return compact(self._source, self.text, self.doc)
+        return _CompactText(self.text, self.doc)
 
     @cached_property
     def text(self) -> str:

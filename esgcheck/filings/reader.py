@@ -74,15 +74,17 @@ def read_bytes(data: bytes, file: str, registry: Registry,
     if kind == "json":
         body, encoding = jsonread.strip_bom(data)
         source: str | bytes
+        parsed: jsonread.Parsed | None = None
         if encoding == "utf-8":
-            doc, source = jsonread.parse_utf8(body, file), body
+            parsed, source = jsonread.parse_utf8(body, file), body
+            doc = parsed.doc
         else:
             source = jsonread.decode(data, file)
             doc = jsonread.parse(source, file)
         if not isinstance(doc, dict):
             raise InputError("json_root", file, 1, 1, kind=type(doc).__name__)
         ft = forced or _json_type(doc, file, registry)
-        return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(source, doc))
+        return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(source, doc, parsed))
     root = xmlread.parse(data, file)
     detected = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
     if detected is None:
@@ -106,10 +108,9 @@ def _json_type(doc: dict[str, Any], file: str, registry: Registry) -> FilingType
     raise InputError("no_type", file, known=_known(registry))
 
 
-def read_file(path: Path, file: str, registry: Registry,
-              forced_type: str | None = None) -> Filing:
+def file_bytes(path: Path, file: str) -> bytes:
+    """A file's content; an input error naming the file when it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError("io", file, reason=exc.strerror or str(exc)) from None
-    return read_bytes(data, file, registry, forced_type)

@@ -232,12 +232,12 @@ class _QuantityReader:
     def __init__(self, dims: Any) -> None:
         self.dims = dims
         self.units: dict[str, Unit | None] = {}  # unit text -> Unit of these dims, or None
-        self.valid: set[str] = set()  # the texts among them that are units of these dims
 
     def known(self, em: Emitter, text: str) -> str:
-        """Code that is true when ``text`` (a name) is a unit of these dimensions."""
-        return (f"({text}.__class__ is str and ({text} in {em.ref(self.valid)}"
-                f" or {em.ref(self.unit)}({text}) is not None))")
+        """Code that is true when ``text`` (a name) is a unit of these dimensions:
+        a dictionary lookup once the text has been seen."""
+        return (f"({text}.__class__ is str and ({em.ref(self.units)}.get({text})"
+                f" or {em.ref(self.unit)}({text})) is not None)")
 
     def unit(self, text: Any) -> Unit | None:
         if text.__class__ is not str:
@@ -250,8 +250,6 @@ class _QuantityReader:
             parsed = None
         unit = parsed if parsed is not None and parsed.dims == self.dims else None
         self.units[text] = unit
-        if unit is not None:
-            self.valid.add(text)
         return unit
 
     def convert(self, v: Any) -> Any:
