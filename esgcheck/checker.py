@@ -22,10 +22,12 @@ from esgcheck import __version__
 from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding
 from esgcheck.engine.chain import Evaluation, EvaluationLimitError
-from esgcheck.engine.expr.compiler import LIMITS
+from esgcheck.engine.expr.compiler import LIMITS, TypedValue
+from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.filing_types import FilingType, Registry, default_registry
 from esgcheck.engine.findings import (
     CitationOut,
+    ConfigurationUsed,
     FilingReport,
     Finding,
     InputProblem,
@@ -36,7 +38,8 @@ from esgcheck.engine.findings import (
     Tool,
 )
 from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
-from esgcheck.engine.rulebase import RuleBase, discover, load_rulebase
+from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover, load_rulebase
+from esgcheck.engine.userconfig import UserConfig
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure
 from esgcheck.filings.reader import Filing, file_bytes, read_bytes
@@ -70,14 +73,39 @@ def _check_in_worker(file: tuple[Path, str]) -> FilingReport:
 
 class Checker:
     def __init__(self, rule_dirs: Sequence[Path] | None = None,
-                 config_overrides: Mapping[str, Any] | None = None,
+                 user_config: UserConfig | None = None,
                  registry: Registry | None = None) -> None:
         self.registry = registry or default_registry()
+        self.user_config = user_config
         folders = discover(rule_dirs if rule_dirs else [PACKAGE_RULES])
+        given = dict(user_config.rulebases) if user_config is not None else {}
         self.rulebases: list[RuleBase] = [
-            load_rulebase(folder, self.registry, config_overrides=config_overrides)
+            load_rulebase(folder, self.registry, overrides=given.get(folder.name))
             for folder in folders
         ]
+        unknown = sorted(set(given) - {rb.id for rb in self.rulebases})
+        if unknown and user_config is not None:
+            raise RuleBaseError([Problem(
+                user_config.file, given[unknown[0]].line() or None, None,
+                f"no rule base '{rb_id}' is loaded (loaded: "
+                f"{', '.join(rb.id for rb in self.rulebases)})") for rb_id in unknown])
+
+    def configuration(self) -> list[ConfigurationUsed]:
+        """The configuration each rule base runs with, for the report."""
+        out = []
+        for rb in self.rulebases:
+            given = rb.overrides
+            data: dict[str, list[dict[str, str | None]]] = {}
+            if given is not None:
+                for name, rows in given.data.items():
+                    data[name] = [{k: config_text(v) for k, v in row.items()} for row in rows]
+            out.append(ConfigurationUsed(
+                rulebase=rb.id,
+                file=self.user_config.file if given is not None and self.user_config else None,
+                sha256=self.user_config.sha256 if given is not None and self.user_config
+                else None,
+                values={k: config_text(v) for k, v in sorted(rb.config.items())}, data=data))
+        return out
 
     def rulebases_for(self, ft: FilingType) -> list[RuleBase]:
         return [rb for rb in self.rulebases if ft.id in rb.meta.filing_types]
@@ -108,7 +136,8 @@ class Checker:
             results[n] = report
             if journal is not None:
                 journal.add(display, sums[n], report)
-        return make_report([results[n] for n in range(len(files))], fail_on)
+        return make_report([results[n] for n in range(len(files))], fail_on,
+                           self.configuration())
 
     def check_files(self, files: list[tuple[Path, str]], options: Options,
                     jobs: int) -> Iterator[FilingReport]:
@@ -127,6 +156,7 @@ class Checker:
             "filing_type": options.filing_type,
             "limits": dataclasses.asdict(options.limits),
             "rulebases": [[rb.id, folder_digest(rb.folder)] for rb in self.rulebases],
+            "rules_config": self.user_config.sha256 if self.user_config else None,
         }
 
     def check_parallel(self, files: list[tuple[Path, str]], options: Options,
@@ -336,7 +366,25 @@ def folder_digest(folder: Path) -> str:
     return sha.hexdigest()
 
 
-def make_report(filings: list[FilingReport], fail_on: str = "major") -> Report:
+def config_text(value: Any) -> str | None:
+    """A configuration value or table cell as the report shows it."""
+    if isinstance(value, TypedValue):
+        value = value.value
+    if value is MISSING or value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(config_text(v)) for v in value) + "]"
+    if isinstance(value, Mapping) and set(value) == {"value", "unit"}:
+        return f"{value['value']} {value['unit']}"
+    return str(value)
+
+
+def make_report(filings: list[FilingReport], fail_on: str = "major",
+                configuration: list[ConfigurationUsed] | None = None) -> Report:
     grades: dict[str, int] = {}
     for f in filings:
         if f.grade is not None:
@@ -350,4 +398,5 @@ def make_report(filings: list[FilingReport], fail_on: str = "major") -> Report:
         not_assessed=sum(f.status == "not_assessed" for f in filings),
         grades=dict(sorted(grades.items())), counts=total,
     )
-    return Report(tool=Tool(version=__version__), filings=filings, summary=summary)
+    return Report(tool=Tool(version=__version__), configuration=configuration or [],
+                  filings=filings, summary=summary)

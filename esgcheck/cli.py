@@ -17,6 +17,7 @@ from esgcheck import __version__
 from esgcheck.checker import Checker, Options
 from esgcheck.engine.grading import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, exit_code
 from esgcheck.engine.rulebase import RuleBase, RuleBaseError
+from esgcheck.engine.userconfig import UserConfigError, load_user_config
 from esgcheck.filings.limits import Limits
 from esgcheck.journal import Journal
 from esgcheck.report import RenderOptions, renderers
@@ -54,9 +55,13 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _load(rules: Sequence[Path]) -> Checker:
+def _load(rules: Sequence[Path], rules_config: Path | None = None) -> Checker:
     try:
-        checker = Checker(list(rules) or None)
+        user_config = load_user_config(rules_config) if rules_config is not None else None
+        checker = Checker(list(rules) or None, user_config=user_config)
+    except UserConfigError as exc:
+        click.echo(f"rules configuration error / 规则配置错误: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
     except RuleBaseError as exc:
         click.echo("rule base errors / 规则库错误:", err=True)
         for problem in exc.problems:
@@ -104,15 +109,19 @@ def main() -> None:
 @click.option("--limit", "limit_settings", multiple=True, metavar="NAME=VALUE",
               callback=_limits, help="Change a limit: bytes, depth, values, steps, seconds, "
               "regex_seconds (see the README for the defaults).")
+@click.option("--rules-config", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML file of configuration values and reference-table rows that replace "
+              "the rule bases' own (dates of new acts, adopted thresholds); the report "
+              "names it and lists the values used.")
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path),
               help="Record each finished filing here; run again with the same journal to "
               "resume an interrupted run.")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, lang: str,
           as_of: date | None, rules: tuple[Path, ...], filing_type: str | None, fail_on: str,
           explain: bool, color: bool | None, jobs: int, limit_settings: Limits,
-          journal: Path | None) -> None:
+          rules_config: Path | None, journal: Path | None) -> None:
     """Check filings (files or folders of .json/.xml files)."""
-    checker = _load(rules)
+    checker = _load(rules, rules_config)
     options = Options(as_of=as_of, filing_type=filing_type, limits=limit_settings)
     record = Journal(journal, checker.settings(options)) if journal is not None else None
     try:

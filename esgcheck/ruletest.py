@@ -31,6 +31,7 @@ from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.model import RuleTests, TestCase
 from esgcheck.engine.rulebase import CompiledRule, RuleBase, load_rulebase
+from esgcheck.engine.userconfig import Overrides
 from esgcheck.filings import jsonread, xmlread
 
 TESTS_DIR = "tests"
@@ -169,19 +170,19 @@ class RuleTester:
                 subject = via_xml(doc, ft) if fmt == "xml" else copy.deepcopy(doc)
                 report.results.append(self.run_case(rule, ft, case, subject, fmt))
 
-    def variant(self, config: dict[str, Any]) -> RuleBase:
-        """The rule base compiled with some configuration values replaced."""
-        if not config:
+    def variant(self, case: TestCase) -> RuleBase:
+        """The rule base compiled with a case's configuration values and table rows."""
+        if not case.config and not case.data:
             return self.rb
-        key = json.dumps(config, sort_keys=True, default=str)
+        key = json.dumps([case.config, case.data], sort_keys=True, default=str)
         if key not in self._variants:
-            self._variants[key] = load_rulebase(self.rb.folder, self.registry,
-                                                config_overrides=config)
+            self._variants[key] = load_rulebase(self.rb.folder, self.registry, overrides=Overrides(
+                file=f"test case '{case.name}'", config=case.config, data=case.data))
         return self._variants[key]
 
     def run_case(self, rule: CompiledRule, ft: FilingType, case: TestCase, doc: Any,
                  fmt: str) -> CaseResult:
-        rb = self.variant(case.config)
+        rb = self.variant(case)
         rule = rb.rule(rule.id) or rule
         rules = rb.by_type[ft.id]
         as_of, _ = as_of_date(ft, doc, case.as_of)

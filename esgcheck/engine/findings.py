@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from esgcheck.engine.model import Outcome, Severity, Text
 
-REPORT_SCHEMA_VERSION = "1.0.0"
+REPORT_SCHEMA_VERSION = "1.1.0"
 
 
 class _Model(BaseModel):
@@ -146,8 +146,22 @@ class Tool(_Model):
     version: str
 
 
+class ConfigurationUsed(_Model):
+    """The configuration one rule base ran with: every value, and the table rows
+    a user's file supplied."""
+
+    rulebase: str
+    file: str | None = Field(None, description="the --rules-config file; null when none was given")
+    sha256: str | None = Field(None, description="SHA-256 of that file")
+    values: dict[str, str | None] = Field(
+        description="every configuration value as text; null: not known yet")
+    data: dict[str, list[dict[str, str | None]]] = Field(
+        default_factory=dict, description="reference-table rows from the file, as merged")
+
+
 class Report(_Model):
     schema_version: str = REPORT_SCHEMA_VERSION
     tool: Tool
+    configuration: list[ConfigurationUsed] = Field(default_factory=list)
     filings: list[FilingReport]
     summary: Summary

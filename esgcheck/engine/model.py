@@ -104,6 +104,9 @@ class GradingPolicy(Strict):
 
 class ConfigValue(Strict):
     value: Any
+    type: str | None = Field(None, description=(
+        "string, number, date, boolean or quantity[UNIT]; with a type the value may be "
+        "null (not known yet) and a user's value is checked against it"))
     description: str | None = None
     source: str | None = None
 
@@ -188,6 +191,9 @@ class TestCase(Strict):
     as_of: date | None = None
     config: dict[str, Any] = Field(
         default_factory=dict, description="configuration values to use instead of the rule base's")
+    data: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="reference-table rows merged into the rule base's, "
+                                          "as a user's --rules-config does")
     expect: list[ExpectedFinding] = Field(
         default_factory=list, description="check rules: every finding of the rule, exactly")
     derived: list[ExpectedFact] = Field(

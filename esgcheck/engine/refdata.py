@@ -36,7 +36,7 @@ def column_type(spec: str) -> Type:
     raise RefDataError(f"unknown column type {spec!r}")
 
 
-def _cell(value: Any, kind: Type, where: str) -> Any:
+def cell(value: Any, kind: Type, where: str) -> Any:
     if value is None:
         return None
     if isinstance(kind, QuantityT):
@@ -107,11 +107,15 @@ class Table:
         return None
 
 
-def load_table(name: str, data: Mapping[str, Any]) -> Table:
+def load_table(name: str, data: Mapping[str, Any],
+               typed: Mapping[str, Type] | None = None) -> Table:
+    """A table from its data-file form; ``typed`` gives column types when the
+    rows already hold converted values (a table rebuilt with a user's rows)."""
     columns_spec = data.get("columns")
     if not isinstance(columns_spec, Mapping) or not columns_spec:
         raise RefDataError("a table needs 'columns' (name: type)")
-    columns = {str(k): column_type(str(v)) for k, v in columns_spec.items()}
+    columns = dict(typed) if typed is not None else {
+        str(k): column_type(str(v)) for k, v in columns_spec.items()}
     key = data.get("key")
     if key not in columns:
         raise RefDataError(f"key {key!r} is not one of the columns")
@@ -122,7 +126,8 @@ def load_table(name: str, data: Mapping[str, Any]) -> Table:
         unknown = set(raw) - set(columns)
         if unknown:
             raise RefDataError(f"row {i + 1}: unknown column(s) {sorted(unknown)}")
-        rows.append({c: _cell(raw.get(c), t, f"row {i + 1}, {c}") for c, t in columns.items()})
+        rows.append(dict(raw) if typed is not None else
+                    {c: cell(raw.get(c), t, f"row {i + 1}, {c}") for c, t in columns.items()})
         if rows[-1][key] is None:
             raise RefDataError(f"row {i + 1}: the key column {key!r} is empty")
     if "valid_from" in columns:
@@ -202,14 +207,14 @@ def load_calendar(name: str, data: Mapping[str, Any]) -> Calendar:
         if not isinstance(spec, Mapping):
             raise RefDataError(f"year {year}: expected a mapping")
         for period in spec.get("holidays") or []:
-            start = _cell(period.get("from"), DATE, f"year {year}, holidays")
-            end = _cell(period.get("to", period.get("from")), DATE, f"year {year}, holidays")
+            start = cell(period.get("from"), DATE, f"year {year}, holidays")
+            end = cell(period.get("to", period.get("from")), DATE, f"year {year}, holidays")
             day = start
             while day <= end:
                 holidays.add(day)
                 day += timedelta(days=1)
         for day in spec.get("workdays") or []:
-            workdays.add(_cell(day, DATE, f"year {year}, workdays"))
+            workdays.add(cell(day, DATE, f"year {year}, workdays"))
     meta = {k: v for k, v in data.items() if k != "years"}
     return Calendar(name, frozenset(int(y) for y in years), frozenset(holidays),
                     frozenset(workdays), meta)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -37,13 +37,24 @@ from esgcheck.engine.expr.compiler import (
     ExprTypeError,
     FactSig,
     Fn,
+    TypedValue,
     compile_expr,
 )
 from esgcheck.engine.expr.types import BOOLEAN, ObjectT, Type, is_any, same_kind
+from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.filing_types import Entity, FilingType, FilingTypeError, Registry
 from esgcheck.engine.model import Citation, Instrument, Rule, RuleBaseMeta, RuleFile, Version
-from esgcheck.engine.refdata import Calendar, RefDataError, Table, load_calendar, load_table
+from esgcheck.engine.refdata import (
+    Calendar,
+    RefDataError,
+    Table,
+    cell,
+    column_type,
+    load_calendar,
+    load_table,
+)
 from esgcheck.engine.units import Quantity, UnitError, parse_unit
+from esgcheck.engine.userconfig import Overrides
 
 META_FILE = "rulebase.yaml"
 _TEMPLATE_PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -158,6 +169,7 @@ class RuleBase:
     tables: dict[str, Table]
     calendars: dict[str, Calendar]
     config: dict[str, Any]
+    overrides: Overrides | None = None  # what a user's configuration changed
 
     @property
     def id(self) -> str:
@@ -206,11 +218,11 @@ class RuleBase:
 
 class _Loader:
     def __init__(self, folder: Path, registry: Registry, display_root: Path | None,
-                 config_overrides: Mapping[str, Any]) -> None:
+                 overrides: Overrides | None) -> None:
         self.folder = folder
         self.registry = registry
         self.display_root = display_root
-        self.overrides = config_overrides
+        self.overrides = overrides
         self.problems: list[Problem] = []
 
     def name(self, path: Path) -> str:
@@ -241,7 +253,8 @@ class _Loader:
         self.fail_if_problems()
         rules, by_type = _Compiler(self, meta, tables, calendars, config).compile_all(files)
         self.fail_if_problems()
-        return RuleBase(meta, self.folder, rules, by_type, tables, calendars, config)
+        return RuleBase(meta, self.folder, rules, by_type, tables, calendars, config,
+                        self.overrides)
 
     def validated(self, located: yamlio.Located, model: Any,
                   rule_of: Callable[[tuple[Any, ...]], str | None] | None = None) -> Any:
@@ -279,6 +292,9 @@ class _Loader:
         return meta
 
     def load_data(self) -> tuple[dict[str, Table], dict[str, Calendar]]:
+        """Every data file under data/: one table or calendar each, or several
+        tables sharing one header (``tables:``), such as the dated file of values
+        that follow the law as it moves."""
         tables: dict[str, Table] = {}
         calendars: dict[str, Calendar] = {}
         data_dir = self.folder / "data"
@@ -290,34 +306,103 @@ class _Loader:
             if not isinstance(data, Mapping):
                 self.problem(located.file, 1, None, "a data file is a mapping")
                 continue
-            name = str(data.get("id", path.stem))
             for required in ("source", "licence"):
                 if required not in data and "sources" not in data:
                     self.problem(located.file, 1, None,
                                  f"reference data must say its {required}")
-            try:
-                if data.get("kind", "table") == "calendar" or "years" in data:
-                    calendars[name] = load_calendar(name, data)
-                else:
-                    tables[name] = load_table(name, data)
-            except (RefDataError, UnitError, KeyError, TypeError) as exc:
-                self.problem(located.file, None, None, f"data {name}: {exc}")
+            parts: list[tuple[str, Mapping[str, Any], int | None]]
+            if isinstance(data.get("tables"), Mapping):
+                header = {k: v for k, v in data.items() if k != "tables"}
+                parts = [(str(name), {**header, **body}, located.line(("tables", name)))
+                         for name, body in data["tables"].items() if isinstance(body, Mapping)]
+            else:
+                parts = [(str(data.get("id", path.stem)), data, None)]
+            for name, body, line in parts:
+                try:
+                    if body.get("kind", "table") == "calendar" or "years" in body:
+                        calendars[name] = load_calendar(name, body)
+                    else:
+                        tables[name] = load_table(name, body)
+                except (RefDataError, UnitError, KeyError, TypeError) as exc:
+                    self.problem(located.file, line, None, f"data {name}: {exc}")
+        if self.overrides is not None:
+            for name, rows in self.overrides.data.items():
+                self.override_table(tables, name, rows)
         return tables, calendars
 
-    def load_config(self, meta: RuleBaseMeta) -> dict[str, Any]:
-        values: dict[str, Any] = {k: v.value for k, v in meta.config.items()}
-        for key, value in self.overrides.items():
-            if key not in values:
-                self.problem(META_FILE, None, None, f"configuration override for unknown "
-                                                    f"value '{key}'")
-            values[key] = value
-        out: dict[str, Any] = {}
-        for key, value in values.items():
+    def override_table(self, tables: dict[str, Table], name: str,
+                       rows: Sequence[Mapping[str, Any]]) -> None:
+        """A user's rows merged into a table: a row whose key (and, in a dated
+        table, valid_from) matches replaces the columns it names; others are added."""
+        assert self.overrides is not None
+        known = tables.get(name)
+        if known is None:
+            self.problem(self.overrides.file, self.overrides.line("data", name, "0"), None,
+                         f"{self.meta_id}: no reference table '{name}' (tables: "
+                         f"{', '.join(sorted(tables)) or 'none'})")
+            return
+        merged = [dict(r) for r in known.rows]
+        for i, row in enumerate(rows):
+            line = self.overrides.line("data", name, str(i))
+            unknown = set(row) - set(known.columns)
+            if unknown or known.key not in row:
+                what = (f"unknown column(s) {sorted(unknown)}" if unknown
+                        else f"the key column '{known.key}' is missing")
+                self.problem(self.overrides.file, line, None,
+                             f"{self.meta_id}: table {name}, row {i + 1}: {what} (columns: "
+                             f"{', '.join(known.columns)})")
+                continue
             try:
-                out[key] = config_value(value)
+                cells = {c: cell(row[c], known.columns[c], f"row {i + 1}, {c}") for c in row}
+            except RefDataError as exc:
+                self.problem(self.overrides.file, line, None, f"{self.meta_id}: table {name}, "
+                                                              f"{exc}")
+                continue
+            match = [r for r in merged if r[known.key] == cells[known.key] and (
+                "valid_from" not in cells or r.get("valid_from") == cells["valid_from"])]
+            if match and (len(match) == 1 or "valid_from" in cells):
+                match[0].update(cells)
+            elif match:
+                self.problem(self.overrides.file, line, None,
+                             f"{self.meta_id}: table {name} is dated: say which row with "
+                             "valid_from")
+            else:
+                merged.append({c: cells.get(c) for c in known.columns})
+        try:
+            tables[name] = load_table(name, {**known.meta, "columns": {
+                c: t.describe() for c, t in known.columns.items()}, "rows": merged},
+                typed=known.columns)
+        except RefDataError as exc:
+            self.problem(self.overrides.file, None, None, f"{self.meta_id}: table {name}: {exc}")
+
+    @property
+    def meta_id(self) -> str:
+        return self.folder.name
+
+    def load_config(self, meta: RuleBaseMeta) -> dict[str, Any]:
+        """Configuration values, with a user's replacements. A value declared
+        with a ``type`` is checked against it and may be null (not known yet:
+        rules that read it are then not assessable, or pending)."""
+        meta_file = self.name(self.folder / META_FILE)
+        values: dict[str, tuple[Any, str, int | None]] = {
+            k: (v.value, meta_file, None) for k, v in meta.config.items()}
+        if self.overrides is not None:
+            for key, value in self.overrides.config.items():
+                line = self.overrides.line("config", key)
+                if key not in values:
+                    self.problem(self.overrides.file, line, None,
+                                 f"{meta.id}: unknown configuration value '{key}' (known: "
+                                 f"{', '.join(sorted(values)) or 'none'})")
+                    continue
+                values[key] = (value, self.overrides.file, line)
+        out: dict[str, Any] = {}
+        for key, (value, file, line) in values.items():
+            declared = meta.config[key].type
+            try:
+                out[key] = (config_value(value) if declared is None
+                            else typed_config(value, declared, key))
             except (UnitError, ValueError) as exc:
-                self.problem(self.name(self.folder / META_FILE), None, None,
-                             f"config.{key}: {exc}")
+                self.problem(file, line, None, f"config.{key}: {exc}")
         return out
 
     def load_rule_files(self, meta: RuleBaseMeta) -> list[tuple[RuleFile, yamlio.Located]]:
@@ -344,6 +429,20 @@ class _Loader:
             if parsed is not None:
                 files.append((parsed, located))
         return files
+
+
+def typed_config(value: Any, declared: str, key: str) -> TypedValue:
+    """A configuration value of a declared type (as reference-table columns are
+    typed); null stands for "not known yet"."""
+    try:
+        kind = column_type(declared)
+    except RefDataError as exc:
+        raise ValueError(str(exc)) from None
+    try:
+        converted = cell(value, kind, key)
+    except RefDataError as exc:
+        raise ValueError(f"{exc} (expected {declared})") from None
+    return TypedValue(kind, MISSING if converted is None else converted)
 
 
 def config_value(value: Any) -> Any:
@@ -665,8 +764,8 @@ def render_template(template: str, values: Mapping[str, str]) -> str:
 
 
 def load_rulebase(folder: Path, registry: Registry, display_root: Path | None = None,
-                  config_overrides: Mapping[str, Any] | None = None) -> RuleBase:
-    return _Loader(folder, registry, display_root, config_overrides or {}).load()
+                  overrides: Overrides | None = None) -> RuleBase:
+    return _Loader(folder, registry, display_root, overrides).load()
 
 
 def discover(folders: Iterable[Path]) -> list[Path]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -317,6 +317,13 @@ class FactSig:
     type: Type
 
 
+class TypedValue(NamedTuple):
+    """A configuration value of a declared type; MISSING while not known."""
+
+    type: Type
+    value: Any
+
+
 @dataclass
 class Environment:
     """What names an expression of one rule can see."""
@@ -519,6 +526,8 @@ class _Compiler:
             known = ", ".join(sorted(self.env.config)) or "none"
             raise self.fail(node, f"unknown configuration value '{node.name}' (known: {known})")
         value = self.env.config[node.name]
+        if isinstance(value, TypedValue):
+            return _const(value.type, value.value)
         return _const(_type_of_value(value), value)
 
     def fact(self, node: ast.Attr, owner: ast.Node | None, scope: Any) -> Compiled:
@@ -878,6 +887,10 @@ class _Compiler:
             builtin.impl, emits, True)
         if builtin.name in ("exists", "missing") and args[0].qraw is not None:
             emit = _emit_raw_exists(args[0].qraw, builtin.name == "missing")
+        if builtin.name == "unit_of" and args[0].qraw is not None:
+            # the unit text of a quantity field, read before conversion: a unit of the
+            # wrong kind (kg CO2e per kg where per kWh is expected) is still named
+            return Compiled(result, _raw_unit(args[0].qraw), emit=_emit_raw_unit(args[0].qraw))
         return Compiled(result, _call(builtin, [a.fn for a in args]), emit=emit)
 
     def check_builtin_args(self, node: ast.Call, builtin: Builtin, args: list[Compiled]) -> None:
@@ -1186,6 +1199,35 @@ def _emit_raw_compare(op: str, left: QRaw, right: QRaw, general: Emit) -> Emit:
             em.line(f"{out} = {va} {op} {vb}")
         with em.block("else:"):
             em.line(f"{out} = {general(em)}")
+        return out
+
+    return emit
+
+
+def _raw_unit(q: QRaw) -> Fn:
+    start, slot, keys, _ = q
+
+    def read(ctx: Context) -> Any:
+        parent: Any = ctx.env[slot] if slot is not None else start(ctx)
+        for key in keys[:-1]:
+            parent = parent.get(key) if parent.__class__ is dict else None
+        obj = parent.get(keys[-1]) if parent.__class__ is dict else None
+        unit = obj.get("unit") if obj.__class__ is dict else None
+        value = unit if unit.__class__ is str else MISSING
+        if ctx.trace is not None:
+            at = ctx.path_of(parent) if parent.__class__ is dict else None
+            ctx.trace.append(Read(None if at is None else (*at, keys[-1], "unit"), value))
+        return value
+
+    return read
+
+
+def _emit_raw_unit(q: QRaw) -> Emit:
+    def emit(em: Emitter) -> str:
+        obj = _emit_raw_object(em, q[0], q[1], q[2])
+        out = em.tmp()
+        em.line(f"{out} = {obj}.get('unit') if {obj}.__class__ is dict else None")
+        em.line(f"{out} = {out} if {out}.__class__ is str else MISSING")
         return out
 
     return emit
