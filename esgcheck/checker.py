@@ -256,7 +256,7 @@ class Checker:
         grade = min(grades, key=lambda g: g[0]) if grades else None
         return FilingReport(
             file=filing.file, status="checked", filing_type=ft.id,
-            format=filing.format,
+            format=filing.format, read_as=filing.read_as,
             as_of=as_of, as_of_source=source, rulebases=used,
             grade=grade[1] if grade else None, grade_label=grade[2] if grade else None,
             section_grades=sections, counts=grading.count(findings),

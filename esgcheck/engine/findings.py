@@ -117,6 +117,9 @@ class FilingReport(_Model):
     status: Literal["checked", "unreadable", "not_assessed"]
     filing_type: str | None = None
     format: Literal["json", "xml"] | None = None
+    read_as: str | None = Field(None, description=(
+        "the industry format the filing was read from into its canonical form "
+        "(Battery Pass, Catena-X); null for canonical filings"))
     as_of: date | None = None
     as_of_source: str | None = Field(None, description="JSON Pointer the as-of date came from, "
                                                        "or 'option' for --as-of")

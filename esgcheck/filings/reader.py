@@ -10,6 +10,7 @@ from esgcheck.engine.build import pointer
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.findings import Location
 from esgcheck.filings import jsonread, xmlread
+from esgcheck.filings.adapters import Adapted, adapt
 from esgcheck.filings.errors import InputError
 
 JsonPath = tuple[str | int, ...]
@@ -23,8 +24,18 @@ class Filing:
     doc: Any
     _json: jsonread.JsonLocator | None = None
     _xml: dict[JsonPath, tuple[int, str]] = field(default_factory=dict)
+    adapted: Adapted | None = None  # read from an industry format into the canonical form
+
+    @property
+    def read_as(self) -> str | None:
+        return self.adapted.format if self.adapted is not None else None
 
     def location(self, path: JsonPath) -> Location:
+        if self.adapted is not None and self._json is not None:
+            source, exact = self.adapted.source_of(path)
+            line, column, exists = self._json.locate(source)
+            return Location(file=self.file, pointer=pointer(source), line=line, column=column,
+                            exists=exists and exact)
         if self._json is not None:
             line, column, exists = self._json.locate(path)
             return Location(file=self.file, pointer=pointer(path), line=line, column=column,
@@ -83,8 +94,14 @@ def read_bytes(data: bytes, file: str, registry: Registry,
             doc = jsonread.parse(source, file)
         if not isinstance(doc, dict):
             raise InputError("json_root", file, 1, 1, kind=type(doc).__name__)
+        locator = jsonread.JsonLocator(source, doc, parsed)
+        adapted = adapt(doc, forced.id if forced else None) if "filing_type" not in doc else None
+        if adapted is not None:
+            ft = registry.get(adapted.filing_type)
+            if ft is not None:
+                return Filing(file, "json", ft, adapted.doc, _json=locator, adapted=adapted)
         ft = forced or _json_type(doc, file, registry)
-        return Filing(file, "json", ft, doc, _json=jsonread.JsonLocator(source, doc, parsed))
+        return Filing(file, "json", ft, doc, _json=locator)
     root = xmlread.parse(data, file)
     detected = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
     if detected is None:
