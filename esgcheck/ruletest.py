@@ -85,6 +85,30 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+def set_pointers(doc: Any, values: dict[str, Any]) -> Any:
+    """Set values at JSON Pointers (``/declarations/0/battery/category``); null
+    removes the member. Reaches into arrays, where a merge patch cannot."""
+    result = copy.deepcopy(doc)
+    for ptr, value in values.items():
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in ptr.lstrip("/").split("/")]
+        node = result
+        for part in parts[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        last = parts[-1]
+        if isinstance(node, list):
+            if value is None:
+                del node[int(last)]
+            elif int(last) == len(node):
+                node.append(copy.deepcopy(value))
+            else:
+                node[int(last)] = copy.deepcopy(value)
+        elif value is None:
+            node.pop(last, None)
+        else:
+            node[last] = copy.deepcopy(value)
+    return result
+
+
 def via_xml(doc: Any, ft: FilingType) -> Any:
     """The document after a round trip through its XML form."""
     assert ft.xml_root is not None
@@ -164,6 +188,8 @@ class RuleTester:
                 return
         for case in tests.cases:
             doc = case.filing if case.filing is not None else merge_patch(base, case.patch or {})
+            if case.set:
+                doc = set_pointers(doc, case.set)
             for fmt in formats:
                 if fmt == "xml" and ft.xml_root is None:
                     continue

@@ -188,6 +188,9 @@ class TestCase(Strict):
     name: str
     filing: dict[str, Any] | None = Field(None, description="a whole filing")
     patch: dict[str, Any] | None = Field(None, description="JSON merge patch on the base filing")
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="values to set at JSON Pointers after the patch "
+                                          "(null removes); reaches into arrays")
     as_of: date | None = None
     config: dict[str, Any] = Field(
         default_factory=dict, description="configuration values to use instead of the rule base's")
