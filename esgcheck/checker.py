@@ -28,10 +28,12 @@ from esgcheck.engine.filing_types import FilingType, Registry, default_registry
 from esgcheck.engine.findings import (
     CitationOut,
     ConfigurationUsed,
+    Evidence,
     FilingReport,
     Finding,
     InputProblem,
     Location,
+    ProofNode,
     Report,
     RuleBaseUsed,
     Summary,
@@ -40,6 +42,7 @@ from esgcheck.engine.findings import (
 from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
 from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover, load_rulebase
 from esgcheck.engine.userconfig import UserConfig
+from esgcheck.filings.adapters import Adapted
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure
 from esgcheck.filings.reader import Filing, file_bytes, read_bytes
@@ -246,6 +249,8 @@ class Checker:
             evaluated += sum(1 for r in rules.check if active is None or r.id in active)
             own = [build_finding(hit, rb, version.version, evaluation, filing.location)
                    for hit in hits]
+            if filing.adapted is not None:
+                own = [not_carried(f, filing.adapted) for f in own]
             findings.extend(own)
             scope = [f for f in findings if f.rulebase in (rb.id, "schema")]
             step_grade, label, rank = grading.grade(scope, rb.meta.grading)
@@ -262,6 +267,33 @@ class Checker:
             section_grades=sections, counts=grading.count(findings),
             rules_evaluated=evaluated, findings=findings,
         )
+
+
+def not_carried(finding: Finding, adapted: Adapted) -> Finding:
+    """A finding on a filing read from an industry format, when it rests on a field
+    that format has no place for: not assessable, naming the field, instead of a
+    breach (or a bare "missing") the filer could not have avoided in that format."""
+    absent: list[str] = []
+
+    def visit(items: Iterable[Evidence]) -> None:
+        for e in items:
+            if e.source == "filing" and not e.present and not adapted.carries(e.name) and (
+                    e.name not in absent):
+                absent.append(e.name)
+
+    def walk(nodes: Iterable[ProofNode]) -> None:
+        for node in nodes:
+            visit(node.evidence)
+            walk(node.because)
+
+    visit(finding.evidence)
+    walk(finding.derivation)
+    if not absent or finding.outcome == "waived":
+        return finding
+    return finding.model_copy(update={
+        "outcome": "not_assessable",
+        "message": text("na.not_carried", format=adapted.format, fields=", ".join(absent)),
+    })
 
 
 def finding_order(f: Finding) -> tuple[Any, ...]:

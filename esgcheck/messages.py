@@ -69,6 +69,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema.pattern": ("格式不符：应匹配 {pattern}", "does not match the pattern {pattern}"),
     "schema.other": ("结构错误：{detail}", "structural error: {detail}"),
     "schema.title": ("申报文件结构不符合 {type} 的规范", "filing does not fit the {type} schema"),
+    "na.not_carried": ("无法判定：{format} 格式不含判定所需的字段（{fields}）",
+                       "not assessable: the {format} format has no place for data needed to "
+                       "decide ({fields})"),
     "na.message": ("无法判定：判定所需数据缺失或不可读（{fields}）",
                    "not assessable: data needed to decide is missing or unreadable ({fields})"),
     # report words

@@ -31,10 +31,13 @@ class Adapted:
     format: str
     doc: dict[str, Any]
     origin: dict[JsonPath, JsonPath] = field(default_factory=dict)
+    carried: set[str] = field(default_factory=set)  # canonical pointers, "*" for indexes
 
     def put(self, path: JsonPath, value: Any, source: JsonPath) -> None:
         """Set the canonical value at ``path`` (creating objects and list items on
-        the way), read from ``source``. Absent source values are left out."""
+        the way), read from ``source``. Absent source values are left out, but
+        the field is still one the format carries."""
+        self.carried.add(_pattern(path))
         if value is None:
             return
         node: Any = self.doc
@@ -57,6 +60,13 @@ class Adapted:
         """Record that the canonical object at ``path`` stands for ``source``."""
         self.origin.setdefault(path, source)
 
+    def carries(self, ptr: str) -> bool:
+        """Whether the source format has a place for the canonical field at
+        ``ptr`` (a JSON Pointer), whether or not this payload fills it."""
+        pattern = re.sub(r"/\d+(?=/|$)", "/*", ptr)
+        return any(pattern == c or c.startswith(pattern + "/") or pattern.startswith(c + "/")
+                   for c in self.carried)
+
     def source_of(self, path: JsonPath) -> tuple[JsonPath, bool]:
         """The source path for a canonical path, and whether it is exact; else the
         source of the nearest enclosing canonical value that has one."""
@@ -64,6 +74,10 @@ class Adapted:
         while cut and path[:cut] not in self.origin:
             cut -= 1
         return self.origin.get(path[:cut], ()), cut == len(path)
+
+
+def _pattern(path: JsonPath) -> str:
+    return "".join(f"/{'*' if isinstance(k, int) else k}" for k in path)
 
 
 def _get(doc: Any, path: JsonPath) -> Any:
@@ -221,11 +235,11 @@ def _is_catena_x(doc: Mapping[str, Any]) -> bool:
 
 def _catena_x(doc: Mapping[str, Any]) -> Adapted:
     """Catena-X ``io.catenax.battery.battery_pass`` 6.x."""
-    version = _get(doc, ("metadata", "specVersion"))
-    out = Adapted("eu-battery-cf", f"Catena-X battery_pass {version or '6.x'}",
+    spec = _get(doc, ("metadata", "specVersion"))  # urn:samm:io.catenax.battery.battery_pass:6.1.0
+    version = spec.rsplit(":", 1)[-1] if isinstance(spec, str) and spec else "6.x"
+    out = Adapted("eu-battery-cf", f"Catena-X battery_pass {version}",
                   {"filing_type": "eu-battery-cf"})
-    out.doc["source"] = {"format": "catena-x-battery-pass",
-                         "version": version if isinstance(version, str) else "6"}
+    out.doc["source"] = {"format": "catena-x-battery-pass", "version": version}
     g = _reader(doc)
     p: JsonPath = ("passport",)
     out.place(p, ())

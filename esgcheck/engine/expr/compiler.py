@@ -910,7 +910,7 @@ class _Compiler:
                 raise self.fail(node.args[i], f"{builtin.name}: the key of table {table.name} "
                                               f"is {key_type.describe()}, not "
                                               f"{args[i].type.describe()}")
-        if builtin.name == "lookup" and isinstance(args[0].const, Table) and (
+        if builtin.name in ("lookup", "table") and isinstance(args[0].const, Table) and (
                 args[0].const.dated):
             raise self.fail(node, f"table {args[0].const.name} is dated: use "
                                   "lookup_dated(table, key, date)")
