@@ -89,7 +89,7 @@ class Checker:
         unknown = sorted(set(given) - {rb.id for rb in self.rulebases})
         if unknown and user_config is not None:
             raise RuleBaseError([Problem(
-                user_config.file, given[unknown[0]].line() or None, None,
+                user_config.file, given[rb_id].line(), None,
                 f"no rule base '{rb_id}' is loaded (loaded: "
                 f"{', '.join(rb.id for rb in self.rulebases)})") for rb_id in unknown])
 

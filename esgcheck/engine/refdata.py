@@ -99,6 +99,13 @@ class Table:
         rows = self._index.get(key)
         return rows[0] if rows else None
 
+    def with_rows(self, rows: Sequence[Mapping[str, Any]]) -> Table:
+        """The same table with other rows, already converted to the column types;
+        a dated table's windows are checked again."""
+        if self.dated:
+            _check_windows(rows, self.key)
+        return Table(self.name, self.key, self.columns, list(rows), self.meta)
+
     def get_dated(self, key: Any, when: date) -> Mapping[str, Any] | None:
         for row in self._index.get(key, ()):
             start, end = row.get("valid_from"), row.get("valid_to")
@@ -107,15 +114,11 @@ class Table:
         return None
 
 
-def load_table(name: str, data: Mapping[str, Any],
-               typed: Mapping[str, Type] | None = None) -> Table:
-    """A table from its data-file form; ``typed`` gives column types when the
-    rows already hold converted values (a table rebuilt with a user's rows)."""
+def load_table(name: str, data: Mapping[str, Any]) -> Table:
     columns_spec = data.get("columns")
     if not isinstance(columns_spec, Mapping) or not columns_spec:
         raise RefDataError("a table needs 'columns' (name: type)")
-    columns = dict(typed) if typed is not None else {
-        str(k): column_type(str(v)) for k, v in columns_spec.items()}
+    columns = {str(k): column_type(str(v)) for k, v in columns_spec.items()}
     key = data.get("key")
     if key not in columns:
         raise RefDataError(f"key {key!r} is not one of the columns")
@@ -126,8 +129,7 @@ def load_table(name: str, data: Mapping[str, Any],
         unknown = set(raw) - set(columns)
         if unknown:
             raise RefDataError(f"row {i + 1}: unknown column(s) {sorted(unknown)}")
-        rows.append(dict(raw) if typed is not None else
-                    {c: cell(raw.get(c), t, f"row {i + 1}, {c}") for c, t in columns.items()})
+        rows.append({c: cell(raw.get(c), t, f"row {i + 1}, {c}") for c, t in columns.items()})
         if rows[-1][key] is None:
             raise RefDataError(f"row {i + 1}: the key column {key!r} is empty")
     if "valid_from" in columns:

@@ -223,6 +223,7 @@ class _Loader:
         self.registry = registry
         self.display_root = display_root
         self.overrides = overrides
+        self.rb_id = folder.name  # until rulebase.yaml is read
         self.problems: list[Problem] = []
 
     def name(self, path: Path) -> str:
@@ -241,6 +242,7 @@ class _Loader:
 
     def load(self) -> RuleBase:
         meta = self.load_meta()
+        self.rb_id = meta.id
         for schema_dir in (self.folder / "schemas",):
             if schema_dir.is_dir():
                 try:
@@ -338,7 +340,7 @@ class _Loader:
         known = tables.get(name)
         if known is None:
             self.problem(self.overrides.file, self.overrides.line("data", name, "0"), None,
-                         f"{self.meta_id}: no reference table '{name}' (tables: "
+                         f"{self.rb_id}: no reference table '{name}' (tables: "
                          f"{', '.join(sorted(tables)) or 'none'})")
             return
         merged = [dict(r) for r in known.rows]
@@ -349,13 +351,13 @@ class _Loader:
                 what = (f"unknown column(s) {sorted(unknown)}" if unknown
                         else f"the key column '{known.key}' is missing")
                 self.problem(self.overrides.file, line, None,
-                             f"{self.meta_id}: table {name}, row {i + 1}: {what} (columns: "
+                             f"{self.rb_id}: table {name}, row {i + 1}: {what} (columns: "
                              f"{', '.join(known.columns)})")
                 continue
             try:
                 cells = {c: cell(row[c], known.columns[c], f"row {i + 1}, {c}") for c in row}
             except RefDataError as exc:
-                self.problem(self.overrides.file, line, None, f"{self.meta_id}: table {name}, "
+                self.problem(self.overrides.file, line, None, f"{self.rb_id}: table {name}, "
                                                               f"{exc}")
                 continue
             match = [r for r in merged if r[known.key] == cells[known.key] and (
@@ -364,20 +366,14 @@ class _Loader:
                 match[0].update(cells)
             elif match:
                 self.problem(self.overrides.file, line, None,
-                             f"{self.meta_id}: table {name} is dated: say which row with "
+                             f"{self.rb_id}: table {name} is dated: say which row with "
                              "valid_from")
             else:
                 merged.append({c: cells.get(c) for c in known.columns})
         try:
-            tables[name] = load_table(name, {**known.meta, "columns": {
-                c: t.describe() for c, t in known.columns.items()}, "rows": merged},
-                typed=known.columns)
+            tables[name] = known.with_rows(merged)
         except RefDataError as exc:
-            self.problem(self.overrides.file, None, None, f"{self.meta_id}: table {name}: {exc}")
-
-    @property
-    def meta_id(self) -> str:
-        return self.folder.name
+            self.problem(self.overrides.file, None, None, f"{self.rb_id}: table {name}: {exc}")
 
     def load_config(self, meta: RuleBaseMeta) -> dict[str, Any]:
         """Configuration values, with a user's replacements. A value declared

@@ -31,12 +31,8 @@ from typing import Any
 from esgcheck.engine import yamlio
 
 
-class UserConfigError(ValueError):
-    def __init__(self, file: str, line: int | None, message: str) -> None:
-        super().__init__(f"{file}:{line or '-'}: {message}")
-        self.file = file
-        self.line = line
-        self.message = message
+class UserConfigError(yamlio.YamlError):
+    """A rules configuration that cannot be used, with its file and line."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +45,8 @@ class Overrides:
     lines: Mapping[tuple[str, ...], int | None] = field(default_factory=dict)
 
     def line(self, *path: str) -> int | None:
+        """The line of a value (``"config", NAME`` or ``"data", TABLE, INDEX``);
+        with no path, the line of the rule base's own section."""
         return self.lines.get(path)
 
 
@@ -95,7 +93,7 @@ def load_user_config(path: Path, display: str | None = None) -> UserConfig:
             raise UserConfigError(name, located.line((*where, "data")),
                                   f"{rb_id}.data: expected table names, each with a list "
                                   "of rows")
-        lines: dict[tuple[str, ...], int | None] = {}
+        lines: dict[tuple[str, ...], int | None] = {(): located.line(where)}
         for key in config:
             lines[("config", str(key))] = located.line((*where, "config", key))
         for table, rows in tables.items():

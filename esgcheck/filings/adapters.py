@@ -56,6 +56,13 @@ class Adapted:
         node[last] = value
         self.origin[path] = source
 
+    def put_first(self, path: JsonPath, value: Any, source: JsonPath) -> None:
+        """``put``, unless an earlier source already gave the value."""
+        if path in self.origin:
+            self.carried.add(_pattern(path))
+        else:
+            self.put(path, value, source)
+
     def place(self, path: JsonPath, source: JsonPath) -> None:
         """Record that the canonical object at ``path`` stands for ``source``."""
         self.origin.setdefault(path, source)
@@ -311,28 +318,19 @@ def _catena_x(doc: Mapping[str, Any]) -> Adapted:
                 out.put((*cf, "stages", n, "stage"), stage or lifecycle, (*at, "lifecycle"))
                 out.put((*cf, "stages", n, "value"), value, (*at, "value"))
                 n += 1
-            for key, target in (("performanceClass", "performance_class"),):
-                if _get(entry, (key,)) is not None and target not in out.doc[
-                        "declarations"][0]["carbon_footprint"]:
-                    out.put((*cf, target), _get(entry, (key,)), (*at, key))
-                    out.put(("passport", "carbon_footprint", target), _get(entry, (key,)),
-                            (*at, key))
-            facility = _get(entry, ("manufacturingPlant", 0, "facility"))
-            if facility is not None and "plant" not in out.doc["declarations"][0]:
-                out.put((*d, "plant", "identifier"), facility,
-                        (*at, "manufacturingPlant", 0, "facility"))
-            # The aspect has no field of its own for the public study; its
-            # "declaration" document list links the carbon-footprint declaration.
-            link = _get(entry, ("declaration", 0, "content"))
-            if link is not None and "study_url" not in out.doc["declarations"][0][
-                    "carbon_footprint"]:
-                out.put((*cf, "study_url"), link, (*at, "declaration", 0, "content"))
-                out.put(("passport", "carbon_footprint", "study_url"), link,
-                        (*at, "declaration", 0, "content"))
-            method = _get(entry, ("rulebook", 0, "header"))
-            if method is not None and "method" not in out.doc["declarations"][0][
-                    "carbon_footprint"]:
-                out.put((*cf, "method"), method, (*at, "rulebook", 0, "header"))
+            # Entry-level fields: the first entry that has one gives it. The aspect has
+            # no field of its own for the public study; its "declaration" document
+            # list links the carbon-footprint declaration.
+            for key, targets in (
+                (("performanceClass",), ((*cf, "performance_class"),
+                                         ("passport", "carbon_footprint", "performance_class"))),
+                (("manufacturingPlant", 0, "facility"), ((*d, "plant", "identifier"),)),
+                (("declaration", 0, "content"), ((*cf, "study_url"),
+                                                 ("passport", "carbon_footprint", "study_url"))),
+                (("rulebook", 0, "header"), ((*cf, "method"),)),
+            ):
+                for target in targets:
+                    out.put_first(target, _get(entry, key), (*at, *key))
         if n:
             out.place((*cf, "stages"), ("sustainability", "carbonFootprint"))
     return out
