@@ -20,7 +20,7 @@ from typing import Any
 
 from esgcheck import __version__
 from esgcheck.engine import grading
-from esgcheck.engine.build import build_finding
+from esgcheck.engine.build import build_finding, citation
 from esgcheck.engine.chain import Evaluation, EvaluationLimitError
 from esgcheck.engine.expr.compiler import LIMITS, TypedValue
 from esgcheck.engine.expr.values import MISSING
@@ -36,8 +36,10 @@ from esgcheck.engine.findings import (
     ProofNode,
     Report,
     RuleBaseUsed,
+    RuleInfo,
     Summary,
     Tool,
+    fingerprint,
 )
 from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
 from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover, load_rulebase
@@ -110,6 +112,25 @@ class Checker:
                 values={k: config_text(v) for k, v in sorted(rb.config.items())}, data=data))
         return out
 
+    def rule_catalogue(self, filing_types: Iterable[str]) -> list[RuleInfo]:
+        """The check rules for ``filing_types``, as reports list them."""
+        wanted = set(filing_types)
+        out = []
+        for rb in self.rulebases:
+            for r in rb.rules:
+                s = r.spec
+                if r.is_derive or r.filing_type not in wanted:
+                    continue
+                assert s.severity is not None
+                instrument = rb.instrument(s.citation.instrument)
+                out.append(RuleInfo(
+                    id=s.id, rulebase=rb.id, filing_type=r.filing_type, severity=s.severity,
+                    section=r.section, title=s.title, help=s.rationale or s.remediation,
+                    citation=citation(rb, r),
+                    url=s.citation.url or (instrument.url if instrument else None),
+                    effective_from=s.effective_from, effective_to=s.effective_to))
+        return out
+
     def rulebases_for(self, ft: FilingType) -> list[RuleBase]:
         return [rb for rb in self.rulebases if ft.id in rb.meta.filing_types]
 
@@ -139,8 +160,9 @@ class Checker:
             results[n] = report
             if journal is not None:
                 journal.add(display, sums[n], report)
-        return make_report([results[n] for n in range(len(files))], fail_on,
-                           self.configuration())
+        filings = [results[n] for n in range(len(files))]
+        return make_report(filings, fail_on, self.configuration(), self.rule_catalogue(
+            f.filing_type for f in filings if f.filing_type is not None))
 
     def check_files(self, files: list[tuple[Path, str]], options: Options,
                     jobs: int) -> Iterator[FilingReport]:
@@ -346,13 +368,15 @@ def schema_findings(filing: Filing) -> list[Finding]:
         key = f"schema.{problem.keyword}"
         message = text(key, **problem.params) if key in MESSAGES and problem.params else text(
             "schema.other", detail=problem.detail)
+        location = filing.location(problem.path)
         out.append(Finding(
             rule_id=f"SCHEMA.{problem.keyword}", rulebase="schema", rulebase_version=version,
             severity=SCHEMA_SEVERITY.get(problem.keyword, "major"),
             outcome="breach", title=text("schema.title", type=ft.id), message=message,
             citation=CitationOut(instrument=ft.id, text=Text(
                 zh=f"{ft.title.zh}（{version}）", en=f"{ft.title.en} ({version})")),
-            location=filing.location(problem.path),
+            location=location,
+            fingerprint=fingerprint("schema", f"SCHEMA.{problem.keyword}", location.pointer),
         ))
     return out
 
@@ -416,7 +440,8 @@ def config_text(value: Any) -> str | None:
 
 
 def make_report(filings: list[FilingReport], fail_on: str = "major",
-                configuration: list[ConfigurationUsed] | None = None) -> Report:
+                configuration: list[ConfigurationUsed] | None = None,
+                rules: list[RuleInfo] | None = None) -> Report:
     grades: dict[str, int] = {}
     for f in filings:
         if f.grade is not None:
@@ -431,4 +456,4 @@ def make_report(filings: list[FilingReport], fail_on: str = "major",
         grades=dict(sorted(grades.items())), counts=total,
     )
     return Report(tool=Tool(version=__version__), configuration=configuration or [],
-                  filings=filings, summary=summary)
+                  rules=rules or [], filings=filings, summary=summary)

@@ -20,7 +20,7 @@ from esgcheck.engine.rulebase import RuleBase, RuleBaseError
 from esgcheck.engine.userconfig import UserConfigError, load_user_config
 from esgcheck.filings.limits import Limits
 from esgcheck.journal import Journal
-from esgcheck.report import RenderOptions, renderers
+from esgcheck.report import RenderOptions, renderer
 
 SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
 
@@ -131,7 +131,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, lang: str,
         if record is not None:
             record.close()
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
-    text = renderers()[fmt](report, RenderOptions(lang=lang, color=use_color and fmt == "text",
+    text = renderer(fmt)(report, RenderOptions(lang=lang, color=use_color and fmt == "text",
                                                    explain=explain))
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -15,7 +15,14 @@ from typing import Any
 from esgcheck.engine.chain import Evaluation, Hit, Proof
 from esgcheck.engine.expr.compiler import FactRead, Note, Read, TraceEntry
 from esgcheck.engine.expr.values import MISSING, display
-from esgcheck.engine.findings import CitationOut, Evidence, Finding, Location, ProofNode
+from esgcheck.engine.findings import (
+    CitationOut,
+    Evidence,
+    Finding,
+    Location,
+    ProofNode,
+    fingerprint,
+)
 from esgcheck.engine.model import Text
 from esgcheck.engine.rulebase import RuleBase, render_template
 from esgcheck.engine.units import Quantity
@@ -128,10 +135,12 @@ def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
                            en=render_template(spec.remediation.en, hit.params))
     place = hit.path + rule.at if rule.at else hit.path
     assert spec.severity is not None
+    location = locate(place)
     return Finding(
         rule_id=spec.id, rulebase=rb.id, rulebase_version=version, severity=spec.severity,
         outcome=hit.outcome,
         section=rule.section, title=spec.title, message=message, remediation=remediation,
-        citation=citation(rb, rule), location=locate(place), evidence=items,
+        citation=citation(rb, rule), location=location, evidence=items,
         derivation=derivation, notes=notes,
+        fingerprint=fingerprint(rb.id, spec.id, location.pointer),
     )

@@ -8,6 +8,7 @@ determined by the input and the rule base: no clock, no host, no absolute path.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any, Literal
 
@@ -15,7 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from esgcheck.engine.model import Outcome, Severity, Text
 
-REPORT_SCHEMA_VERSION = "1.1.0"
+REPORT_SCHEMA_VERSION = "1.2.0"
+
+
+def fingerprint(rulebase: str, rule_id: str, pointer: str) -> str:
+    """A finding's identity across runs: the rule and the place, not the line."""
+    return hashlib.sha256(f"{rulebase}\0{rule_id}\0{pointer}".encode()).hexdigest()[:32]
 
 
 class _Model(BaseModel):
@@ -71,6 +77,18 @@ class CitationOut(_Model):
     text: Text = Field(description="the citation written out")
 
 
+class WaiverApplied(_Model):
+    """The waiver that turned a finding into ``waived``."""
+
+    id: str
+    justification: str
+    approver: str
+    ticket: str | None = None
+    expires: date
+    file: str
+    line: int | None = None
+
+
 class Finding(_Model):
     rule_id: str
     rulebase: str
@@ -86,6 +104,10 @@ class Finding(_Model):
     evidence: list[Evidence] = Field(default_factory=list)
     derivation: list[ProofNode] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    fingerprint: str = Field("", description=(
+        "hash of rule base, rule id and JSON Pointer: the same finding in the same place "
+        "keeps it across runs and line shifts"))
+    waiver: WaiverApplied | None = Field(None, description="set when the outcome is waived")
 
 
 class RuleBaseUsed(_Model):
@@ -130,6 +152,7 @@ class FilingReport(_Model):
     counts: Counts = Field(default_factory=Counts)
     rules_evaluated: int = 0
     findings: list[Finding] = Field(default_factory=list)
+    baselined: int = Field(0, description="findings left out because the baseline knows them")
     error: InputProblem | None = None
 
 
@@ -162,9 +185,79 @@ class ConfigurationUsed(_Model):
         default_factory=dict, description="reference-table rows from the file, as merged")
 
 
+class RuleInfo(_Model):
+    """A check rule of a rule base the run used: what SARIF lists as a rule and
+    JUnit as a test case."""
+
+    id: str
+    rulebase: str
+    filing_type: str
+    severity: Severity
+    section: str | None = None
+    title: Text
+    help: Text | None = Field(None, description="why the rule exists, or how to fix a breach")
+    citation: CitationOut
+    url: str | None = Field(None, description="the instrument's or article's public address")
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+    def applies_to(self, filing: FilingReport) -> bool:
+        """Whether the rule ran on ``filing``: its type, its rule base in force on
+        the filing's as-of date, and its own window."""
+        if filing.status != "checked" or filing.filing_type != self.filing_type:
+            return False
+        if not any(rb.id == self.rulebase and rb.in_force for rb in filing.rulebases):
+            return False
+        day = filing.as_of
+        return day is None or ((self.effective_from is None or self.effective_from <= day)
+                               and (self.effective_to is None or day <= self.effective_to))
+
+
+class WaiverStatus(_Model):
+    id: str
+    rule: str
+    filings: str = Field(description="glob over filing names")
+    path: str | None = Field(None, description="JSON Pointer prefix; null: anywhere in the filing")
+    justification: str
+    approver: str
+    ticket: str | None = None
+    expires: date
+    line: int | None = None
+    status: Literal["applied", "expired", "unused"]
+    matched: int = Field(description="findings it matched (for an expired waiver: would have)")
+
+
+class WaiversUsed(_Model):
+    file: str
+    sha256: str
+    today: date = Field(description="the day expiry was judged on (--today)")
+    entries: list[WaiverStatus]
+
+
+class BaselineEntry(_Model):
+    rule_id: str
+    file: str
+    fingerprint: str
+    pointer: str = ""
+    severity: Severity | None = None
+    title: Text | None = None
+
+
+class BaselineUsed(_Model):
+    file: str
+    sha256: str
+    known: int = Field(description="findings the baseline knew, left out of the report")
+    fixed: list[BaselineEntry] = Field(
+        default_factory=list, description="baseline findings no longer found")
+
+
 class Report(_Model):
     schema_version: str = REPORT_SCHEMA_VERSION
     tool: Tool
     configuration: list[ConfigurationUsed] = Field(default_factory=list)
+    rules: list[RuleInfo] = Field(default_factory=list, description=(
+        "the check rules for the filing types of this run"))
+    waivers: WaiversUsed | None = None
+    baseline: BaselineUsed | None = None
     filings: list[FilingReport]
     summary: Summary

@@ -1,7 +1,12 @@
-"""Renderers: one small function per output format over the same report object."""
+"""Renderers: one small module per output format over the same report object.
+
+Each module ``esgcheck.report.<format>`` has ``render(report, options) -> str``;
+the output is determined by the report and the options alone.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,8 +22,18 @@ class RenderOptions:
 
 Renderer = Callable[[Report, RenderOptions], str]
 
+# format name -> module under esgcheck.report
+FORMATS: dict[str, str] = {
+    "text": "text",
+    "json": "json_out",
+    "sarif": "sarif",
+    "junit": "junit",
+    "markdown": "markdown",
+    "html": "html",
+}
 
-def renderers() -> dict[str, Renderer]:
-    from esgcheck.report import json_out, text
 
-    return {"text": text.render, "json": json_out.render}
+def renderer(name: str) -> Renderer:
+    module = importlib.import_module(f"esgcheck.report.{FORMATS[name]}")
+    render: Renderer = module.render
+    return render
