@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from esgcheck import __version__
+from esgcheck.baseline import Baseline, apply_baseline
 from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding, citation
 from esgcheck.engine.chain import Evaluation, EvaluationLimitError
@@ -51,6 +52,7 @@ from esgcheck.filings.reader import Filing, file_bytes, read_bytes
 from esgcheck.filings.validate import validate
 from esgcheck.journal import Journal
 from esgcheck.messages import MESSAGES, text
+from esgcheck.waivers import Waivers, apply_waivers
 
 PACKAGE_RULES = Path(__file__).resolve().parent / "rules"
 FILING_SUFFIXES = (".json", ".xml")
@@ -240,8 +242,6 @@ class Checker:
         findings = schema_findings(filing)
         as_of, source = as_of_date(ft, filing.doc, options.as_of)
         used: list[RuleBaseUsed] = []
-        grades: list[tuple[int, str, Text]] = []
-        sections: dict[str, str] = {}
         evaluated = 0
         rulebases = self.rulebases_for(ft)
         if not rulebases:
@@ -274,21 +274,71 @@ class Checker:
             if filing.adapted is not None:
                 own = [not_carried(f, filing.adapted) for f in own]
             findings.extend(own)
-            scope = [f for f in findings if f.rulebase in (rb.id, "schema")]
+        findings.sort(key=finding_order)
+        return self.regrade(FilingReport(
+            file=filing.file, status="checked", filing_type=ft.id,
+            format=filing.format, read_as=filing.read_as,
+            as_of=as_of, as_of_source=source, rulebases=used,
+            rules_evaluated=evaluated, findings=findings,
+        ))
+
+    def settle(self, report: Report, fail_on: str = "major", waivers: Waivers | None = None,
+               today: date | None = None, baseline: Baseline | None = None) -> Report:
+        """A report after the run's policy: waivers turn the findings they match
+        into waived ones (and the filings are graded again), then the baseline
+        leaves out the findings it knows; the summary follows."""
+        filings = list(report.filings)
+        update: dict[str, Any] = {}
+        if waivers is not None:
+            filings, update["waivers"] = apply_waivers(filings, waivers, today or date.today())
+            filings = [self.regrade(f) for f in filings]
+        if baseline is not None:
+            filings, update["baseline"] = apply_baseline(filings, baseline)
+        return report.model_copy(update={
+            **update, "filings": filings, "summary": summarize(filings, fail_on)})
+
+    def regrade(self, report: FilingReport) -> FilingReport:
+        """A checked filing's grades and counts from its findings: each rule base
+        in force grades its own findings and the structural ones by its policy,
+        and the filing takes the worst of those grades."""
+        if report.status != "checked":
+            return report
+        grades: list[tuple[int, str, Text]] = []
+        sections: dict[str, str] = {}
+        in_force = {u.id for u in report.rulebases if u.in_force}
+        for rb in self.rulebases:
+            if rb.id not in in_force:
+                continue
+            scope = [f for f in report.findings if f.rulebase in (rb.id, "schema")]
             step_grade, label, rank = grading.grade(scope, rb.meta.grading)
             grades.append((rank, step_grade, label))
             sections.update(grading.section_grades(
                 scope, rb.meta.grading, [s.id for s in rb.meta.sections]))
-        findings.sort(key=finding_order)
-        grade = min(grades, key=lambda g: g[0]) if grades else None
-        return FilingReport(
-            file=filing.file, status="checked", filing_type=ft.id,
-            format=filing.format, read_as=filing.read_as,
-            as_of=as_of, as_of_source=source, rulebases=used,
-            grade=grade[1] if grade else None, grade_label=grade[2] if grade else None,
-            section_grades=sections, counts=grading.count(findings),
-            rules_evaluated=evaluated, findings=findings,
-        )
+        worst = min(grades, key=lambda g: g[0]) if grades else None
+        return report.model_copy(update={
+            "grade": worst[1] if worst else None, "grade_label": worst[2] if worst else None,
+            "section_grades": sections, "counts": grading.count(report.findings)})
+
+    def grades(self) -> list[str]:
+        """Every grade the loaded rule bases' policies give, worst first."""
+        out: list[str] = []
+        for rb in self.rulebases:
+            for g in [s.grade for s in rb.meta.grading.steps] + [rb.meta.grading.default]:
+                if g not in out:
+                    out.append(g)
+        return out
+
+    def fails_grade(self, report: FilingReport, threshold: str) -> bool:
+        """Whether a checked filing's grade is ``threshold`` or worse, by the
+        policy of the rule base that graded it."""
+        if report.grade is None:
+            return False
+        in_force = {u.id for u in report.rulebases if u.in_force}
+        for rb in self.rulebases:
+            order = [s.grade for s in rb.meta.grading.steps] + [rb.meta.grading.default]
+            if rb.id in in_force and report.grade in order and threshold in order:
+                return order.index(report.grade) <= order.index(threshold)
+        return False
 
 
 def not_carried(finding: Finding, adapted: Adapted) -> Finding:
@@ -442,18 +492,21 @@ def config_text(value: Any) -> str | None:
 def make_report(filings: list[FilingReport], fail_on: str = "major",
                 configuration: list[ConfigurationUsed] | None = None,
                 rules: list[RuleInfo] | None = None) -> Report:
+    return Report(tool=Tool(version=__version__), configuration=configuration or [],
+                  rules=rules or [], filings=filings, summary=summarize(filings, fail_on))
+
+
+def summarize(filings: Sequence[FilingReport], fail_on: str = "major") -> Summary:
     grades: dict[str, int] = {}
     for f in filings:
         if f.grade is not None:
             grades[f.grade] = grades.get(f.grade, 0) + 1
-    total = grading.count(finding for f in filings for finding in f.findings)
-    summary = Summary(
+    return Summary(
         files=len(filings),
         checked=sum(f.status == "checked" for f in filings),
         failed=sum(f.status == "checked" and grading.fails(f, fail_on) for f in filings),
         unreadable=sum(f.status == "unreadable" for f in filings),
         not_assessed=sum(f.status == "not_assessed" for f in filings),
-        grades=dict(sorted(grades.items())), counts=total,
+        grades=dict(sorted(grades.items())),
+        counts=grading.count(finding for f in filings for finding in f.findings),
     )
-    return Report(tool=Tool(version=__version__), configuration=configuration or [],
-                  rules=rules or [], filings=filings, summary=summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -14,13 +15,15 @@ from typing import Any
 import click
 
 from esgcheck import __version__
+from esgcheck.baseline import Baseline, BaselineError, load_baseline
 from esgcheck.checker import Checker, Options
 from esgcheck.engine.grading import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, exit_code
 from esgcheck.engine.rulebase import RuleBase, RuleBaseError
 from esgcheck.engine.userconfig import UserConfigError, load_user_config
 from esgcheck.filings.limits import Limits
 from esgcheck.journal import Journal
-from esgcheck.report import RenderOptions, renderer
+from esgcheck.report import FORMATS, RenderOptions, renderer
+from esgcheck.waivers import WaiverError, Waivers, load_waivers, waiver_yaml
 
 SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
 
@@ -87,20 +90,83 @@ def main() -> None:
     """Check ESG and environmental disclosure filings against rule bases."""
 
 
+def _outputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+             ) -> list[tuple[str | None, Path]]:
+    """``--output PATH`` (in the --format format) or ``--output FORMAT=PATH``."""
+    out: list[tuple[str | None, Path]] = []
+    for item in values:
+        name, sep, rest = item.partition("=")
+        if sep and name in FORMATS:
+            out.append((name, Path(rest)))
+        elif sep and name and "/" not in name and "." not in name:
+            raise click.BadParameter(f"unknown format '{name}' (formats: {', '.join(FORMATS)})")
+        else:
+            out.append((None, Path(item)))
+    return out
+
+
+def _load_policy(waivers: Path | None, baseline: Path | None
+                 ) -> tuple[Waivers | None, Baseline | None]:
+    try:
+        return (load_waivers(waivers) if waivers is not None else None,
+                load_baseline(baseline) if baseline is not None else None)
+    except WaiverError as exc:
+        click.echo(f"waiver file error / 豁免文件错误: {exc}", err=True)
+    except BaselineError as exc:
+        click.echo(f"baseline error / 基线文件错误: {exc}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _check_grade(checker: Checker, grade: str | None) -> None:
+    if grade is not None and grade not in checker.grades():
+        click.echo(f"--fail-on-grade: no rule base grades '{grade}' (grades, worst first: "
+                   f"{', '.join(checker.grades())})", err=True)
+        sys.exit(EXIT_INPUT)
+
+
+filing_options = [
+    click.option("--as-of", callback=_as_of, help="Date that selects rule-base versions "
+                 "(default: the filing's own submission date or reporting period)."),
+    rules_option,
+    click.option("--type", "filing_type", help="Filing type, when it cannot be detected."),
+    click.option("--rules-config", type=click.Path(dir_okay=False, path_type=Path),
+                 help="YAML file of configuration values and reference-table rows that "
+                 "replace the rule bases' own (dates of new acts, adopted thresholds); the "
+                 "report names it and lists the values used."),
+    click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
+                 help="YAML file of waivers: findings they match are reported as waived, "
+                 "with their justification."),
+    click.option("--today", callback=_as_of, help="The day waiver expiry is judged on "
+                 "(default: the system date)."),
+]
+
+
+def with_filing_options(fn: Any) -> Any:
+    for option in reversed(filing_options):
+        fn = option(fn)
+    return fn
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to a file instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text",
+              show_default=True, help="Output format on standard output (or of --output PATH).")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]PATH",
+              callback=_outputs, help="Write the report to a file instead of standard output; "
+              "FORMAT=PATH writes that format (repeatable: several formats at once).")
 @lang_option
-@click.option("--as-of", callback=_as_of, help="Date that selects rule-base versions "
-              "(default: the filing's own submission date or reporting period).")
-@rules_option
-@click.option("--type", "filing_type", help="Filing type, when it cannot be detected.")
+@with_filing_options
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="major",
               show_default=True, help="Exit 1 when a breach of this severity or worse is found.")
+@click.option("--fail-on-grade", metavar="GRADE",
+              help="Exit 1 when a filing's grade is this or worse (e.g. C).")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings this baseline (from 'esgcheck baseline create') does "
+              "not know; list its findings that are gone as fixed.")
+@click.option("--evidence", type=click.Path(file_okay=False, path_type=Path),
+              help="Write an evidence bundle to this folder: the report as JSON and HTML, the "
+              "SHA-256 of every input, the rule bases, configuration and waivers used.")
 @click.option("--explain", is_flag=True, help="Show each finding's proof tree and remediation.")
 @click.option("--color/--no-color", default=None, help="Colour the text output "
               "(default: when writing to a terminal).")
@@ -109,19 +175,19 @@ def main() -> None:
 @click.option("--limit", "limit_settings", multiple=True, metavar="NAME=VALUE",
               callback=_limits, help="Change a limit: bytes, depth, values, steps, seconds, "
               "regex_seconds (see the README for the defaults).")
-@click.option("--rules-config", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML file of configuration values and reference-table rows that replace "
-              "the rule bases' own (dates of new acts, adopted thresholds); the report "
-              "names it and lists the values used.")
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path),
               help="Record each finished filing here; run again with the same journal to "
               "resume an interrupted run.")
-def check(paths: tuple[Path, ...], fmt: str, output: Path | None, lang: str,
-          as_of: date | None, rules: tuple[Path, ...], filing_type: str | None, fail_on: str,
-          explain: bool, color: bool | None, jobs: int, limit_settings: Limits,
-          rules_config: Path | None, journal: Path | None) -> None:
+def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Path]],
+          lang: str, as_of: date | None, rules: tuple[Path, ...], filing_type: str | None,
+          rules_config: Path | None, waivers: Path | None, today: date | None,
+          fail_on: str, fail_on_grade: str | None, baseline: Path | None,
+          evidence: Path | None, explain: bool, color: bool | None, jobs: int,
+          limit_settings: Limits, journal: Path | None) -> None:
     """Check filings (files or folders of .json/.xml files)."""
     checker = _load(rules, rules_config)
+    _check_grade(checker, fail_on_grade)
+    waived, known = _load_policy(waivers, baseline)
     options = Options(as_of=as_of, filing_type=filing_type, limits=limit_settings)
     record = Journal(journal, checker.settings(options)) if journal is not None else None
     try:
@@ -130,14 +196,126 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, lang: str,
     finally:
         if record is not None:
             record.close()
-    use_color = (output is None and sys.stdout.isatty()) if color is None else color
-    text = renderer(fmt)(report, RenderOptions(lang=lang, color=use_color and fmt == "text",
-                                                   explain=explain))
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
+    report = checker.settle(report, fail_on, waived, today, known)
+    for target_fmt, path in outputs:
+        name = target_fmt or fmt
+        path.write_text(renderer(name)(report, RenderOptions(
+            lang=lang, color=color is True and name == "text", explain=explain,
+            fail_on=fail_on)),
+            encoding="utf-8")
+    if not any(target_fmt is None for target_fmt, _ in outputs):
+        use_color = sys.stdout.isatty() if color is None else color
+        click.echo(renderer(fmt)(report, RenderOptions(
+            lang=lang, color=use_color and fmt == "text", explain=explain,
+            fail_on=fail_on)), nl=False)
+    if evidence is not None:
+        from esgcheck.evidence import write_bundle
+
+        write_bundle(evidence, report, checker, lang=lang, rules_config=rules_config,
+                     waivers=waivers, baseline=baseline, options={
+                         "as_of": as_of.isoformat() if as_of else None,
+                         "filing_type": filing_type, "fail_on": fail_on,
+                         "fail_on_grade": fail_on_grade,
+                         "limits": dataclasses.asdict(limit_settings)})
+    code = exit_code(report.filings, fail_on)
+    if code == EXIT_OK and fail_on_grade is not None and any(
+            checker.fails_grade(f, fail_on_grade) for f in report.filings):
+        code = EXIT_FINDINGS
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("filing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("rule_id")
+@with_filing_options
+@click.option("--path", "pointer", help="Waive only at this JSON Pointer (default: the "
+              "place of each finding of the rule; '' for anywhere in the filing).")
+@click.option("--filings", "pattern", help="Glob of filing names the waiver covers "
+              "(default: this filing's name).")
+@click.option("--justification", prompt=True, help="Why the finding is accepted.")
+@click.option("--approver", prompt=True, help="Who accepted it.")
+@click.option("--ticket", help="Reference of the decision (ticket, memo).")
+@click.option("--expires", prompt="Expires (YYYY-MM-DD)", callback=_as_of,
+              help="Last day the waiver applies (YYYY-MM-DD).")
+@click.option("--id", "waiver_id", help="Waiver id (default: W-<n> by position in the file).")
+@click.option("--append", "append_to", type=click.Path(dir_okay=False, path_type=Path),
+              help="Add the entry to this waiver file (created if missing) instead of "
+              "printing it.")
+def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...],
+          filing_type: str | None, rules_config: Path | None, waivers: Path | None,
+          today: date | None, pointer: str | None, pattern: str | None, justification: str,
+          approver: str, ticket: str | None, expires: date, waiver_id: str | None,
+          append_to: Path | None) -> None:
+    """Write a waiver entry for the findings of RULE_ID in FILING."""
+    checker = _load(rules, rules_config)
+    report = checker.check_paths([filing], Options(as_of=as_of, filing_type=filing_type))
+    report = checker.settle(report, waivers=_load_policy(waivers, None)[0], today=today)
+    found = [f for r in report.filings for f in r.findings
+             if f.rule_id == rule_id and f.outcome != "waived"]
+    if not found:
+        fired = sorted({f.rule_id for r in report.filings for f in r.findings})
+        click.echo(f"{rule_id} reports nothing on {report.filings[0].file} / 该规则在此文件上"
+                   f"没有发现 (findings: {', '.join(fired) or 'none'})", err=True)
+        sys.exit(EXIT_INPUT)
+    name = report.filings[0].file
+    places = [pointer or None] if pointer is not None else sorted(
+        {f.location.pointer or None for f in found}, key=lambda p: p or "")
+    try:
+        entries = [waiver_yaml(rule_id, pattern or name, place, justification, approver,
+                               ticket, expires, waiver_id if len(places) == 1 else None)
+                   for place in places]
+    except ValueError as exc:
+        click.echo(f"invalid waiver / 豁免条目无效: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    if append_to is None:
+        click.echo("waivers:\n" + "".join(entries), nl=False)
+        return
+    old = append_to.read_text(encoding="utf-8") if append_to.exists() else "waivers:\n"
+    append_to.write_text(old + ("" if old.endswith("\n") else "\n") + "".join(entries),
+                         encoding="utf-8")
+    try:
+        load_waivers(append_to)
+    except WaiverError as exc:
+        append_to.write_text(old, encoding="utf-8")
+        click.echo(f"waiver file error / 豁免文件错误: {exc} (file left unchanged)", err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"added {len(entries)} waiver(s) to {append_to}")
+
+
+@main.group()
+def baseline() -> None:
+    """Baselines: record today's findings, so that checks report only new ones."""
+
+
+@baseline.command("create")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the baseline here (default: standard output).")
+@with_filing_options
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (default 0: one per CPU).")
+def baseline_create(paths: tuple[Path, ...], output: Path | None, as_of: date | None,
+                    rules: tuple[Path, ...], filing_type: str | None,
+                    rules_config: Path | None, waivers: Path | None, today: date | None,
+                    jobs: int) -> None:
+    """Record every finding of PATHS (waived ones excepted) as a baseline."""
+    from esgcheck.baseline import dumps
+
+    checker = _load(rules, rules_config)
+    waived, _ = _load_policy(waivers, None)
+    report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type),
+                                 jobs=jobs or os.cpu_count() or 1)
+    report = checker.settle(report, waivers=waived, today=today)
+    text = dumps(report)
+    if output is None:
         click.echo(text, nl=False)
-    sys.exit(exit_code(report.filings, fail_on))
+    else:
+        output.write_text(text, encoding="utf-8")
+        n = sum(len(r.findings) for r in report.filings)
+        click.echo(f"baseline of {n} findings in {len(report.filings)} files: {output}")
+    if any(r.status != "checked" for r in report.filings):
+        sys.exit(EXIT_INPUT)
 
 
 # ---------------------------------------------------------------- rules

@@ -96,10 +96,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "because": ("推理链", "because"),
     "not_derived": ("未由任何规则推得", "derived by no rule"),
     "absent": ("缺失", "absent"),
+    "at_line": ("第 {n} 行", "line {n}"),
     "as_of": ("适用日期", "as of"),
     "rulebase": ("规则库", "rule base"),
     "not_in_force": ("在适用日期未生效", "not in force on the as-of date"),
     "no_findings": ("未发现问题", "no findings"),
+    # waivers and baselines
+    "waiver": ("豁免 {id}：{justification}（批准人 {approver}{ticket}，有效期至 {expires}）",
+               "waiver {id}: {justification} (approved by {approver}{ticket}, until {expires})"),
+    "waivers_file": ("豁免文件 {file}（按 {today} 判断是否到期）",
+                     "waivers {file} (expiry judged on {today})"),
+    "waiver_expired": ("豁免 {id}（{rule}，第 {line} 行）已于 {expires} 到期，不再适用；"
+                       "其匹配的 {matched} 项发现照常计入",
+                       "waiver {id} ({rule}, line {line}) expired on {expires} and no longer "
+                       "applies; the {matched} finding(s) it matched count again"),
+    "waiver_unused": ("豁免 {id}（{rule}，第 {line} 行）未匹配任何发现，可删除",
+                      "waiver {id} ({rule}, line {line}) matched no finding; it can be removed"),
+    "baseline_known": ("基线 {file} 已记录的 {known} 项发现未列出",
+                       "{known} finding(s) known to baseline {file} not shown"),
+    "baseline_fixed": ("基线中已不再出现的发现（已整改）：{n} 项",
+                       "baseline findings no longer found (fixed): {n}"),
+    "baselined": ("基线已知 {n} 项，未列出", "{n} known to the baseline, not shown"),
 }
 
 

@@ -10,7 +10,8 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from esgcheck.engine.findings import Report
+from esgcheck.engine.findings import Report, WaiverApplied
+from esgcheck.messages import message
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class RenderOptions:
     lang: str = "en"
     color: bool = False
     explain: bool = False
+    fail_on: str = "major"  # breaches this severe or worse fail (JUnit failures)
 
 
 Renderer = Callable[[Report, RenderOptions], str]
@@ -37,3 +39,10 @@ def renderer(name: str) -> Renderer:
     module = importlib.import_module(f"esgcheck.report.{FORMATS[name]}")
     render: Renderer = module.render
     return render
+
+
+def waiver_text(v: WaiverApplied, lang: str) -> str:
+    """The waiver of a waived finding, in one sentence."""
+    return message("waiver", lang, id=v.id, justification=v.justification,
+                   approver=v.approver, ticket=f", {v.ticket}" if v.ticket else "",
+                   expires=v.expires.isoformat())

@@ -9,7 +9,7 @@ import click
 from esgcheck.engine.findings import Evidence, FilingReport, Finding, Location, ProofNode, Report
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import message
-from esgcheck.report import RenderOptions
+from esgcheck.report import RenderOptions, waiver_text
 
 _COLORS = {"critical": "red", "major": "magenta", "minor": "yellow", "info": "blue",
            "not_assessable": "cyan", "waived": "white"}
@@ -51,7 +51,7 @@ def evidence_line(e: Evidence, w: _Writer) -> str:
         return f"facts.{e.name} = {value}"
     place = ""
     if e.location is not None and e.location.line is not None:
-        place = f"  (line {e.location.line})"
+        place = f"  ({w.m('at_line', n=e.location.line)})"
     return f"{e.name} = {value}{unit}{place}"
 
 
@@ -68,7 +68,7 @@ def proof_lines(node: ProofNode, w: _Writer, depth: int) -> Iterator[tuple[int, 
 
 def finding(f: Finding, w: _Writer) -> None:
     lang = w.o.lang
-    mark = "✗" if f.outcome == "breach" else "?"
+    mark = {"breach": "✗", "waived": "~"}.get(f.outcome, "?")
     fg = _COLORS[f.severity] if f.outcome == "breach" else _COLORS[f.outcome]
     w.say(f"{mark} {f.rule_id}  {f.title.get(lang)}", 2, fg=fg, bold=True)
     w.say(f.message.get(lang), 3)
@@ -80,6 +80,8 @@ def finding(f: Finding, w: _Writer) -> None:
               + (" …" if len(shown) > 6 else ""), 3)
     for note in f.notes:
         w.say(f"note: {note}", 3)
+    if f.waiver is not None:
+        w.say(waiver_text(f.waiver, w.o.lang), 3)
     if w.o.explain:
         if f.remediation is not None:
             w.say(f"{w.m('remediation')}: {f.remediation.get(lang)}", 3)
@@ -109,7 +111,8 @@ def filing(r: FilingReport, w: _Writer) -> None:
     groups: list[tuple[str, list[Finding]]] = [
         (sev, [f for f in r.findings if f.severity == sev and f.outcome == "breach"])
         for sev in SEVERITIES]
-    groups.append(("not_assessable", [f for f in r.findings if f.outcome == "not_assessable"]))
+    for outcome in ("not_assessable", "waived"):
+        groups.append((outcome, [f for f in r.findings if f.outcome == outcome]))
     for key, items in groups:
         if not items:
             continue
@@ -118,6 +121,8 @@ def filing(r: FilingReport, w: _Writer) -> None:
             finding(f, w)
     if not r.findings:
         w.say(w.m("no_findings"), 1, fg="green")
+    if r.baselined:
+        w.say(w.m("baselined", n=r.baselined), 1)
     if r.grade is not None:
         label = r.grade_label.get(lang) if r.grade_label else ""
         w.say(f"{w.m('grade')}: {r.grade} — {label}", 1, fg=_GRADE_COLORS.get(r.grade),
@@ -133,9 +138,36 @@ def summary(report: Report, w: _Writer) -> str:
         f"{s.unreadable} {w.m('unreadable')}, {s.not_assessed} {w.m('not_assessed')}",
         f"{w.m('grade')} {grades}",
         f"{w.m('critical')} {c.critical}, {w.m('major')} {c.major}, {w.m('minor')} {c.minor}, "
-        f"{w.m('info')} {c.info}, {w.m('not_assessable')} {c.not_assessable}",
+        f"{w.m('info')} {c.info}, {w.m('not_assessable')} {c.not_assessable}"
+        + (f", {w.m('waived')} {c.waived}" if c.waived else ""),
     ]
     return " · ".join(parts)
+
+
+def policy(report: Report, w: _Writer) -> None:
+    """What the waivers and the baseline did, before the summary line."""
+    if report.waivers is not None:
+        wv = report.waivers
+        w.say(w.m("waivers_file", file=wv.file, today=wv.today.isoformat()), 0, bold=True)
+        for e in wv.entries:
+            if e.status == "expired":
+                w.say("! " + w.m("waiver_expired", id=e.id, rule=e.rule, line=e.line,
+                                 expires=e.expires.isoformat(), matched=e.matched), 1,
+                      fg="yellow")
+            elif e.status == "unused":
+                w.say("! " + w.m("waiver_unused", id=e.id, rule=e.rule, line=e.line), 1,
+                      fg="yellow")
+        w.say()
+    if report.baseline is not None:
+        b = report.baseline
+        w.say(w.m("baseline_known", file=b.file, known=b.known), 0, bold=True)
+        if b.fixed:
+            w.say(w.m("baseline_fixed", n=len(b.fixed)), 1, fg="green")
+            for gone in b.fixed:
+                title = f"  {gone.title.get(w.o.lang)}" if gone.title else ""
+                w.say(f"✓ {gone.rule_id}  {gone.file}  {gone.pointer or '/'}{title}", 2,
+                      fg="green")
+        w.say()
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -143,5 +175,6 @@ def render(report: Report, options: RenderOptions) -> str:
     for r in report.filings:
         filing(r, w)
         w.say()
+    policy(report, w)
     w.say(summary(report, w), 0, bold=True)
     return "\n".join(w.lines) + "\n"

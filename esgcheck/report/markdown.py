@@ -1,0 +1,167 @@
+"""Markdown: a summary fit for a pull-request or merge-request comment.
+
+The verdict comes first (one line with a mark, the grades and the counts), then
+a table of the filings, then each filing's findings in a collapsed section, so
+that a long batch stays readable in a comment box. With ``--explain`` each
+finding carries its proof tree and remediation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esgcheck.engine.findings import FilingReport, Finding, Location, ProofNode, Report
+from esgcheck.engine.model import SEVERITIES
+from esgcheck.messages import message
+from esgcheck.report import RenderOptions, waiver_text
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("esgcheck 检查结果", "esgcheck results"),
+    "file": ("文件", "file"),
+    "type": ("类型", "type"),
+    "rule": ("规则", "rule"),
+    "severity": ("严重程度", "severity"),
+    "message": ("说明", "message"),
+    "pass": ("未发现达到失败阈值的问题", "no breach at the failure threshold"),
+    "fail": ("{n} 个文件未通过", "{n} file(s) failed"),
+    "problem": ("{n} 个文件无法读取或未评估", "{n} file(s) unreadable or not assessed"),
+}
+_MARKS = {"critical": "🔴", "major": "🟠", "minor": "🟡", "info": "🔵",
+          "not_assessable": "❔", "waived": "⚪"}
+
+
+def cell(text: str) -> str:
+    """Text safe inside a table cell: no pipes, no line breaks, no HTML."""
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+            .replace(">", "&gt;").replace("\n", " ").strip())
+
+
+def place(loc: Location) -> str:
+    where = loc.file + (f":{loc.line}" if loc.line is not None else "")
+    target = loc.xpath or loc.pointer or "/"
+    return f"`{where}` `{target}`"
+
+
+class _Doc:
+    def __init__(self, options: RenderOptions) -> None:
+        self.o = options
+        self.lines: list[str] = []
+
+    def m(self, key: str, **params: object) -> str:
+        if key in _LABELS:
+            zh, en = _LABELS[key]
+            template = zh if self.o.lang == "zh" else en
+            return template.format(**params) if params else template
+        return message(key, self.o.lang, **params)
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+
+def verdict(report: Report, d: _Doc) -> str:
+    s = report.summary
+    problems = s.unreadable + s.not_assessed
+    if problems:
+        return "❗ " + d.m("problem", n=problems)
+    if s.failed:
+        return "❌ " + d.m("fail", n=s.failed)
+    return "✅ " + d.m("pass")
+
+
+def counts_line(report: Report, d: _Doc) -> str:
+    c = report.summary.counts
+    parts = [f"{_MARKS[k]} {d.m(k)} {getattr(c, k)}" for k in (
+        *SEVERITIES, "not_assessable", "waived") if getattr(c, k)]
+    grades = " ".join(f"**{g}**×{n}" for g, n in report.summary.grades.items())
+    return " · ".join([p for p in (f"{d.m('grade')} {grades}" if grades else "", *parts) if p])
+
+
+def filings_table(report: Report, d: _Doc) -> None:
+    d.add(f"| {d.m('file')} | {d.m('type')} | {d.m('grade')} | "
+          + " | ".join(_MARKS[k] for k in (*SEVERITIES, "not_assessable", "waived")) + " |",
+          "|---|---|:-:|" + ":-:|" * 6)
+    for r in report.filings:
+        if r.status != "checked":
+            state = d.m("unreadable" if r.status == "unreadable" else "not_assessed")
+            d.add(f"| `{cell(r.file)}` | {r.filing_type or '—'} | ❗ {state} |" + " |" * 6)
+            continue
+        c = r.counts
+        d.add(f"| `{cell(r.file)}` | {r.filing_type} | **{r.grade}** | "
+              + " | ".join(str(getattr(c, k) or "") for k in (
+                  *SEVERITIES, "not_assessable", "waived")) + " |")
+
+
+def proof(node: ProofNode, depth: int) -> Iterator[str]:
+    rules = ", ".join(node.rules) or "—"
+    yield f"{'  ' * depth}- `facts.{node.fact}` = {cell(node.value)} ← {rules}"
+    for e in node.evidence:
+        yield f"{'  ' * (depth + 1)}- `{e.name}` = {cell(e.display)}"
+    for child in node.because:
+        yield from proof(child, depth + 1)
+
+
+def finding(f: Finding, d: _Doc) -> None:
+    lang = d.o.lang
+    key = f.severity if f.outcome == "breach" else f.outcome
+    d.add(f"- {_MARKS[key]} **{f.rule_id}** {cell(f.title.get(lang))}: "
+          f"{cell(f.message.get(lang))}  ",
+          f"  {d.m('citation')}: {cell(f.citation.text.get(lang))} · {place(f.location)}")
+    if f.waiver is not None:
+        d.add(f"  <br>{cell(waiver_text(f.waiver, lang))}")
+    if d.o.explain:
+        if f.remediation is not None:
+            d.add(f"  <br>{d.m('remediation')}: {cell(f.remediation.get(lang))}")
+        shown = [e for e in f.evidence if e.source != "fact"]
+        if f.derivation or shown:
+            d.add(f"  - {d.m('because')}:")
+            for node in f.derivation:
+                d.add(*("  " + line for line in proof(node, 2)))
+            for e in shown:
+                d.add(f"    - `{e.name}` = {cell(e.display if e.present else d.m('absent'))}")
+
+
+def filing(r: FilingReport, d: _Doc) -> None:
+    if r.status != "checked":
+        problem = r.error.message.get(d.o.lang) if r.error else ""
+        d.add(f"**`{cell(r.file)}`**: ❗ {cell(problem)}", "")
+        return
+    if not r.findings:
+        return
+    label = r.grade_label.get(d.o.lang) if r.grade_label else ""
+    d.add("<details>", f"<summary><code>{cell(r.file)}</code>: {d.m('grade')} "
+          f"<b>{r.grade}</b> ({cell(label)}), {len(r.findings)} {d.m('findings')}</summary>", "")
+    for f in r.findings:
+        finding(f, d)
+    if r.baselined:
+        d.add(f"- {d.m('baselined', n=r.baselined)}")
+    d.add("", "</details>", "")
+
+
+def policy(report: Report, d: _Doc) -> None:
+    if report.waivers is not None:
+        for e in report.waivers.entries:
+            if e.status == "expired":
+                d.add("> ⚠️ " + cell(d.m("waiver_expired", id=e.id, rule=e.rule, line=e.line,
+                                          expires=e.expires.isoformat(), matched=e.matched)))
+            elif e.status == "unused":
+                d.add("> ⚠️ " + cell(d.m("waiver_unused", id=e.id, rule=e.rule, line=e.line)))
+    if report.baseline is not None:
+        b = report.baseline
+        d.add("", d.m("baseline_known", file=b.file, known=b.known))
+        if b.fixed:
+            d.add("", "✅ " + d.m("baseline_fixed", n=len(b.fixed)), "")
+            d.add(*(f"- `{cell(e.rule_id)}` `{cell(e.file)}` `{e.pointer or '/'}`"
+                    for e in b.fixed))
+    d.add("")
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    d = _Doc(options)
+    d.add(f"### {d.m('title')}", "", f"{verdict(report, d)} · {counts_line(report, d)}", "")
+    filings_table(report, d)
+    d.add("")
+    for r in report.filings:
+        filing(r, d)
+    policy(report, d)
+    d.add(f"<sub>esgcheck {report.tool.version} · report schema {report.schema_version}</sub>")
+    return "\n".join(d.lines) + "\n"
