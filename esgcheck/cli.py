@@ -282,6 +282,54 @@ def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...
     click.echo(f"added {len(entries)} waiver(s) to {append_to}")
 
 
+@main.command("why-not")
+@click.argument("rule_id")
+@click.argument("filing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", callback=_as_of, help="Date that selects rule-base versions.")
+@rules_option
+@click.option("--type", "filing_type", help="Filing type, when it cannot be detected.")
+@click.option("--rules-config", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML file of configuration values (as for 'check').")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@lang_option
+def why_not_cmd(rule_id: str, filing: Path, as_of: date | None, rules: tuple[Path, ...],
+                filing_type: str | None, rules_config: Path | None, fmt: str,
+                lang: str) -> None:
+    """Why RULE_ID did not fire on FILING: which part of its guard or condition
+    held and which did not, with the values read."""
+    from pydantic import TypeAdapter
+
+    from esgcheck.checker import as_of_date, display_name
+    from esgcheck.filings.errors import InputError
+    from esgcheck.filings.reader import file_bytes, read_bytes
+    from esgcheck.whynot import Answer, render_text, why_not
+
+    checker = _load(rules, rules_config)
+    found = [(rb, r) for rb, r in _all_rules(checker) if r.id == rule_id]
+    if not found:
+        click.echo(f"no rule {rule_id} / 没有规则 {rule_id}", err=True)
+        sys.exit(EXIT_INPUT)
+    rb, rule = found[0]
+    if rule.is_derive:
+        click.echo(f"{rule_id} is a derive rule; why-not explains check rules / "
+                   "why-not 只解释检查规则", err=True)
+        sys.exit(EXIT_INPUT)
+    name = display_name(filing, Path.cwd())
+    try:
+        read = read_bytes(file_bytes(filing, name), name, checker.registry, filing_type)
+    except InputError as exc:
+        click.echo(f"{exc.describe(lang)}", err=True)
+        sys.exit(EXIT_INPUT)
+    day, _ = as_of_date(read.filing_type, read.doc, as_of)
+    answer = why_not(rb, rule, read, day)
+    if fmt == "json":
+        click.echo(TypeAdapter(Answer).dump_json(answer, indent=2).decode())
+    else:
+        click.echo(render_text(answer, lang), nl=False)
+    sys.exit(EXIT_FINDINGS if answer.reason == "fires" else EXIT_OK)
+
+
 @main.group()
 def baseline() -> None:
     """Baselines: record today's findings, so that checks report only new ones."""

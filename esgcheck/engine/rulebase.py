@@ -100,6 +100,7 @@ class CompiledRule:
     order: int
     run: Callable[[Any], Any]  # guard and body as one generated function (untraced path)
     emits: RuleEmit  # how guard and body write themselves into generated code
+    env: Environment | None = None  # what its expressions see (for why-not)
 
     @property
     def id(self) -> str:
@@ -674,7 +675,7 @@ class _TypeCompiler:
             facts_read=frozenset(env.facts_used), functions=frozenset(env.functions_used),
             order=self.order[id(rule)],
             run=build_rule(rule.id, *emits),
-            emits=emits,
+            emits=emits, env=env,
         )
 
     def is_boolean(self, c: Compiled, located: yamlio.Located, path: tuple[Any, ...],
