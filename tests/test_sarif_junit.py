@@ -463,3 +463,18 @@ def test_junit_survives_control_characters(annual: Report) -> None:
     f.message = f.message.model_copy(update={"en": "bell \x07 and nul \x00"})
     root = junit_root(report)
     assert "bell \\x07 and nul \\x00" in etree.tostring(root, encoding="unicode")
+
+
+def test_a_finding_on_a_derived_fact_names_the_values_it_came_from(annual: Report) -> None:
+    run = sarif_run(annual)
+    late = next(r for r in run["results"] if r["ruleId"] == "CN-EIDM-ANN-002")
+    related = {loc["logicalLocations"][0]["fullyQualifiedName"]: loc
+               for loc in late["relatedLocations"]}
+    # the deadline is derived from the reporting period; the fine brought the filer in scope
+    assert {"/submission/date", "/reporting_period/end",
+            "/discloser/art8_events/0/fine_amount"} <= set(related)
+    end = related["/reporting_period/end"]
+    assert end["message"]["text"] == "/reporting_period/end = 2023-12-31"
+    assert end["physicalLocation"]["region"]["startLine"] == 5
+    assert sorted(loc["id"] for loc in late["relatedLocations"]) == list(
+        range(1, len(related) + 1))

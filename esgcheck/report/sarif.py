@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from esgcheck.engine.findings import (
+    Evidence,
     FilingReport,
     Finding,
     Location,
@@ -112,6 +113,33 @@ def location(loc: Location) -> Json:
                  "logicalLocations": logical}
     if not loc.exists:
         out["properties"] = {"exists": False}
+    return out
+
+
+def related_locations(f: Finding) -> list[Json]:
+    """The filing values a finding rests on, its own and those its derived facts
+    came from, each where it was read, once."""
+    out: list[Json] = []
+    seen: set[str] = set()
+
+    def add(items: list[Evidence]) -> None:
+        for e in items:
+            if e.source != "filing" or e.location is None or e.name in seen:
+                continue
+            seen.add(e.name)
+            value = e.display if e.present else "—"
+            related = location(e.location)
+            related["id"] = len(out) + 1
+            related["message"] = {"text": f"{e.name} = {value}"}
+            out.append(related)
+
+    def walk(nodes: list[ProofNode]) -> None:
+        for node in nodes:
+            add(node.evidence)
+            walk(node.because)
+
+    add(f.evidence)
+    walk(f.derivation)
     return out
 
 
@@ -264,6 +292,9 @@ def result(f: Finding, index: int, options: RenderOptions, baselined: bool = Fal
             FINGERPRINT_KEY: f.fingerprint or fingerprint(f.rulebase, f.rule_id,
                                                           f.location.pointer)},
     }
+    related = related_locations(f)
+    if related:
+        out["relatedLocations"] = related
     if baselined:
         out["baselineState"] = "new"
     if f.waiver is not None:
