@@ -20,6 +20,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "json_syntax": ("JSON 语法错误：{reason}", "JSON syntax error: {reason}"),
     "json_duplicate_key": ("JSON 对象中键“{key}”重复；重复的键会隐藏数据",
                            "duplicate key '{key}' in a JSON object; a duplicate hides a value"),
+    "json_surrogate": ("JSON 字符串含有不成对的代理项转义 {escape}，不是有效的 Unicode 字符",
+                       "a JSON string holds the unpaired surrogate escape {escape}, which is "
+                       "not a Unicode character"),
     "json_constant": ("JSON 中不允许出现 {name}", "{name} is not allowed in JSON"),
     "json_root": ("申报文件的顶层必须是 JSON 对象，此处为 {kind}",
                   "a filing must be a JSON object at the top level, found {kind}"),

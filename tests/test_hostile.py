@@ -194,6 +194,8 @@ def compliant() -> dict[str, Any]:
     (b'{"filing_type": "cn-eidm-annual", "x": -Infinity}', "unreadable", "json_constant"),
     (b'{"filing_type": "cn-eidm-annual", "x": "\xc3\x28"}', "unreadable", "encoding"),
     (b'{"filing_type": "cn-eidm-annual", "x": 1, "x": 2}', "unreadable", "json_duplicate_key"),
+    (b'{"filing_type": "cn-eidm-annual", "x": "a\\ud800b"}', "unreadable", "json_surrogate"),
+    (b'{"filing_type": "cn-eidm-annual", "x": "\\udc00"}', "unreadable", "json_surrogate"),
     (b"[" * 100_000 + b"]" * 100_000, "not_assessed", "limit.parser_depth"),
     (b'{"filing_type": "cn-eidm-annual", "x": ' + b"[" * 100 + b"]" * 100 + b"}",
      "not_assessed", "limit.depth"),
@@ -326,3 +328,16 @@ def test_recursion_through_derive_rules_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuleBaseError) as info:
         Checker([tmp_path])
     assert any("cycle" in p.message for p in info.value.problems), info.value.problems
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_text(checker: Checker) -> None:
+    for text in (rb'"\ud83d\ude00"', rb'"\\ud800"'):  # an emoji; a backslash, then text
+        data = b'{"filing_type": "cn-eidm-annual", "x": ' + text + b"}"
+        assert checker.check_bytes(data, "f.json").status == "checked", text
+
+
+def test_a_lone_surrogate_is_located(checker: Checker) -> None:
+    data = b'{"filing_type": "cn-eidm-annual",\n "x": "ok \\ud800"}'
+    report = checker.check_bytes(data, "f.json")
+    assert report.error is not None and report.error.location is not None
+    assert (report.error.location.line, report.error.location.column) == (2, 11)

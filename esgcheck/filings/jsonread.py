@@ -128,9 +128,29 @@ def parse_utf8(data: bytes, file: str, text: str | None = None) -> Parsed:
     return Parsed(_parse_exact(text, file))
 
 
+# \uD800-\uDBFF not followed by \uDC00-\uDFFF, or the latter not preceded by the former
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(text: str, file: str) -> None:
+    """JSON may spell a surrogate code point as an escape; alone, it is not a
+    character, and no text can hold it: the file is refused, at the escape."""
+    for m in _LONE_SURROGATE.finditer(text):
+        start = m.start()
+        backslashes = len(text[:start]) - len(text[:start].rstrip("\\"))
+        if backslashes % 2 == 0:  # the escape's own backslash is not itself escaped
+            line, column = _line_column(text, start)
+            raise InputError("json_surrogate", file, line, column, escape=m.group())
+
+
 def _parse_exact(text: str, file: str) -> Any:
     try:
-        return _DECODER.decode(text)
+        doc = _DECODER.decode(text)
+        if "\\u" in text:
+            _lone_surrogate(text, file)
+        return doc
     except json.JSONDecodeError as exc:
         raise InputError("json_syntax", file, exc.lineno, exc.colno, reason=exc.msg) from None
     except _DuplicateKeyError as exc:
