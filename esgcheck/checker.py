@@ -27,6 +27,7 @@ from esgcheck.engine.expr.compiler import LIMITS, TypedValue
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.filing_types import FilingType, Registry, default_registry
 from esgcheck.engine.findings import (
+    REPORT_SCHEMA_VERSION,
     CitationOut,
     ConfigurationUsed,
     Evidence,
@@ -179,6 +180,7 @@ class Checker:
         """What a journal's reports depend on besides the files themselves."""
         return {
             "esgcheck": __version__,
+            "report_schema": REPORT_SCHEMA_VERSION,
             "as_of": options.as_of.isoformat() if options.as_of else None,
             "filing_type": options.filing_type,
             "limits": dataclasses.asdict(options.limits),
