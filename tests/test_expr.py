@@ -97,6 +97,9 @@ DOC = {
     ("footprint > 64999[kgCO2e/MWh]", True),
     ("value_in(total, 't')", Decimal("3.5")),
     ("if flag then 'yes' else 'no'", "yes"),
+    ("code_prefix('3.2.2.1', 3) == '3.2.2'", True),
+    ("code_prefix('3.2.2.1', 1)", "3"),
+    ("code_prefix('3.2', 3)", MISSING),  # no third level
     ("missing_thing ?? 'd'", None),  # replaced below: unknown fields are load errors
 ])
 def test_values(expr: str, expected: Any) -> None:

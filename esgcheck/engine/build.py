@@ -126,6 +126,9 @@ def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
         assert spec.message is not None
         message = Text(zh=render_template(spec.message.zh, hit.params),
                        en=render_template(spec.message.en, hit.params))
+    elif spec.unknown is not None:
+        message = Text(zh=render_template(spec.unknown.zh, hit.params),
+                       en=render_template(spec.unknown.en, hit.params))
     else:
         missing = [e.name for e in items if not e.present] or notes or ["—"]
         message = text("na.message", fields=", ".join(missing))

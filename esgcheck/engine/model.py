@@ -139,6 +139,9 @@ class Rule(Strict):
     at: str | None = Field(None, description="field path (from the entity) a finding points at")
     params: dict[str, str] = Field(default_factory=dict)
     message: Text | None = None
+    unknown: Text | None = Field(None, description=(
+        "check rules: the message when the rule cannot decide (not assessable), such as "
+        "'cannot verify item'; default: one naming the data that is missing"))
     remediation: Text | None = None
     rationale: Text | None = None
     notes: str | None = None

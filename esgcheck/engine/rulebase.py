@@ -722,7 +722,7 @@ class _TypeCompiler:
 
     def check_templates(self, rule: Rule, located: yamlio.Located,
                         path: tuple[Any, ...]) -> None:
-        for key in ("message", "remediation"):
+        for key in ("message", "unknown", "remediation"):
             text = getattr(rule, key)
             if text is None:
                 continue

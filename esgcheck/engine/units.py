@@ -100,6 +100,8 @@ _ATOMS: dict[str, tuple[Dims, Decimal]] = {
 _ALIASES: dict[str, str] = {
     "kgCO2eq": "kgCO2e", "kgCO2-eq": "kgCO2e", "kgCO2-e": "kgCO2e",
     "tCO2eq": "tCO2e", "tCO2-eq": "tCO2e", "gCO2eq": "gCO2e", "gCO2-eq": "gCO2e",
+    # tailpipe and process CO2 (vehicles, hydrogen): 1 g CO2 is 1 g CO2e by definition
+    "gCO2": "gCO2e", "kgCO2": "kgCO2e", "tCO2": "tCO2e",
     "tonne": "t", "tonnes": "t",
     "吨": "t", "千克": "kg", "公斤": "kg", "克": "g", "毫克": "mg",
     "吨CO2e": "tCO2e", "吨二氧化碳当量": "tCO2e",

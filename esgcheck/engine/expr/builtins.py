@@ -77,6 +77,16 @@ def _substr(text: str, start: Any, length: Any) -> str:
     return text[begin:begin + int(length)]
 
 
+def _code_prefix(code: str, levels: Any) -> str:
+    """The first n levels of a dotted catalogue code: code_prefix('3.2.2.1', 3) is '3.2.2'.
+    A code with fewer levels has no such prefix."""
+    parts = code.split(".")
+    n = int(levels)
+    if n < 1 or len(parts) < n:
+        raise Undecidable(f"'{code}' has no {n}-level prefix")
+    return ".".join(parts[:n])
+
+
 _GB11714_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _GB11714_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -233,6 +243,8 @@ _ENTRIES = [
     Builtin("substr", ("string", "number", "number"), STRING, _substr,
             "substr(text, start, length), positions counted from 1"),
     Builtin("starts_with", ("string", "string"), BOOLEAN, str.startswith, "text prefix test"),
+    Builtin("code_prefix", ("string", "number"), STRING, _code_prefix,
+            "the first n levels of a dotted catalogue code (code_prefix('3.2.2.1', 3) = '3.2.2')"),
     Builtin("ends_with", ("string", "string"), BOOLEAN, str.endswith, "text suffix test"),
     Builtin("contains", ("string", "string"), BOOLEAN, lambda s, sub: sub in s,
             "substring test"),
