@@ -57,6 +57,7 @@ def test_sample_gives_its_expected_findings(checker: Checker, folder: Path, name
 def test_there_are_enough_samples() -> None:
     assert len([c for c in CASES if c[0].name == "cn-eidm-annual"]) >= 12
     assert len([c for c in CASES if c[0].name == "eu-battery-cf"]) >= 10
+    assert len([c for c in CASES if c[0].name == "green-finance"]) >= 10
     assert {c[2]["grade"] for c in CASES} >= {"A", "B", "C", "D", "N"}
 
 

@@ -1,0 +1,199 @@
+"""The green-catalogue rule base: its catalogue data files, the edition that
+applies as the as-of date moves, and what it says when it cannot verify."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from esgcheck.checker import Checker, Options
+from esgcheck.cli import main
+from esgcheck.engine.rulebase import RuleBase
+
+from .conftest import FIXTURES, ROOT
+
+FOLDER = ROOT / "esgcheck/rules/green-catalogue"
+DATA = FOLDER / "data"
+SAMPLES = FIXTURES / "green-finance"
+CODE4 = re.compile(r"^[1-6]\.\d+\.\d+\.\d+$")
+
+
+@pytest.fixture(scope="module")
+def rulebase(checker: Checker) -> RuleBase:
+    (rb,) = [rb for rb in checker.rulebases if rb.id == "green-catalogue"]
+    return rb
+
+
+def header(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.yaml")))
+def test_every_catalogue_file_names_its_source_edition_and_licence(name: str) -> None:
+    data = header(name)
+    assert data.get("sources") or data.get("source")
+    assert data.get("licence")
+    assert data.get("edition")
+    assert data.get("coverage")
+    assert data.get("effective") or data.get("published") or name == "cn-industry-catalogues.yaml"
+
+
+def codes(rb: RuleBase, table: str) -> list[str]:
+    keys = rb.tables[table].keys()  # a Table, not a dict: its keys are a frozenset
+    return sorted(str(k) for k in keys)
+
+
+def test_the_2021_catalogue_loads_as_a_four_level_hierarchy(rulebase: RuleBase) -> None:
+    data = header("cn-bond-catalogue-2021.yaml")
+    assert data["effective"] == date(2021, 7, 1) and data["document_number"] == "银发〔2021〕96号"
+    level1, level2 = codes(rulebase, "bond2021_level1"), codes(rulebase, "bond2021_level2")
+    level3, items = codes(rulebase, "bond2021_level3"), codes(rulebase, "bond2021_items")
+    assert (len(level1), len(level2), len(level3), len(items)) == (6, 25, 47, 203)
+    assert all(c.rsplit(".", 1)[0] in level1 for c in level2)
+    assert all(c.rsplit(".", 1)[0] in level2 for c in level3)
+    table = rulebase.tables["bond2021_items"]
+    groups: dict[str, list[int]] = defaultdict(list)
+    for code in items:
+        assert CODE4.match(code), code
+        row = table.get(code)
+        assert row is not None and row["level3"] == code.rsplit(".", 1)[0]
+        assert row["tag"] in ("V", "V2") and row["name_zh"] and row["conditions_en"]
+        groups[row["level3"]].append(int(code.rsplit(".", 1)[1]))
+    assert set(groups) == set(level3)  # every group has items
+    for group, numbers in groups.items():  # contiguous: a lost entry would be a whole group
+        assert sorted(numbers) == list(range(1, len(numbers) + 1)), group
+
+
+def test_the_verified_energy_efficiency_grades(rulebase: RuleBase) -> None:
+    table = rulebase.tables["bond2021_items"]
+    grades = {code: table.get(code)["grade_max"]  # type: ignore[index]
+              for code in codes(rulebase, "bond2021_items")
+              if table.get(code)["grade_max"] is not None}  # type: ignore[index]
+    # motors, transformers, fans, compressors, appliances, commercial equipment: grade 1;
+    # industrial boilers: grade 2 or better
+    assert {k: int(v) for k, v in grades.items()} == {
+        "1.1.1.1": 2, "1.1.1.4": 1, "1.1.1.6": 1, "1.1.1.8": 1, "1.1.1.9": 1,
+        "1.1.1.11": 1, "1.1.1.12": 1}
+    assert "GB 18613" in table.get("1.1.1.8")["grade_standards"]  # type: ignore[index]
+
+
+def test_natural_gas_items_remain_in_the_2021_catalogue(rulebase: RuleBase) -> None:
+    table = rulebase.tables["bond2021_items"]
+    for code in ("3.2.3.3", "3.2.3.4", "3.2.1.6", "1.5.2.1", "3.2.3.6"):
+        assert table.get(code) is not None, code
+
+
+def test_unverified_editions_ship_no_items(rulebase: RuleBase) -> None:
+    assert codes(rulebase, "gf2025_items") == []
+    assert codes(rulebase, "cgt_activities") == []
+    assert len(rulebase.tables["gf2025_domains"].keys()) == 9
+    assert len(rulebase.tables["industry2019_level1"].keys()) == 6
+    assert len(rulebase.tables["industry2024_level1"].keys()) == 7
+    data = header("cn-green-finance-2025.yaml")
+    assert (data["published"], data["effective"]) == (date(2025, 7, 15), date(2025, 10, 1))
+
+
+def test_eu_criteria_belong_to_encoded_activities(rulebase: RuleBase) -> None:
+    activities = rulebase.tables["eu_activities"]
+    assert len(activities.keys()) == 24
+    typed = ("intensity", "specific", "density", "specific_energy", "share", "number")
+    tsc = rulebase.tables["eu_tsc"]
+    for key in codes(rulebase, "eu_tsc"):
+        row = tsc.get(key)
+        assert row is not None
+        assert activities.get(row["activity"])["kind"] == "threshold"  # type: ignore[index]
+        assert sum(row.get(c) is not None for c in typed) == 1, key  # one limit per row
+        assert row["op"] in ("<", "<=", ">", ">=")
+    limits = rulebase.tables["eu_vehicle_limits"]
+    assert limits.get_dated("6.5", date(2025, 12, 31))["op"] == "<"  # type: ignore[index]
+    assert limits.get_dated("6.5", date(2026, 1, 1))["op"] == "<="  # type: ignore[index]
+
+
+def test_the_readme_states_the_coverage_the_data_has(rulebase: RuleBase) -> None:
+    readme = (FOLDER / "README.md").read_text(encoding="utf-8")
+    assert f"**level 4: {len(codes(rulebase, 'bond2021_items'))} items**" in readme
+    assert f"**{len(rulebase.tables['eu_activities'].keys())} activities**" in readme
+    assert "**0 items**" in readme and "**0 activities**" in readme
+
+
+# ---------------------------------------------------------------- editions by date
+
+
+def version_and_findings(checker: Checker, name: str, as_of: str | None
+                         ) -> tuple[str | None, list[str]]:
+    options = Options(as_of=date.fromisoformat(as_of) if as_of else None)
+    report = checker.check_file(SAMPLES / name, name, options)
+    return report.rulebases[0].version, [f.rule_id for f in report.findings]
+
+
+@pytest.mark.parametrize("as_of, version, findings", [
+    ("2021-06-30", "2015", ["GC-ED-003"]),      # before the 2021 catalogue
+    ("2021-07-01", "2021", []),
+    ("2025-09-30", "2021", []),
+    ("2025-10-01", "2025", ["GC-ED-002"]),      # approved 2023: the 2021 catalogue is kept
+])
+def test_the_as_of_date_switches_the_catalogue(checker: Checker, as_of: str, version: str,
+                                                findings: list[str]) -> None:
+    got = version_and_findings(checker, "01-compliant-domestic-bond-2021.json", as_of)
+    assert got == (version, findings)
+
+
+def test_a_new_product_switches_at_2025_10_01(checker: Checker) -> None:
+    name = "02-issued-after-2025-10-citing-2021.json"
+    assert version_and_findings(checker, name, "2025-09-30") == ("2021", [])
+    assert version_and_findings(checker, name, "2025-10-01") == ("2025", ["GC-ED-001"])
+
+
+def test_the_json_report_names_the_version_that_applies() -> None:
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--as-of", "2025-10-01",
+                                       str(SAMPLES / "01-compliant-domestic-bond-2021.json")])
+    filing = json.loads(result.stdout)["filings"][0]
+    assert filing["as_of"] == "2025-10-01" and filing["as_of_source"] == "option"
+    assert filing["rulebases"] == [{
+        "id": "green-catalogue", "version": "2025", "in_force": True,
+        "title": {"zh": "绿色项目目录——募投项目合规预审",
+                  "en": "Green-project catalogues — use-of-proceeds pre-screening"}}]
+
+
+# ---------------------------------------------------------------- cannot verify
+
+
+@pytest.mark.parametrize("name, rule", [
+    ("14-2025-catalogue-items-unverifiable.json", "GC-IT-004"),
+    ("08-international-issuer-cgt.json", "GC-CGT-001"),
+])
+def test_what_cannot_be_verified_says_so(checker: Checker, name: str, rule: str) -> None:
+    report = checker.check_file(SAMPLES / name, name)
+    found = [f for f in report.findings if f.rule_id == rule]
+    assert found and all(f.outcome == "not_assessable" for f in found)
+    for f in found:
+        assert f.message.en.startswith("Cannot verify item")
+        assert f.message.zh.startswith("无法核实项目")
+    assert report.grade == "N"
+
+
+def test_a_code_under_an_unknown_group_cannot_be_verified(checker: Checker) -> None:
+    doc = json.loads((SAMPLES / "01-compliant-domestic-bond-2021.json").read_text("utf-8"))
+    doc["projects"][1]["item_code"] = "2.1.9.1"  # no group 2.1.9 is known
+    doc["projects"][1].pop("category_names")
+    report = checker.check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "x.json")
+    (finding,) = report.findings
+    assert (finding.rule_id, finding.outcome) == ("GC-IT-003", "not_assessable")
+    assert "2.1.9.1" in finding.message.en and "203" in finding.message.en
+
+
+def test_industry_catalogue_listing_does_not_save_a_coal_project(checker: Checker) -> None:
+    report = checker.check_file(SAMPLES / "03-clean-coal-project.json", "coal.json")
+    excluded = next(f for f in report.findings if f.rule_id == "GC-IT-010")
+    assert "even where an industry catalogue still lists it" in excluded.message.en
+    allocation = next(f for f in report.findings if f.rule_id == "GC-PR-001")
+    assert "60 %" in allocation.message.en  # the coal project's 40 % does not count
