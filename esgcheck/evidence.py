@@ -69,10 +69,9 @@ def manifest(report: Report, checker: Checker, copies: dict[str, Path],
         "inputs": input_files(report),
         "rulebases": rulebases(report, checker),
         "options": options,
-        "files_given": {role: {"file": path.as_posix(), "copy": name,
+        "files_given": {role: {"file": path.as_posix(), "copy": _copy_name(role, path),
                                "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-                        for role, (name, path) in sorted(
-                            (role, (_copy_name(role, p), p)) for role, p in copies.items())},
+                        for role, path in sorted(copies.items())},
         "waivers": report.waivers.model_dump(mode="json") if report.waivers else None,
         "baseline": ({"file": report.baseline.file, "sha256": report.baseline.sha256,
                       "known": report.baseline.known, "fixed": len(report.baseline.fixed)}

@@ -124,7 +124,7 @@ def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
     """Mark the findings each live waiver matches as waived (the first waiver in
     the file that matches wins); report every waiver's status."""
     matched = {w.id: 0 for w in waivers.entries}
-    live = [w for w in waivers.entries if w.entry.expires >= today]
+    live = {w.id for w in waivers.entries if w.entry.expires >= today}
     out: list[FilingReport] = []
     for filing in filings:
         changed = False
@@ -135,7 +135,7 @@ def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
                 for w in waivers.entries:
                     if w.matches(filing.file, finding):
                         matched[w.id] += 1
-                        if hit is None and w in live:
+                        if hit is None and w.id in live:
                             hit = w
             if hit is not None:
                 changed = True
@@ -149,7 +149,7 @@ def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
         id=w.id, rule=w.entry.rule, filings=w.entry.filings, path=w.entry.path,
         justification=w.entry.justification, approver=w.entry.approver,
         ticket=w.entry.ticket, expires=w.entry.expires, line=w.line,
-        status="expired" if w not in live else "applied" if matched[w.id] else "unused",
+        status="expired" if w.id not in live else "applied" if matched[w.id] else "unused",
         matched=matched[w.id]) for w in waivers.entries]
     return out, WaiversUsed(file=waivers.file, sha256=waivers.sha256, today=today,
                             entries=statuses)
