@@ -50,17 +50,23 @@ class LimitExceeded(InputError):
         self.limit = limit
 
 
+_CONTAINERS = (dict, list)
+
+
 def measure(doc: Any, limits: Limits, file: str) -> None:
     """Refuse a parsed document nested deeper or holding more values than the
-    limits allow. One pass over the containers, without recursion."""
-    stack: list[tuple[Any, int]] = [(doc, 1)]
+    limits allow. One level at a time, without recursion: each level's values
+    are counted together and its containers become the next level."""
     count = 0
-    while stack:
-        node, depth = stack.pop()
+    depth = 0
+    level = [doc]
+    while level:
+        depth += 1
         if depth > limits.max_depth:
             raise LimitExceeded("depth", file, limits.max_depth)
-        count += len(node)
+        count += sum(map(len, level))
         if count > limits.max_values:
             raise LimitExceeded("values", file, limits.max_values)
-        members = node.values() if node.__class__ is dict else node
-        stack.extend((m, depth + 1) for m in members if m.__class__ in (dict, list))
+        level = [member for node in level
+                 for member in (node.values() if node.__class__ is dict else node)
+                 if member.__class__ in _CONTAINERS]
