@@ -35,8 +35,6 @@ settings.load_profile(os.environ.get("ESGCHECK_FUZZ", "ci"))
 REGISTRY = default_registry()
 ANNUAL = json.loads((FIXTURES / "cn-eidm-annual" / "01-compliant-key-discharger.json")
                     .read_text(encoding="utf-8"))
-FT = REGISTRY.get("cn-eidm-annual")
-assert FT is not None and FT.xml_root is not None
 
 PREFIXES = [b"", b"{", b'{"filing_type": "cn-eidm-annual", ', b"\xef\xbb\xbf{", b"\xff\xfe",
             b"<", b'<?xml version="1.0"?>', b'<AnnualReport xmlns="urn:esgcheck:cn-eidm-annual:1">']
@@ -62,7 +60,6 @@ def test_arbitrary_expressions_parse_or_give_a_syntax_error(text: str) -> None:
         parse(text)
 
 
-PATHS = [p for p in all_paths(ANNUAL) if p and p[0] != "filing_type"]
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-10**30, 10**30)
     | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
@@ -90,21 +87,37 @@ def engine() -> Checker:
     return Checker()
 
 
-@given(st.lists(st.tuples(st.sampled_from(PATHS), JSON_VALUES), min_size=1, max_size=4),
-       st.booleans())
-def test_well_formed_filings_always_give_the_same_report(engine: Checker, changes: Any,
+# Canonical samples of every filing type whose values the mutations change.
+BASES = {
+    "cn-eidm-annual": ANNUAL,
+    "green-finance": json.loads(
+        (FIXTURES / "green-finance/01-compliant-domestic-bond-2021.json").read_text("utf-8")),
+    "eu-battery-cf": json.loads(
+        (FIXTURES / "eu-battery-cf/01-compliant-ev-declaration.json").read_text("utf-8")),
+}
+BASE_PATHS = {name: [p for p in all_paths(doc) if p and p[0] != "filing_type"]
+              for name, doc in BASES.items()}
+
+
+@given(st.sampled_from(sorted(BASES)), st.data(), st.booleans())
+def test_well_formed_filings_always_give_the_same_report(engine: Checker, type_id: str,
+                                                         data: st.DataObject,
                                                          as_xml: bool) -> None:
-    doc = _mutate(ANNUAL, changes)
+    changes = data.draw(st.lists(st.tuples(st.sampled_from(BASE_PATHS[type_id]), JSON_VALUES),
+                                 min_size=1, max_size=4))
+    doc = _mutate(BASES[type_id], changes)
+    ft = REGISTRY.get(type_id)
+    assert ft is not None and ft.xml_root is not None
     if as_xml:
         try:
-            data = to_xml(doc, FT.types, FT.xml_root, FT.xml_namespace)
+            raw = to_xml(doc, ft.types, ft.xml_root, ft.xml_namespace)
         except (TypeError, ValueError):
             return  # a value the XML form cannot carry (a control character, say)
         name = "f.xml"
     else:
-        data, name = json.dumps(doc, ensure_ascii=False).encode(), "f.json"
-    first = engine.check_bytes(data, name)
-    again = engine.check_bytes(data, name)
+        raw, name = json.dumps(doc, ensure_ascii=False).encode(), "f.json"
+    first = engine.check_bytes(raw, name)
+    again = engine.check_bytes(raw, name)
     assert first.model_dump_json() == again.model_dump_json()
     assert first.status in ("checked", "unreadable", "not_assessed")
     assert first.error is None or first.error.code != "internal", first.error
