@@ -23,7 +23,7 @@ from esgcheck.engine.userconfig import UserConfigError, load_user_config
 from esgcheck.filings.limits import Limits
 from esgcheck.journal import Journal
 from esgcheck.report import FORMATS, RenderOptions, renderer
-from esgcheck.waivers import WaiverError, Waivers, load_waivers, waiver_yaml
+from esgcheck.waivers import WaiverError, Waivers, load_waivers, parse_waivers, waiver_yaml
 
 SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
 
@@ -197,12 +197,12 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
         if record is not None:
             record.close()
     report = checker.settle(report, fail_on, waived, today, known)
+    written = True
     for target_fmt, path in outputs:
         name = target_fmt or fmt
-        path.write_text(renderer(name)(report, RenderOptions(
+        written &= _write(path, renderer(name)(report, RenderOptions(
             lang=lang, color=color is True and name == "text", explain=explain,
-            fail_on=fail_on)),
-            encoding="utf-8")
+            fail_on=fail_on)))
     if not any(target_fmt is None for target_fmt, _ in outputs):
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(renderer(fmt)(report, RenderOptions(
@@ -211,17 +211,32 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
     if evidence is not None:
         from esgcheck.evidence import write_bundle
 
-        write_bundle(evidence, report, checker, lang=lang, rules_config=rules_config,
-                     waivers=waivers, baseline=baseline, options={
-                         "as_of": as_of.isoformat() if as_of else None,
-                         "filing_type": filing_type, "fail_on": fail_on,
-                         "fail_on_grade": fail_on_grade,
-                         "limits": dataclasses.asdict(limit_settings)})
+        try:
+            write_bundle(evidence, report, checker, lang=lang, rules_config=rules_config,
+                         waivers=waivers, baseline=baseline, options={
+                             "as_of": as_of.isoformat() if as_of else None,
+                             "filing_type": filing_type, "fail_on": fail_on,
+                             "fail_on_grade": fail_on_grade,
+                             "limits": dataclasses.asdict(limit_settings)})
+        except OSError as exc:
+            written = False
+            click.echo(f"cannot write the evidence bundle / 无法写入证据包 {evidence}: "
+                       f"{exc.strerror or exc}", err=True)
     code = exit_code(report.filings, fail_on)
     if code == EXIT_OK and fail_on_grade is not None and any(
             checker.fails_grade(f, fail_on_grade) for f in report.filings):
         code = EXIT_FINDINGS
-    sys.exit(code)
+    sys.exit(code if written else EXIT_INPUT)
+
+
+def _write(path: Path, text: str) -> bool:
+    """Write one output; on failure say why and go on with the others."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"cannot write / 无法写入 {path}: {exc.strerror or exc}", err=True)
+        return False
+    return True
 
 
 @main.command()
@@ -270,14 +285,14 @@ def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...
     if append_to is None:
         click.echo("waivers:\n" + "".join(entries), nl=False)
         return
-    old = append_to.read_text(encoding="utf-8") if append_to.exists() else "waivers:\n"
-    append_to.write_text(old + ("" if old.endswith("\n") else "\n") + "".join(entries),
-                         encoding="utf-8")
     try:
-        load_waivers(append_to)
-    except WaiverError as exc:
-        append_to.write_text(old, encoding="utf-8")
+        old = append_to.read_bytes().decode("utf-8") if append_to.exists() else "waivers:\n"
+        text = old + ("" if old.endswith("\n") else "\n") + "".join(entries)
+        parse_waivers(text.encode("utf-8"), append_to.as_posix())  # what is written loads
+    except (OSError, UnicodeDecodeError, WaiverError) as exc:
         click.echo(f"waiver file error / 豁免文件错误: {exc} (file left unchanged)", err=True)
+        sys.exit(EXIT_INPUT)
+    if not _write(append_to, text):
         sys.exit(EXIT_INPUT)
     click.echo(f"added {len(entries)} waiver(s) to {append_to}")
 
@@ -358,8 +373,9 @@ def baseline_create(paths: tuple[Path, ...], output: Path | None, as_of: date | 
     text = dumps(report)
     if output is None:
         click.echo(text, nl=False)
+    elif not _write(output, text):
+        sys.exit(EXIT_INPUT)
     else:
-        output.write_text(text, encoding="utf-8")
         n = sum(len(r.findings) for r in report.filings)
         click.echo(f"baseline of {n} findings in {len(report.filings)} files: {output}")
     if any(r.status != "checked" for r in report.filings):

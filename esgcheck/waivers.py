@@ -94,9 +94,18 @@ def load_waivers(path: Path, display: str | None = None) -> Waivers:
     name = display or path.as_posix()
     try:
         raw = path.read_bytes()
-        located = yamlio.load(path, name)
     except OSError as exc:
         raise WaiverError(name, None, exc.strerror or str(exc)) from None
+    return parse_waivers(raw, name)
+
+
+def parse_waivers(raw: bytes, name: str) -> Waivers:
+    """A waiver file's content, validated; every problem names the file and line."""
+    try:
+        located = yamlio.loads(raw.decode("utf-8"), name)
+    except UnicodeDecodeError as exc:
+        raise WaiverError(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+                          ) from None
     except yamlio.YamlError as exc:
         raise WaiverError(name, exc.line, exc.message) from None
     try:

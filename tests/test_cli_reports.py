@@ -240,3 +240,24 @@ def test_why_not_names_the_reason_before_any_instance(args: list[str], words: st
 def test_why_not_refuses_unknown_and_derive_rules() -> None:
     assert run("why-not", "NO-SUCH-1", LATE)[0] == 2
     assert run("why-not", "CN-EIDM-ANN-D01", LATE)[0] == 2
+
+
+def test_an_output_that_cannot_be_written_costs_exit_2_not_the_others(tmp_path: Path) -> None:
+    good = tmp_path / "report.sarif"
+    code, out, err = run("check", "--no-color", "--output", f"sarif={good}",
+                         "--output", f"junit={tmp_path / 'missing' / 'junit.xml'}", LATE)
+    assert code == 2
+    assert "cannot write" in err and "junit.xml" in err
+    assert json.loads(good.read_text())["version"] == "2.1.0"
+    assert out.rstrip().splitlines()[-1].startswith("1 files:")  # stdout still has the report
+
+
+def test_waive_leaves_a_file_it_cannot_extend_as_it_was(tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers:\n  - rule: broken\n", encoding="utf-8")
+    code, _, err = run("waive", LATE, "CN-EIDM-ANN-002", *WAIVE, "--append", str(waivers))
+    assert code == 2 and "file left unchanged" in err
+    assert waivers.read_text() == "waivers:\n  - rule: broken\n"
+    missing = tmp_path / "no" / "such" / "waivers.yaml"
+    code, _, err = run("waive", LATE, "CN-EIDM-ANN-002", *WAIVE, "--append", str(missing))
+    assert code == 2 and "cannot write" in err and not missing.exists()
