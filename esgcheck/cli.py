@@ -297,6 +297,39 @@ def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...
     click.echo(f"added {len(entries)} waiver(s) to {append_to}")
 
 
+@main.command()
+@click.argument("report_file", metavar="REPORT.json",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="html",
+              show_default=True, help="Format to render the saved report in.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@lang_option
+@click.option("--explain", is_flag=True, help="Show each finding's proof tree and remediation.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="major",
+              show_default=True, help="JUnit: breaches of this severity or worse fail.")
+def render(report_file: Path, fmt: str, output: Path | None, lang: str, explain: bool,
+           fail_on: str) -> None:
+    """Render a report saved with --format json in another format (HTML for the
+    file, SARIF for code scanning) without checking the filings again."""
+    from pydantic import ValidationError
+
+    from esgcheck.engine.findings import REPORT_SCHEMA_VERSION, Report
+
+    try:
+        report = Report.model_validate_json(report_file.read_bytes())
+    except (OSError, ValidationError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        click.echo(f"{report_file}: not an esgcheck report (schema {REPORT_SCHEMA_VERSION}) / "
+                   f"不是 esgcheck 报告: {first}", err=True)
+        sys.exit(EXIT_INPUT)
+    text = renderer(fmt)(report, RenderOptions(lang=lang, explain=explain, fail_on=fail_on))
+    if output is None:
+        click.echo(text, nl=False)
+    elif not _write(output, text):
+        sys.exit(EXIT_INPUT)
+
+
 @main.command("why-not")
 @click.argument("rule_id")
 @click.argument("filing", type=click.Path(exists=True, dir_okay=False, path_type=Path))

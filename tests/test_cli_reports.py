@@ -261,3 +261,20 @@ def test_waive_leaves_a_file_it_cannot_extend_as_it_was(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such" / "waivers.yaml"
     code, _, err = run("waive", LATE, "CN-EIDM-ANN-002", *WAIVE, "--append", str(missing))
     assert code == 2 and "cannot write" in err and not missing.exists()
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "junit", "html", "markdown", "text"])
+def test_a_saved_json_report_renders_as_the_check_would(tmp_path: Path, fmt: str) -> None:
+    saved = tmp_path / "report.json"
+    run("check", "--format", "json", "-o", str(saved), LATE, CONCENTRATION)
+    _, direct, _ = run("check", "--format", fmt, "--no-color", "--lang", "zh", LATE,
+                       CONCENTRATION)
+    code, rendered, _ = run("render", "--format", fmt, "--lang", "zh", str(saved))
+    assert code == 0 and rendered == direct
+
+
+def test_render_refuses_what_is_not_a_report(tmp_path: Path) -> None:
+    bad = tmp_path / "other.json"
+    bad.write_text('{"filing_type": "cn-eidm-annual"}', encoding="utf-8")
+    code, out, err = run("render", str(bad))
+    assert (code, out) == (2, "") and "not an esgcheck report" in err
