@@ -7,6 +7,8 @@ and filled with named parameters; ``text(key, **params)`` gives both languages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from esgcheck.engine.model import Text
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -123,10 +125,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def message(code: str, lang: str, /, **params: object) -> str:
-    zh, en = MESSAGES[code]
+Words = Mapping[str, tuple[str, str]]
+
+
+def words(table: Words, key: str, lang: str, /, **params: object) -> str:
+    """A word of a renderer's own ``table`` (zh, en), else of the tool's messages,
+    in ``lang`` and filled with ``params``."""
+    zh, en = table[key] if key in table else MESSAGES[key]
     template = zh if lang == "zh" else en
     return template.format(**params) if params else template
+
+
+def message(code: str, lang: str, /, **params: object) -> str:
+    return words(MESSAGES, code, lang, **params)
+
+
+def colon(lang: str) -> str:
+    """The colon after a label: full-width in Chinese."""
+    return "：" if lang == "zh" else ": "
 
 
 def text(code: str, /, **params: object) -> Text:

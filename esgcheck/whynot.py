@@ -24,6 +24,7 @@ from esgcheck.engine.expr.values import MISSING, display
 from esgcheck.engine.findings import Evidence, Location
 from esgcheck.engine.rulebase import CompiledRule, RuleBase
 from esgcheck.filings.reader import Filing
+from esgcheck.messages import words
 
 Verdict = Literal["not_applicable", "holds", "breach", "not_assessable"]
 Reason = Literal["fires", "quiet", "other_type", "not_in_force", "rule_not_in_force",
@@ -206,15 +207,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "not_assessable": ("无法判定：所需数据缺失", "not assessable: data it needs is missing"),
     "when": ("前提 when", "guard (when)"),
     "assert": ("条件 assert", "condition (assert)"),
-    "absent": ("缺失", "absent"),
-    "as_of": ("适用日期", "as of"),
 }
 _MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 
 
 def word(key: str, lang: str, **params: object) -> str:
-    zh, en = _WORDS[key]
-    return (zh if lang == "zh" else en).format(**params)
+    return words(_WORDS, key, lang, **params)
 
 
 def _value(e: Evidence, lang: str) -> str:

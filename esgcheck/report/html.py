@@ -34,7 +34,7 @@ from esgcheck.engine.findings import (
     WaiversUsed,
 )
 from esgcheck.engine.model import SEVERITIES
-from esgcheck.messages import message
+from esgcheck.messages import message, words
 from esgcheck.report import RenderOptions
 
 # The page's own words, (zh, en); the report's words come from esgcheck.messages.
@@ -74,7 +74,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "value": ("值", "value"),
     "unit": ("单位", "unit"),
     "line": ("行", "line"),
-    "line_n": ("第 {n} 行", "line {n}"),
     "location_absent": ("该位置在申报文件中不存在，行列号指向其所在对象",
                         "not in the filing; line and column give the enclosing object"),
     "error_code": ("错误代码", "error code"),
@@ -95,7 +94,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "baseline": ("基线", "baseline"),
     "baseline_known": ("基线中已知、未列入本报告的发现：{n}",
                        "findings the baseline knew, left out of this report: {n}"),
-    "baselined": ("基线已知 {n} 项，未列出", "{n} known to the baseline, not shown"),
     "baseline_fixed": ("已修复（基线中有、本次未发现）",
                        "fixed (in the baseline, no longer found)"),
     "none": ("无", "none"),
@@ -247,9 +245,8 @@ class _Page:
     urls: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def label(self, key: str, **params: object) -> str:
-        """One of the page's own words (LABELS) in the page's language."""
-        template = LABELS[key][0 if self.lang == "zh" else 1]
-        return template.format(**params) if params else template
+        """One of the page's own words (LABELS, else the tool's messages)."""
+        return words(LABELS, key, self.lang, **params)
 
     def word(self, key: str, **params: object) -> str:
         """A word of esgcheck.messages in the page's language."""
@@ -517,7 +514,7 @@ def _evidence_item(page: _Page, e: Evidence) -> str:
     value, unit = _value(page, e)
     text = f"<code>{_e(_evidence_name(e))}</code> = {value}{' ' + unit if unit else ''}"
     if e.source != "fact" and e.location is not None and e.location.line is not None:
-        text += f' <span class="muted">({page.lb("line_n", n=e.location.line)})</span>'
+        text += f' <span class="muted">({page.wd("at_line", n=e.location.line)})</span>'
     return f'<li class="proof-evidence">{text}</li>'
 
 
@@ -634,7 +631,7 @@ def _filing_meta(page: _Page, r: FilingReport) -> list[tuple[str, str]]:
         rows.append((page.lb("rules_evaluated"), str(r.rules_evaluated)))
     if r.baselined:
         rows.append((page.lb("baseline"),
-                     f'<span class="baselined">{page.lb("baselined", n=r.baselined)}</span>'))
+                     f'<span class="baselined">{page.wd("baselined", n=r.baselined)}</span>'))
     if r.rulebases:
         rows.append((page.wd("rulebase"), "<ul>" + "".join(
             f"<li>{_rulebase_text(page, rb)}</li>" for rb in r.rulebases) + "</ul>"))
@@ -697,7 +694,7 @@ def _baseline(page: _Page, b: BaselineUsed) -> str:
 
 def _waiver_row(page: _Page, w: WaiverStatus) -> str:
     scope = f"<code>{_e(w.filings)}</code>" + (f" <code>{_e(w.path)}</code>" if w.path else "")
-    line = f' <span class="muted">({page.lb("line_n", n=w.line)})</span>' if w.line else ""
+    line = f' <span class="muted">({page.wd("at_line", n=w.line)})</span>' if w.line else ""
     ticket = f' <span class="muted">{_e(w.ticket)}</span>' if w.ticket else ""
     return (f'<tr data-status="{_e(w.status)}"><td><span class="status">{page.lb(w.status)}'
             f"</span></td><td><code>{_e(w.id)}</code>{line}</td><td><code>{_e(w.rule)}</code></td>"

@@ -26,8 +26,8 @@ from lxml import etree
 
 from esgcheck.engine.findings import Evidence, FilingReport, Finding, Report, WaiverApplied
 from esgcheck.engine.model import SEVERITY_RANK
-from esgcheck.messages import message
-from esgcheck.report import RenderOptions
+from esgcheck.messages import colon, message, words
+from esgcheck.report import RenderOptions, waiver_text
 from esgcheck.report.text import where
 
 # Characters XML 1.0 cannot carry; a filing's own text may contain them.
@@ -35,21 +35,9 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # Labels of this format only; the tool's own words come from esgcheck.messages.
 _LABELS: dict[str, tuple[str, str]] = {
-    "waiver": ("豁免 {id}：{justification}（批准人 {approver}，工单 {ticket}，有效期至 {expires}）",
-               "waiver {id}: {justification} (approved by {approver}, ticket {ticket}, "
-               "expires {expires})"),
     "breaches": ("{n} 处不符合", "{n} breaches"),
     "findings_na": ("{n} 项无法判定", "{n} not assessable"),
 }
-
-
-def _label(key: str, lang: str, **params: object) -> str:
-    zh, en = _LABELS[key]
-    return (zh if lang == "zh" else en).format(**params)
-
-
-def _colon(lang: str) -> str:
-    return "：" if lang == "zh" else ": "
 
 
 def _xml(text: str) -> str:
@@ -102,7 +90,7 @@ def _evidence(e: Evidence, lang: str) -> str:
 
 
 def _finding_text(f: Finding, lang: str) -> str:
-    c = _colon(lang)
+    c = colon(lang)
     lines = [f.message.get(lang),
              f"  {message('citation', lang)}{c}{f.citation.text.get(lang)}",
              f"  {message('location', lang)}{c}{where(f.location)}"]
@@ -120,13 +108,11 @@ def _summary(key: str, findings: list[Finding], lang: str) -> str:
     first = findings[0].message.get(lang)
     if len(findings) == 1:
         return first
-    return f"{_label(key, lang, n=len(findings))}{_colon(lang)}{first} …"
+    return f"{words(_LABELS, key, lang, n=len(findings))}{colon(lang)}{first} …"
 
 
 def _waiver_text(f: Finding, w: WaiverApplied, lang: str) -> str:
-    note = _label("waiver", lang, id=w.id, justification=w.justification, approver=w.approver,
-                  ticket=w.ticket or "—", expires=w.expires.isoformat())
-    return f"{message('waived', lang)}{_colon(lang)}{where(f.location)}\n  {note}"
+    return f"{message('waived', lang)}{colon(lang)}{where(f.location)}\n  {waiver_text(w, lang)}"
 
 
 def _testcase(parent: etree._Element, classname: str, name: str) -> etree._Element:
@@ -149,7 +135,7 @@ def _rule_case(parent: etree._Element, case: _Case, file: str, options: RenderOp
         label = message("not_assessable", lang)
         text = _summary("findings_na", unknown, lang)
         if not text.startswith(label):
-            text = f"{label}{_colon(lang)}{text}"
+            text = f"{label}{colon(lang)}{text}"
         _element(el, "skipped", "\n\n".join(_finding_text(f, lang) for f in unknown),
                  message=text)
     out = [_finding_text(f, lang) for f in observed]
@@ -175,7 +161,7 @@ def _error_case(parent: etree._Element, filing: FilingReport, lang: str) -> None
         return
     text = error.message.get(lang)  # it begins with the file, line and column
     if error.location is not None and error.location.pointer:
-        text += f"\n  {message('location', lang)}{_colon(lang)}{where(error.location)}"
+        text += f"\n  {message('location', lang)}{colon(lang)}{where(error.location)}"
     _element(el, "error", text, message=error.message.get(lang), type=error.code)
 
 

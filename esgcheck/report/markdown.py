@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from esgcheck.engine.findings import FilingReport, Finding, Location, ProofNode, Report
 from esgcheck.engine.model import SEVERITIES
-from esgcheck.messages import message
+from esgcheck.messages import words
 from esgcheck.report import RenderOptions, waiver_text
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -48,11 +48,7 @@ class _Doc:
         self.lines: list[str] = []
 
     def m(self, key: str, **params: object) -> str:
-        if key in _LABELS:
-            zh, en = _LABELS[key]
-            template = zh if self.o.lang == "zh" else en
-            return template.format(**params) if params else template
-        return message(key, self.o.lang, **params)
+        return words(_LABELS, key, self.o.lang, **params)
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)

@@ -33,7 +33,7 @@ from esgcheck.engine.findings import (
     WaiverApplied,
     fingerprint,
 )
-from esgcheck.messages import message
+from esgcheck.messages import colon, message, words
 from esgcheck.report import RenderOptions
 
 Json = dict[str, Any]
@@ -50,18 +50,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 # Labels of this format only; the tool's own words come from esgcheck.messages.
 _LABELS: dict[str, tuple[str, str]] = {
-    "waiver.expired": ("豁免 {id}（规则 {rule}）已于 {expires} 过期，本应匹配 {matched} 项发现",
-                       "waiver {id} for {rule} expired on {expires}; it would have matched "
-                       "{matched} finding(s)"),
-    "waiver.unused": ("豁免 {id}（规则 {rule}）未匹配任何发现",
-                      "waiver {id} for {rule} matched no finding"),
     "note": ("说明", "note"),
 }
-
-
-def _label(key: str, lang: str, **params: object) -> str:
-    zh, en = _LABELS[key]
-    return (zh if lang == "zh" else en).format(**params)
 
 
 def _cite(text: str, citation: str, lang: str) -> str:
@@ -70,10 +60,6 @@ def _cite(text: str, citation: str, lang: str) -> str:
     if lang == "zh":
         return f"{text}（{basis}：{citation}）"
     return f"{text} ({basis}: {citation})"
-
-
-def _colon(lang: str) -> str:
-    return "：" if lang == "zh" else ": "
 
 
 def _md(text: str) -> str:
@@ -176,7 +162,7 @@ def _help_markdown(help_text: str, info: RuleInfo, lang: str) -> str:
     if info.url:
         target = info.url.replace("(", "%28").replace(")", "%29")
         cited = f"[{cited}]({target})"
-    return f"{_md(help_text)}\n\n**{basis}**{_colon(lang)}{cited}"
+    return f"{_md(help_text)}\n\n**{basis}**{colon(lang)}{cited}"
 
 
 def rule_descriptor(info: RuleInfo, lang: str) -> Json:
@@ -227,7 +213,7 @@ def _proof_markdown(node: ProofNode, lang: str, depth: int) -> Iterator[str]:
         value = e.display if e.present else message("absent", lang)
         yield f"{pad}  - {_md(e.name)} = {_md(value)}"
     for note in node.notes:
-        yield f"{pad}  - {_label('note', lang)}{_colon(lang)}{_md(note)}"
+        yield f"{pad}  - {words(_LABELS, 'note', lang)}{colon(lang)}{_md(note)}"
     for child in node.because:
         yield from _proof_markdown(child, lang, depth + 1)
 
@@ -238,7 +224,7 @@ def _message(f: Finding, options: RenderOptions) -> Json:
     out: Json = {"text": text}
     if options.explain and f.derivation:
         proof = [line for node in f.derivation for line in _proof_markdown(node, lang, 0)]
-        because = f"**{message('because', lang)}**{_colon(lang)}"
+        because = f"**{message('because', lang)}**{colon(lang)}"
         out["markdown"] = "\n\n".join([_md(text), because, "\n".join(proof)])
     return out
 
@@ -333,8 +319,8 @@ def _configuration_notifications(report: Report, lang: str) -> list[Json]:
     for w in report.waivers.entries:
         if w.status == "applied":
             continue
-        text = _label(f"waiver.{w.status}", lang, id=w.id, rule=w.rule,
-                      expires=w.expires.isoformat(), matched=w.matched)
+        text = message(f"waiver_{w.status}", lang, id=w.id, rule=w.rule, line=w.line,
+                       expires=w.expires.isoformat(), matched=w.matched)
         out.append({"level": "warning", "message": {"text": text},
                     "descriptor": {"id": f"waiver.{w.status}"},
                     "locations": [{"physicalLocation": _physical(report.waivers.file, w.line,
