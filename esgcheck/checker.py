@@ -30,12 +30,10 @@ from esgcheck.engine.findings import (
     REPORT_SCHEMA_VERSION,
     CitationOut,
     ConfigurationUsed,
-    Evidence,
     FilingReport,
     Finding,
     InputProblem,
     Location,
-    ProofNode,
     Report,
     RuleBaseUsed,
     RuleInfo,
@@ -348,20 +346,10 @@ def not_carried(finding: Finding, adapted: Adapted) -> Finding:
     that format has no place for: not assessable, naming the field, instead of a
     breach (or a bare "missing") the filer could not have avoided in that format."""
     absent: list[str] = []
-
-    def visit(items: Iterable[Evidence]) -> None:
-        for e in items:
-            if e.source == "filing" and not e.present and not adapted.carries(e.name) and (
-                    e.name not in absent):
-                absent.append(e.name)
-
-    def walk(nodes: Iterable[ProofNode]) -> None:
-        for node in nodes:
-            visit(node.evidence)
-            walk(node.because)
-
-    visit(finding.evidence)
-    walk(finding.derivation)
+    for e in finding.all_evidence():
+        if e.source == "filing" and not e.present and not adapted.carries(e.name) and (
+                e.name not in absent):
+            absent.append(e.name)
     if not absent or finding.outcome == "waived":
         return finding
     return finding.model_copy(update={

@@ -229,7 +229,7 @@ def render_text(a: Answer, lang: str) -> str:
              f"  {word('as_of', lang)}: {params['as_of']}"]
     for inst in a.instances:
         loc = inst.location
-        where = f"{loc.file}:{loc.line}" if loc.line is not None else loc.file
+        where = loc.place(column=False)
         lines.append(f"- {loc.pointer or '/'}  ({where}): {word(inst.verdict, lang)}")
         for key, clause in (("when", inst.guard), ("assert", inst.condition)):
             if clause is None:

@@ -9,6 +9,7 @@ determined by the input and the rule base: no clock, no host, no absolute path.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import date
 from typing import Any, Literal
 
@@ -39,6 +40,15 @@ class Location(_Model):
     xpath: str | None = None
     exists: bool = Field(True, description="false when the place is absent from the filing; "
                                            "line and column then give the enclosing object")
+
+    def place(self, column: bool = True) -> str:
+        """``file:line:column`` (or ``file:line``) as far as known."""
+        out = self.file
+        if self.line is not None:
+            out += f":{self.line}"
+            if column and self.column is not None:
+                out += f":{self.column}"
+        return out
 
 
 class Evidence(_Model):
@@ -108,6 +118,16 @@ class Finding(_Model):
         "hash of rule base, rule id and JSON Pointer: the same finding in the same place "
         "keeps it across runs and line shifts"))
     waiver: WaiverApplied | None = Field(None, description="set when the outcome is waived")
+
+    def all_evidence(self) -> Iterator[Evidence]:
+        """Every value the finding rests on: its own evidence, then that of the
+        derived facts it read, depth first."""
+        yield from self.evidence
+        nodes = list(reversed(self.derivation))
+        while nodes:
+            node = nodes.pop()
+            yield from node.evidence
+            nodes.extend(reversed(node.because))
 
 
 class RuleBaseUsed(_Model):

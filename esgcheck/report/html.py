@@ -457,18 +457,8 @@ def _legend(page: _Page, y: int) -> str:
 
 # ---------------------------------------------------------------- findings
 
-def where(loc: Location) -> str:
-    """``file:line:column`` as far as known."""
-    place = loc.file
-    if loc.line is not None:
-        place += f":{loc.line}"
-        if loc.column is not None:
-            place += f":{loc.column}"
-    return place
-
-
 def _location(page: _Page, loc: Location) -> str:
-    parts = [f'<span class="loc-place"><code>{_e(where(loc))}</code></span>']
+    parts = [f'<span class="loc-place"><code>{_e(loc.place())}</code></span>']
     if loc.xpath:
         parts.append(f'<span class="loc-xpath">XPath <code>{_e(loc.xpath)}</code></span>')
     parts.append(f'<span class="loc-pointer">JSON Pointer <code>{_e(loc.pointer or "/")}</code>'

@@ -37,9 +37,8 @@ def cell(text: str) -> str:
 
 
 def place(loc: Location) -> str:
-    where = loc.file + (f":{loc.line}" if loc.line is not None else "")
     target = loc.xpath or loc.pointer or "/"
-    return f"`{where}` `{target}`"
+    return f"`{loc.place(column=False)}` `{target}`"
 
 
 class _Doc:

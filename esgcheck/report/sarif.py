@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import quote
 
 from esgcheck.engine.findings import (
-    Evidence,
     FilingReport,
     Finding,
     Location,
@@ -107,25 +106,14 @@ def related_locations(f: Finding) -> list[Json]:
     came from, each where it was read, once."""
     out: list[Json] = []
     seen: set[str] = set()
-
-    def add(items: list[Evidence]) -> None:
-        for e in items:
-            if e.source != "filing" or e.location is None or e.name in seen:
-                continue
-            seen.add(e.name)
-            value = e.display if e.present else "—"
-            related = location(e.location)
-            related["id"] = len(out) + 1
-            related["message"] = {"text": f"{e.name} = {value}"}
-            out.append(related)
-
-    def walk(nodes: list[ProofNode]) -> None:
-        for node in nodes:
-            add(node.evidence)
-            walk(node.because)
-
-    add(f.evidence)
-    walk(f.derivation)
+    for e in f.all_evidence():
+        if e.source != "filing" or e.location is None or e.name in seen:
+            continue
+        seen.add(e.name)
+        related = location(e.location)
+        related["id"] = len(out) + 1
+        related["message"] = {"text": f"{e.name} = {e.display if e.present else '—'}"}
+        out.append(related)
     return out
 
 

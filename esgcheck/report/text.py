@@ -32,11 +32,7 @@ class _Writer:
 
 
 def where(loc: Location) -> str:
-    place = loc.file
-    if loc.line is not None:
-        place += f":{loc.line}"
-        if loc.column is not None:
-            place += f":{loc.column}"
+    place = loc.place()
     target = loc.xpath or loc.pointer or "/"
     if loc.xpath and loc.pointer:
         target = f"{loc.xpath}  ({loc.pointer})"
