@@ -275,12 +275,12 @@ class Checker:
                 own = [not_carried(f, filing.adapted) for f in own]
             findings.extend(own)
         findings.sort(key=finding_order)
-        return self.regrade(FilingReport(
+        return FilingReport(
             file=filing.file, status="checked", filing_type=ft.id,
             format=filing.format, read_as=filing.read_as,
             as_of=as_of, as_of_source=source, rulebases=used,
             rules_evaluated=evaluated, findings=findings,
-        ))
+            **self.grade_fields(used, findings))
 
     def settle(self, report: Report, fail_on: str = "major", waivers: Waivers | None = None,
                today: date | None = None, baseline: Baseline | None = None) -> Report:
@@ -290,40 +290,46 @@ class Checker:
         filings = list(report.filings)
         update: dict[str, Any] = {}
         if waivers is not None:
-            filings, update["waivers"] = apply_waivers(filings, waivers, today or date.today())
-            filings = [self.regrade(f) for f in filings]
+            waived, update["waivers"] = apply_waivers(filings, waivers, today or date.today())
+            filings = [f if f is before else self.regrade(f)  # only those a waiver changed
+                       for f, before in zip(waived, filings, strict=True)]
         if baseline is not None:
             filings, update["baseline"] = apply_baseline(filings, baseline)
         return report.model_copy(update={
             **update, "filings": filings, "summary": summarize(filings, fail_on)})
 
     def regrade(self, report: FilingReport) -> FilingReport:
-        """A checked filing's grades and counts from its findings: each rule base
-        in force grades its own findings and the structural ones by its policy,
-        and the filing takes the worst of those grades."""
+        """A checked filing graded again after its findings changed (waivers)."""
         if report.status != "checked":
             return report
+        return report.model_copy(update=self.grade_fields(report.rulebases, report.findings))
+
+    def grade_fields(self, used: Sequence[RuleBaseUsed], findings: Sequence[Finding]
+                     ) -> dict[str, Any]:
+        """A filing's grades and counts from its findings: each rule base in force
+        grades its own findings and the structural ones by its policy, and the
+        filing takes the worst of those grades."""
         grades: list[tuple[int, str, Text]] = []
         sections: dict[str, str] = {}
-        in_force = {u.id for u in report.rulebases if u.in_force}
+        in_force = {u.id for u in used if u.in_force}
         for rb in self.rulebases:
             if rb.id not in in_force:
                 continue
-            scope = [f for f in report.findings if f.rulebase in (rb.id, "schema")]
+            scope = [f for f in findings if f.rulebase in (rb.id, "schema")]
             step_grade, label, rank = grading.grade(scope, rb.meta.grading)
             grades.append((rank, step_grade, label))
             sections.update(grading.section_grades(
                 scope, rb.meta.grading, [s.id for s in rb.meta.sections]))
         worst = min(grades, key=lambda g: g[0]) if grades else None
-        return report.model_copy(update={
-            "grade": worst[1] if worst else None, "grade_label": worst[2] if worst else None,
-            "section_grades": sections, "counts": grading.count(report.findings)})
+        return {"grade": worst[1] if worst else None,
+                "grade_label": worst[2] if worst else None,
+                "section_grades": sections, "counts": grading.count(findings)}
 
     def grades(self) -> list[str]:
         """Every grade the loaded rule bases' policies give, worst first."""
         out: list[str] = []
         for rb in self.rulebases:
-            for g in [s.grade for s in rb.meta.grading.steps] + [rb.meta.grading.default]:
+            for g in rb.meta.grading.order:
                 if g not in out:
                     out.append(g)
         return out
@@ -335,7 +341,7 @@ class Checker:
             return False
         in_force = {u.id for u in report.rulebases if u.in_force}
         for rb in self.rulebases:
-            order = [s.grade for s in rb.meta.grading.steps] + [rb.meta.grading.default]
+            order = rb.meta.grading.order
             if rb.id in in_force and report.grade in order and threshold in order:
                 return order.index(report.grade) <= order.index(threshold)
         return False

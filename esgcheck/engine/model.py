@@ -101,6 +101,11 @@ class GradingPolicy(Strict):
     default: str
     default_label: Text
 
+    @property
+    def order(self) -> list[str]:
+        """The grades this policy gives, worst first."""
+        return [s.grade for s in self.steps] + [self.default]
+
 
 class ConfigValue(Strict):
     value: Any
