@@ -7,10 +7,10 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -124,7 +124,7 @@ def _check_grade(checker: Checker, grade: str | None) -> None:
         sys.exit(EXIT_INPUT)
 
 
-filing_options = [
+reading_options = [
     click.option("--as-of", callback=_as_of, help="Date that selects rule-base versions "
                  "(default: the filing's own submission date or reporting period)."),
     rules_option,
@@ -133,6 +133,8 @@ filing_options = [
                  help="YAML file of configuration values and reference-table rows that "
                  "replace the rule bases' own (dates of new acts, adopted thresholds); the "
                  "report names it and lists the values used."),
+]
+waiver_options = [
     click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
                  help="YAML file of waivers: findings they match are reported as waived, "
                  "with their justification."),
@@ -141,10 +143,16 @@ filing_options = [
 ]
 
 
-def with_filing_options(fn: Any) -> Any:
-    for option in reversed(filing_options):
-        fn = option(fn)
-    return fn
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """Decorate a command with several shared options, in the order given."""
+    def apply(fn: F) -> F:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+    return apply
 
 
 @main.command()
@@ -156,7 +164,7 @@ def with_filing_options(fn: Any) -> Any:
               callback=_outputs, help="Write the report to a file instead of standard output; "
               "FORMAT=PATH writes that format (repeatable: several formats at once).")
 @lang_option
-@with_filing_options
+@with_options(*reading_options, *waiver_options)
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="major",
               show_default=True, help="Exit 1 when a breach of this severity or worse is found.")
 @click.option("--fail-on-grade", metavar="GRADE",
@@ -242,7 +250,7 @@ def _write(path: Path, text: str) -> bool:
 @main.command()
 @click.argument("filing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("rule_id")
-@with_filing_options
+@with_options(*reading_options, *waiver_options)
 @click.option("--path", "pointer", help="Waive only at this JSON Pointer (default: the "
               "place of each finding of the rule; '' for anywhere in the filing).")
 @click.option("--filings", "pattern", help="Glob of filing names the waiver covers "
@@ -333,11 +341,7 @@ def render(report_file: Path, fmt: str, output: Path | None, lang: str, explain:
 @main.command("why-not")
 @click.argument("rule_id")
 @click.argument("filing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--as-of", callback=_as_of, help="Date that selects rule-base versions.")
-@rules_option
-@click.option("--type", "filing_type", help="Filing type, when it cannot be detected.")
-@click.option("--rules-config", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML file of configuration values (as for 'check').")
+@with_options(*reading_options)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @lang_option
@@ -388,7 +392,7 @@ def baseline() -> None:
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the baseline here (default: standard output).")
-@with_filing_options
+@with_options(*reading_options, *waiver_options)
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (default 0: one per CPU).")
 def baseline_create(paths: tuple[Path, ...], output: Path | None, as_of: date | None,
