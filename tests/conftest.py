@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from esgcheck.checker import Checker
+from esgcheck.engine.findings import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -15,6 +16,13 @@ FIXTURES = ROOT / "fixtures"
 def checker() -> Checker:
     """The shipped rule bases, loaded once."""
     return Checker()
+
+
+@pytest.fixture(scope="session")
+def annual_samples(checker: Checker) -> Report:
+    """The report on every cn-eidm-annual sample, checked once for the session
+    (renderer tests share it; they copy before they change it)."""
+    return checker.check_paths([FIXTURES / "cn-eidm-annual"])
 
 
 def all_paths(node: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:

@@ -75,11 +75,6 @@ def late(checker: Checker) -> Report:
     return checker.check_paths([LATE])
 
 
-@pytest.fixture(scope="module")
-def folder(checker: Checker) -> Report:
-    return checker.check_paths([ANNUAL])
-
-
 def write(tmp_path: Path, report: Report, name: str = "report.html", lang: str = "en",
           explain: bool = False) -> Path:
     path = tmp_path / name
@@ -203,11 +198,11 @@ def test_labels_follow_the_language(browser: Browser, tmp_path: Path, late: Repo
 
 
 def test_chart_has_a_bar_per_section_with_findings(browser: Browser, tmp_path: Path,
-                                                   folder: Report) -> None:
-    with open_clean(browser, write(tmp_path, folder)) as page:
+                                                   annual_samples: Report) -> None:
+    with open_clean(browser, write(tmp_path, annual_samples)) as page:
         charts: list[dict[str, Any] | None] = page.evaluate(CHART_JS)
-    assert len(charts) == len(folder.filings)
-    for filing, chart in zip(folder.filings, charts, strict=True):
+    assert len(charts) == len(annual_samples.filings)
+    for filing, chart in zip(annual_samples.filings, charts, strict=True):
         expected = chart_expected(filing)
         if not expected:
             assert chart is None
@@ -219,23 +214,25 @@ def test_chart_has_a_bar_per_section_with_findings(browser: Browser, tmp_path: P
         assert len(chart["bars"]) == len(expected)
 
 
-def test_every_finding_is_rendered(browser: Browser, tmp_path: Path, folder: Report) -> None:
-    with open_clean(browser, write(tmp_path, folder)) as page:
+def test_every_finding_is_rendered(browser: Browser, tmp_path: Path,
+                                   annual_samples: Report) -> None:
+    with open_clean(browser, write(tmp_path, annual_samples)) as page:
         per_filing = page.evaluate(
             "[...document.querySelectorAll('section.filing')].map(s => "
             "[...s.querySelectorAll('.finding')].map(f => [f.dataset.rule, f.dataset.key]))")
         absent = page.evaluate("document.querySelectorAll('.finding > dl .loc-absent').length")
-    assert sum(map(len, per_filing)) == sum(len(r.findings) for r in folder.filings)
-    for filing, shown in zip(folder.filings, per_filing, strict=True):
+    assert sum(map(len, per_filing)) == sum(len(r.findings) for r in annual_samples.filings)
+    for filing, shown in zip(annual_samples.filings, per_filing, strict=True):
         kinds = [[f.rule_id, f.severity if f.outcome == "breach" else f.outcome]
                  for f in filing.findings]
         assert sorted(shown) == sorted(kinds), filing.file
-    assert absent == sum(not f.location.exists for r in folder.filings for f in r.findings) > 0
+    assert absent == sum(not f.location.exists
+                         for r in annual_samples.filings for f in r.findings) > 0
 
 
 def test_print_expands_proof_trees_and_hides_screen_parts(browser: Browser, tmp_path: Path,
-                                                          folder: Report) -> None:
-    with open_clean(browser, write(tmp_path, folder)) as page:
+                                                          annual_samples: Report) -> None:
+    with open_clean(browser, write(tmp_path, annual_samples)) as page:
         assert page.evaluate("document.querySelectorAll('details.proof[open]').length") == 0
         on_screen = page.evaluate(f"{SHOWN_JS}('ul.proof')")
         assert on_screen and not any(on_screen)
@@ -283,11 +280,12 @@ def test_hostile_text_is_shown_as_text(browser: Browser, tmp_path: Path, late: R
 
 
 def test_summary_table_has_a_row_per_filing(browser: Browser, tmp_path: Path, checker: Checker,
-                                            folder: Report) -> None:
+                                            annual_samples: Report) -> None:
     broken = checker.check_bytes(b'{"filing_type": ', "broken.json")
     assert broken.status == "unreadable" and broken.error is not None
-    filings = [*folder.filings, broken]
-    report = make_report(filings, configuration=folder.configuration, rules=folder.rules)
+    filings = [*annual_samples.filings, broken]
+    report = make_report(filings, configuration=annual_samples.configuration,
+                         rules=annual_samples.rules)
     with open_clean(browser, write(tmp_path, report)) as page:
         rows = page.evaluate(
             "[...document.querySelectorAll('table.summary-table tbody tr')].map(tr => "
@@ -304,8 +302,8 @@ def test_summary_table_has_a_row_per_filing(browser: Browser, tmp_path: Path, ch
 
 
 def test_waivers_and_baseline_are_listed(browser: Browser, tmp_path: Path,
-                                         folder: Report) -> None:
-    report = with_waivers_and_baseline(folder)
+                                         annual_samples: Report) -> None:
+    report = with_waivers_and_baseline(annual_samples)
     with open_clean(browser, write(tmp_path, report, lang="zh")) as page:
         waived = page.evaluate("document.querySelector('.finding[data-key=waived]"
                                " .waiver').textContent")
@@ -325,13 +323,13 @@ def test_waivers_and_baseline_are_listed(browser: Browser, tmp_path: Path,
     assert "waivers.yaml" in header and "baseline.json" in header and "ab" * 32 in header
 
 
-def test_rendering_is_deterministic(folder: Report) -> None:
+def test_rendering_is_deterministic(annual_samples: Report) -> None:
     options = RenderOptions(lang="zh")
-    first = render(folder, options)
-    assert render(folder, options) == first
-    assert render(Report.model_validate_json(folder.model_dump_json()), options) == first
+    first = render(annual_samples, options)
+    assert render(annual_samples, options) == first
+    assert render(Report.model_validate_json(annual_samples.model_dump_json()), options) == first
     assert renderer("html") is render
-    explained = render(folder, RenderOptions(lang="zh", explain=True))
+    explained = render(annual_samples, RenderOptions(lang="zh", explain=True))
     assert explained.count('<details class="proof" open>') == first.count('<details class="proof"')
     assert explained.count('<details class="proof" open>') > 0
 

@@ -40,11 +40,6 @@ WAIVER = WaiverApplied(id="W-7", justification="deadline extended by the bureau'
 # -- reports, built once
 
 @pytest.fixture(scope="module")
-def annual(checker: Checker) -> Report:
-    return checker.check_paths([ANNUAL])
-
-
-@pytest.fixture(scope="module")
 def battery(checker: Checker) -> Report:
     return checker.check_paths([BATTERY])
 
@@ -136,7 +131,7 @@ def waived(report: Report, name: str, rule_id: str) -> Report:
 
 # -- SARIF
 
-@pytest.mark.parametrize("which", ["annual", "battery", "mixed"])
+@pytest.mark.parametrize("which", ["annual_samples", "battery", "mixed"])
 def test_sarif_validates_against_the_official_schema(
         which: str, request: pytest.FixtureRequest,
         sarif_validator: jsonschema.Draft7Validator) -> None:
@@ -152,19 +147,19 @@ def test_sarif_validates_against_the_official_schema(
         assert len(log["runs"][0]["results"]) == len(findings(report))
 
 
-def test_renderers_are_found_by_format_name(annual: Report) -> None:
+def test_renderers_are_found_by_format_name(annual_samples: Report) -> None:
     options = RenderOptions()
-    assert renderer("sarif")(annual, options) == sarif.render(annual, options)
-    assert renderer("junit")(annual, options) == junit.render(annual, options)
+    assert renderer("sarif")(annual_samples, options) == sarif.render(annual_samples, options)
+    assert renderer("junit")(annual_samples, options) == junit.render(annual_samples, options)
 
 
-def test_sarif_levels_follow_severity(annual: Report) -> None:
-    run = sarif_run(annual)
-    late = result_for(run, annual, f"{LATE}.json", "CN-EIDM-ANN-002")
+def test_sarif_levels_follow_severity(annual_samples: Report) -> None:
+    run = sarif_run(annual_samples)
+    late = result_for(run, annual_samples, f"{LATE}.json", "CN-EIDM-ANN-002")
     assert (late["level"], late["kind"]) == ("error", "fail")
     assert late["properties"]["severity"] == "major"
     assert late["properties"]["outcome"] == "breach"
-    for res, f in zip(run["results"], findings(annual), strict=True):
+    for res, f in zip(run["results"], findings(annual_samples), strict=True):
         assert res["properties"]["severity"] == f.severity
         if f.outcome == "not_assessable":
             assert (res["kind"], res["level"]) == ("review", "none")
@@ -177,7 +172,7 @@ def test_sarif_levels_follow_severity(annual: Report) -> None:
         assert rule["defaultConfiguration"]["level"] == LEVEL_OF[severity]
 
 
-@pytest.mark.parametrize("which", ["annual", "battery", "mixed"])
+@pytest.mark.parametrize("which", ["annual_samples", "battery", "mixed"])
 def test_every_result_names_its_rule_by_id_and_index(
         which: str, request: pytest.FixtureRequest) -> None:
     report: Report = request.getfixturevalue(which)
@@ -198,9 +193,9 @@ def test_rules_only_findings_name_are_listed(battery: Report) -> None:
     assert "eu-battery-cf" in rule["fullDescription"]["text"]
 
 
-def test_rule_metadata_carries_title_help_and_citation(annual: Report) -> None:
-    run = sarif_run(annual)
-    info = next(r for r in annual.rules if r.id == "CN-EIDM-ANN-002")
+def test_rule_metadata_carries_title_help_and_citation(annual_samples: Report) -> None:
+    run = sarif_run(annual_samples)
+    info = next(r for r in annual_samples.rules if r.id == "CN-EIDM-ANN-002")
     (rule,) = [r for r in run["tool"]["driver"]["rules"] if r["id"] == info.id]
     assert rule["shortDescription"]["text"] == info.title.en
     assert rule["fullDescription"]["text"].endswith(f"{info.citation.text.en})")
@@ -213,10 +208,10 @@ def test_rule_metadata_carries_title_help_and_citation(annual: Report) -> None:
     assert rule["properties"]["tags"][:2] == [info.rulebase, info.section]
 
 
-def test_regions_carry_lines_for_json_and_xml(annual: Report) -> None:
-    run = sarif_run(annual)
+def test_regions_carry_lines_for_json_and_xml(annual_samples: Report) -> None:
+    run = sarif_run(annual_samples)
     seen = set()
-    for res, f in zip(run["results"], findings(annual), strict=True):
+    for res, f in zip(run["results"], findings(annual_samples), strict=True):
         (where,) = res["locations"]
         physical = where["physicalLocation"]
         assert physical["artifactLocation"]["uri"] == f.location.file
@@ -265,8 +260,8 @@ def test_rendering_is_deterministic(checker: Checker) -> None:
     assert "timestamp" not in junit.render(one, RenderOptions())
 
 
-def test_waived_finding_is_a_suppressed_result(annual: Report) -> None:
-    report = waived(annual, f"{LATE}.json", "CN-EIDM-ANN-002")
+def test_waived_finding_is_a_suppressed_result(annual_samples: Report) -> None:
+    report = waived(annual_samples, f"{LATE}.json", "CN-EIDM-ANN-002")
     run = sarif_run(report)
     res = result_for(run, report, f"{LATE}.json", "CN-EIDM-ANN-002")
     (suppression,) = res["suppressions"]
@@ -277,15 +272,15 @@ def test_waived_finding_is_a_suppressed_result(annual: Report) -> None:
                                          "expires": "2024-12-31", "ticket": "ESG-42"}
     assert res["properties"]["outcome"] == "waived"
     assert sum("suppressions" in r for r in run["results"]) == 1
-    assert not any("suppressions" in r for r in sarif_run(annual)["results"])
+    assert not any("suppressions" in r for r in sarif_run(annual_samples)["results"])
 
 
-def test_expired_and_unused_waivers_are_configuration_warnings(annual: Report) -> None:
+def test_expired_and_unused_waivers_are_configuration_warnings(annual_samples: Report) -> None:
     entries = [WaiverStatus(id=f"W-{status}", rule="CN-EIDM-ANN-002", filings="*",
                             justification="j", approver="a", expires=date(2024, 1, 1),
                             line=n, status=status, matched=1)
                for n, status in enumerate(("applied", "expired", "unused"), start=1)]
-    report = annual.model_copy(update={"waivers": WaiversUsed(
+    report = annual_samples.model_copy(update={"waivers": WaiversUsed(
         file="waivers.yaml", sha256="0" * 64, today=date(2024, 6, 1), entries=entries)})
     notes = sarif_run(report)["invocations"][0]["toolConfigurationNotifications"]
     assert [n["descriptor"]["id"] for n in notes] == ["waiver.expired", "waiver.unused"]
@@ -294,11 +289,11 @@ def test_expired_and_unused_waivers_are_configuration_warnings(annual: Report) -
     assert notes[1]["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
 
 
-def test_chinese_and_english_differ(annual: Report) -> None:
-    zh, en = sarif_run(annual, "zh"), sarif_run(annual, "en")
+def test_chinese_and_english_differ(annual_samples: Report) -> None:
+    zh, en = sarif_run(annual_samples, "zh"), sarif_run(annual_samples, "en")
     assert (zh["language"], en["language"]) == ("zh-CN", "en-US")
-    zh_late = result_for(zh, annual, f"{LATE}.json", "CN-EIDM-ANN-002")
-    en_late = result_for(en, annual, f"{LATE}.json", "CN-EIDM-ANN-002")
+    zh_late = result_for(zh, annual_samples, f"{LATE}.json", "CN-EIDM-ANN-002")
+    en_late = result_for(en, annual_samples, f"{LATE}.json", "CN-EIDM-ANN-002")
     assert zh_late["message"]["text"] != en_late["message"]["text"]
     assert "依据" in zh_late["message"]["text"]
     assert zh_late["partialFingerprints"] == en_late["partialFingerprints"]
@@ -307,7 +302,8 @@ def test_chinese_and_english_differ(annual: Report) -> None:
     assert all(a != b for a, b in zip(zh_titles, en_titles, strict=True))
 
 
-def test_unreadable_file_is_an_execution_notification(mixed: Report, annual: Report) -> None:
+def test_unreadable_file_is_an_execution_notification(mixed: Report,
+                                                     annual_samples: Report) -> None:
     bad = filing(mixed, "bad input.json")
     assert bad.status == "unreadable" and bad.error is not None
     invocation = sarif_run(mixed)["invocations"][0]
@@ -318,27 +314,27 @@ def test_unreadable_file_is_an_execution_notification(mixed: Report, annual: Rep
     assert note["message"]["text"] == bad.error.message.en
     uri = note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.endswith("/bad%20input.json")
-    assert invocation_of(annual) == {"executionSuccessful": True}
+    assert invocation_of(annual_samples) == {"executionSuccessful": True}
 
 
 
-def test_explain_adds_the_derivation(annual: Report) -> None:
-    late = next(f for f in findings(annual)
+def test_explain_adds_the_derivation(annual_samples: Report) -> None:
+    late = next(f for f in findings(annual_samples)
                 if f.location.file.endswith(f"{LATE}.json") and f.rule_id == "CN-EIDM-ANN-002")
     assert late.derivation
-    explained = result_for(sarif_run(annual, explain=True), annual, f"{LATE}.json",
+    explained = result_for(sarif_run(annual_samples, explain=True), annual_samples, f"{LATE}.json",
                            "CN-EIDM-ANN-002")
     assert explained["properties"]["derivation"] == [
         node.model_dump(mode="json") for node in late.derivation]
     assert late.derivation[0].rules[0] in explained["message"]["markdown"]
-    plain = result_for(sarif_run(annual), annual, f"{LATE}.json", "CN-EIDM-ANN-002")
+    plain = result_for(sarif_run(annual_samples), annual_samples, f"{LATE}.json", "CN-EIDM-ANN-002")
     assert "derivation" not in plain["properties"]
     assert "markdown" not in plain["message"]
 
 
 # -- JUnit
 
-@pytest.mark.parametrize("which", ["annual", "battery", "mixed"])
+@pytest.mark.parametrize("which", ["annual_samples", "battery", "mixed"])
 def test_junit_validates_against_junit_10_xsd(which: str, request: pytest.FixtureRequest
                                               ) -> None:
     report: Report = request.getfixturevalue(which)
@@ -351,7 +347,7 @@ def test_junit_validates_against_junit_10_xsd(which: str, request: pytest.Fixtur
         assert len(root.findall("testsuite")) == len(report.filings)
 
 
-@pytest.mark.parametrize("which", ["annual", "battery", "mixed"])
+@pytest.mark.parametrize("which", ["annual_samples", "battery", "mixed"])
 def test_junit_counts_match_the_cases(which: str, request: pytest.FixtureRequest) -> None:
     root = junit_root(request.getfixturevalue(which))
     totals = {"tests": 0, "failures": 0, "errors": 0}
@@ -367,10 +363,10 @@ def test_junit_counts_match_the_cases(which: str, request: pytest.FixtureRequest
     assert {k: int(root.get(k, "-1")) for k in totals} == totals
 
 
-def test_breach_fails_with_location_and_citation(annual: Report) -> None:
-    root = junit_root(annual)
+def test_breach_fails_with_location_and_citation(annual_samples: Report) -> None:
+    root = junit_root(annual_samples)
     for name in (f"{LATE}.json", f"{LATE}.xml"):
-        f = next(x for x in filing(annual, name).findings if x.rule_id == "CN-EIDM-ANN-002")
+        f = next(x for x in filing(annual_samples, name).findings if x.rule_id == "CN-EIDM-ANN-002")
         loc = f.location
         el = case(suite(root, name), "CN-EIDM-ANN-002")
         assert el.get("name") == f"CN-EIDM-ANN-002: {f.title.en}"
@@ -440,33 +436,33 @@ def test_unreadable_file_is_an_error_case(mixed: Report) -> None:
     assert (s.get("tests"), s.get("errors")) == ("1", "1")
 
 
-def test_waived_finding_passes_with_a_note(annual: Report) -> None:
-    report = waived(annual, f"{LATE}.json", "CN-EIDM-ANN-002")
+def test_waived_finding_passes_with_a_note(annual_samples: Report) -> None:
+    report = waived(annual_samples, f"{LATE}.json", "CN-EIDM-ANN-002")
     el = case(suite(junit_root(report), f"{LATE}.json"), "CN-EIDM-ANN-002")
     assert el.find("failure") is None
     out = el.findtext("system-out") or ""
     assert WAIVER.justification in out and "W-7" in out and "ESG-42" in out
 
 
-def test_junit_speaks_the_chosen_language(annual: Report) -> None:
-    rule = next(r for r in annual.rules if r.id == "CN-EIDM-ANN-002")
-    zh = case(suite(junit_root(annual, "zh"), f"{LATE}.json"), rule.id)
-    en = case(suite(junit_root(annual, "en"), f"{LATE}.json"), rule.id)
+def test_junit_speaks_the_chosen_language(annual_samples: Report) -> None:
+    rule = next(r for r in annual_samples.rules if r.id == "CN-EIDM-ANN-002")
+    zh = case(suite(junit_root(annual_samples, "zh"), f"{LATE}.json"), rule.id)
+    en = case(suite(junit_root(annual_samples, "en"), f"{LATE}.json"), rule.id)
     assert zh.get("name") == f"{rule.id}: {rule.title.zh}"
     assert en.get("name") == f"{rule.id}: {rule.title.en}"
     assert "依据" in (zh.findtext("failure") or "")
 
 
-def test_junit_survives_control_characters(annual: Report) -> None:
-    report = annual.model_copy(deep=True)
+def test_junit_survives_control_characters(annual_samples: Report) -> None:
+    report = annual_samples.model_copy(deep=True)
     f = report.filings[0].findings[0]
     f.message = f.message.model_copy(update={"en": "bell \x07 and nul \x00"})
     root = junit_root(report)
     assert "bell \\x07 and nul \\x00" in etree.tostring(root, encoding="unicode")
 
 
-def test_a_finding_on_a_derived_fact_names_the_values_it_came_from(annual: Report) -> None:
-    run = sarif_run(annual)
+def test_a_finding_on_a_derived_fact_names_the_values_it_came_from(annual_samples: Report) -> None:
+    run = sarif_run(annual_samples)
     late = next(r for r in run["results"] if r["ruleId"] == "CN-EIDM-ANN-002")
     related = {loc["logicalLocations"][0]["fullyQualifiedName"]: loc
                for loc in late["relatedLocations"]}
