@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -134,25 +135,14 @@ def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
     the file that matches wins); report every waiver's status."""
     matched = {w.id: 0 for w in waivers.entries}
     live = {w.id for w in waivers.entries if w.entry.expires >= today}
+    by_rule: dict[str, list[Waiver]] = defaultdict(list)  # in file order
+    for w in waivers.entries:
+        by_rule[w.entry.rule].append(w)
     out: list[FilingReport] = []
     for filing in filings:
-        changed = False
-        findings: list[Finding] = []
-        for finding in filing.findings:
-            hit = None
-            if finding.outcome != "waived":
-                for w in waivers.entries:
-                    if w.matches(filing.file, finding):
-                        matched[w.id] += 1
-                        if hit is None and w.id in live:
-                            hit = w
-            if hit is not None:
-                changed = True
-                finding = finding.model_copy(update={"outcome": "waived", "waiver": WaiverApplied(
-                    id=hit.id, justification=hit.entry.justification,
-                    approver=hit.entry.approver, ticket=hit.entry.ticket,
-                    expires=hit.entry.expires, file=waivers.file, line=hit.line)})
-            findings.append(finding)
+        findings = [_waive(filing.file, f, by_rule.get(f.rule_id, ()), matched, live,
+                           waivers.file) for f in filing.findings]
+        changed = any(new is not old for new, old in zip(findings, filing.findings, strict=True))
         out.append(filing.model_copy(update={"findings": findings}) if changed else filing)
     statuses = [WaiverStatus(
         id=w.id, rule=w.entry.rule, filings=w.entry.filings, path=w.entry.path,
@@ -162,6 +152,23 @@ def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
         matched=matched[w.id]) for w in waivers.entries]
     return out, WaiversUsed(file=waivers.file, sha256=waivers.sha256, today=today,
                             entries=statuses)
+
+
+def _waive(filing: str, finding: Finding, candidates: Sequence[Waiver],
+           matched: dict[str, int], live: set[str], file: str) -> Finding:
+    """The finding, waived by the first live waiver that matches it; every
+    matching waiver, live or expired, counts the match."""
+    if finding.outcome == "waived":
+        return finding
+    hits = [w for w in candidates if w.matches(filing, finding)]
+    for w in hits:
+        matched[w.id] += 1
+    hit = next((w for w in hits if w.id in live), None)
+    if hit is None:
+        return finding
+    return finding.model_copy(update={"outcome": "waived", "waiver": WaiverApplied(
+        id=hit.id, justification=hit.entry.justification, approver=hit.entry.approver,
+        ticket=hit.entry.ticket, expires=hit.entry.expires, file=file, line=hit.line)})
 
 
 def waiver_yaml(rule: str, filing: str, pointer: str | None, justification: str,
