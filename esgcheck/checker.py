@@ -48,7 +48,7 @@ from esgcheck.filings.adapters import Adapted
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure
 from esgcheck.filings.reader import Filing, file_bytes, read_bytes
-from esgcheck.filings.validate import validate
+from esgcheck.filings.validate import depth_bound, is_valid, validate
 from esgcheck.journal import Journal
 from esgcheck.messages import MESSAGES, text
 from esgcheck.waivers import Waivers, apply_waivers
@@ -217,7 +217,8 @@ class Checker:
             if len(data) > options.limits.max_bytes:
                 raise LimitExceeded("bytes", display, options.limits.max_bytes)
             filing = read_bytes(data, display, self.registry, options.filing_type)
-            measure(filing.doc, options.limits, display)
+            if not within_limits(filing, len(data), options.limits):
+                measure(filing.doc, options.limits, display)
         except LimitExceeded as exc:
             return over_limit(exc)
         except InputError as exc:
@@ -406,7 +407,24 @@ def as_of_date(ft: FilingType, doc: Any, forced: date | None = None
     return None, None
 
 
+def within_limits(filing: Filing, size: int, limits: Limits) -> bool:
+    """Whether a JSON filing is known to be within the depth and value limits
+    without walking it: it is valid against a schema that bounds its depth to
+    the limit, and its text is too short to hold more values than allowed
+    (each member or item takes at least two characters with its separator).
+    Validation runs once: its verdict is kept for the structural findings."""
+    if filing.format != "json" or filing.adapted is not None:
+        return False
+    bound = depth_bound(filing.filing_type)
+    if bound is None or bound > limits.max_depth or size // 2 + 1 > limits.max_values:
+        return False
+    filing.valid = is_valid(filing.filing_type, filing.doc)
+    return filing.valid
+
+
 def schema_findings(filing: Filing) -> list[Finding]:
+    if filing.valid:
+        return []
     ft = filing.filing_type
     version = str(ft.schema.get("$id", ft.id))
     out: list[Finding] = []

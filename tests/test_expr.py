@@ -15,6 +15,7 @@ from esgcheck.engine.expr.compiler import (
     ExprTypeError,
     FactStore,
     Read,
+    bounded_width,
     compile_expr,
 )
 from esgcheck.engine.expr.parser import ExprSyntaxError, parse
@@ -180,3 +181,15 @@ def test_syntax_errors_have_positions(expr: str) -> None:
 
 def test_regexes_keep_backslashes() -> None:
     assert run(r"name matches '^\w$'", DOC) is True
+
+
+@pytest.mark.parametrize(("pattern", "bounded"), [
+    ("^D[AW][0-9]{3}$", True),  # at most 5 characters: searched without the timeout
+    ("(?i)^qr", True),
+    ("a{1,1000}", True),
+    ("^(D|A|a|aa)+$", False),  # unbounded repeats keep the timeout
+    (r"^[1-6]\.[0-9]+$", False),
+    (r"^\p{Han}$", False),  # syntax only the regex package knows: keep the timeout
+])
+def test_only_bounded_patterns_run_without_timeout(pattern: str, bounded: bool) -> None:
+    assert bounded_width(pattern) is bounded

@@ -19,7 +19,7 @@ from esgcheck.checker import PACKAGE_RULES, Checker, Options
 from esgcheck.engine.filing_types import default_registry
 from esgcheck.engine.rulebase import RuleBaseError
 from esgcheck.filings.errors import InputError
-from esgcheck.filings.limits import Limits
+from esgcheck.filings.limits import Limits, schema_depth
 from esgcheck.filings.reader import read_bytes
 from esgcheck.filings.xmlread import to_xml
 
@@ -248,6 +248,43 @@ def test_each_limit_gives_a_not_assessed_report(checker: Checker, limits: Limits
     assert report.status == "not_assessed"
     assert report.error is not None and report.error.code == code
     assert "limit" in report.error.message.en and "上限" in report.error.message.zh
+
+
+def test_a_deep_document_is_refused_though_its_schema_is_shallow(checker: Checker) -> None:
+    """Only a valid document is judged by its schema's depth; this one is not
+    valid (an unknown member), so it is walked and refused."""
+    doc = json.loads(ANNUAL.read_text(encoding="utf-8"))
+    doc["cover"]["nested"] = json.loads("[" * 100 + "]" * 100)
+    report = checker.check_bytes(json.dumps(doc).encode(), "f.json")
+    assert report.error is not None and report.error.code == "limit.depth"
+
+
+@pytest.mark.parametrize("schema, depth", [
+    ({"type": "string"}, 0),
+    ({"type": "object", "additionalProperties": False}, 1),
+    ({"type": "object", "properties": {"a": {"type": "array", "items": {"type": "number"}}},
+      "additionalProperties": False}, 2),
+    ({"type": "object"}, None),  # any member
+    ({"type": "array"}, None),  # any item
+    ({}, None),
+    ({"enum": ["a", [["b"]]]}, 2),
+    ({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}, 1),
+    ({"anyOf": [{"type": "string"}, {}]}, None),
+    ({"allOf": [{}, {"type": "string"}]}, 0),
+    ({"$ref": "#/$defs/list", "$defs": {"list": {
+        "type": "array", "items": {"$ref": "#/$defs/list"}}}}, None),  # recursive
+    ({"type": "object", "patternProperties": {"^x": {"type": "string"}},
+      "additionalProperties": False}, None),
+])
+def test_schema_depth(schema: dict[str, Any], depth: int | None) -> None:
+    assert schema_depth(schema) == depth
+
+
+def test_every_filing_type_bounds_its_depth() -> None:
+    """The shipped schemas are closed, so a valid filing is not walked to be measured."""
+    for ft in REGISTRY:
+        bound = schema_depth(ft.schema)
+        assert bound is not None and bound <= Limits().max_depth, ft.id
 
 
 def test_limits_from_settings() -> None:

@@ -674,7 +674,7 @@ class _TypeCompiler:
             params={k: v.fn for k, v in params.items() if v is not None},
             facts_read=frozenset(env.facts_used), functions=frozenset(env.functions_used),
             order=self.order[id(rule)],
-            run=build_rule(rule.id, *emits),
+            run=build_rule(rule.id, *emits, len(entity.ancestors)),
             emits=emits, env=env,
         )
 

@@ -70,3 +70,85 @@ def measure(doc: Any, limits: Limits, file: str) -> None:
         level = [member for node in level
                  for member in (node.values() if node.__class__ is dict else node)
                  if member.__class__ in _CONTAINERS]
+
+
+def schema_depth(schema: Any) -> int | None:
+    """The deepest nesting (as ``measure`` counts it: the root container is
+    level 1) of any document valid against a JSON Schema, or None when the
+    schema allows documents of any depth: an open object or array, a value of
+    any type, a reference that leads back to itself. A document that passes
+    validation is then known to be within ``max_depth`` without being walked.
+    Only the keywords that bound a document are read; any other keyword can
+    only narrow what is valid, so leaving it out errs on the safe side."""
+    defs: dict[str, Any] = {}
+    if isinstance(schema, dict):
+        defs = {f"#/$defs/{name}": sub for name, sub in schema.get("$defs", {}).items()}
+    return _depth(schema, defs, frozenset())
+
+
+_SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean", "null"})
+
+
+def _depth(s: Any, defs: dict[str, Any], seen: frozenset[str]) -> int | None:
+    if s is False:
+        return 0  # nothing is valid
+    if not isinstance(s, dict):
+        return None  # true, or not a schema: anything
+    bounds: list[int | None] = []
+    ref = s.get("$ref")
+    if ref is not None:
+        if ref in seen or ref not in defs:
+            return None
+        bounds.append(_depth(defs[ref], defs, seen | {ref}))
+    for name in ("allOf",):  # every branch holds: the shallowest bound holds
+        branches = [_depth(b, defs, seen) for b in s.get(name, [])]
+        known = [b for b in branches if b is not None]
+        if known:
+            bounds.append(min(known))
+    for name in ("anyOf", "oneOf"):  # some branch holds: the deepest bound holds
+        if name in s:
+            branches = [_depth(b, defs, seen) for b in s[name]]
+            known = [b for b in branches if b is not None]
+            bounds.append(max(known, default=0) if len(known) == len(branches) else None)
+    bounds.append(_own_depth(s, defs, seen))
+    known = [b for b in bounds if b is not None]
+    return min(known) if known else None
+
+
+def _own_depth(s: dict[str, Any], defs: dict[str, Any], seen: frozenset[str]) -> int | None:
+    """The bound set by the schema's own type, const/enum, properties and items."""
+    if "const" in s:
+        return _value_depth(s["const"])
+    if "enum" in s:
+        return max((_value_depth(v) for v in s["enum"]), default=0)
+    types = s.get("type")
+    allowed = {types} if isinstance(types, str) else set(types) if isinstance(types, list) else None
+    if allowed is None:
+        if not any(k in s for k in ("properties", "items", "additionalProperties")):
+            return None  # no type and nothing that shapes one: any value
+        allowed = {"object", "array"} | _SCALAR_TYPES
+    depth = 0
+    if "object" in allowed:
+        extra = s.get("additionalProperties", s.get("unevaluatedProperties", True))
+        if s.get("patternProperties"):
+            return None
+        members = [_depth(p, defs, seen) for p in s.get("properties", {}).values()]
+        members.append(_depth(extra, defs, seen))
+        if None in members:
+            return None
+        depth = max(depth, 1 + max(m for m in members if m is not None))
+    if "array" in allowed:
+        items = [_depth(s.get("items", s.get("unevaluatedItems", True)), defs, seen)]
+        items += [_depth(p, defs, seen) for p in s.get("prefixItems", [])]
+        if None in items:
+            return None
+        depth = max(depth, 1 + max(i for i in items if i is not None))
+    return depth
+
+
+def _value_depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_value_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_value_depth(v) for v in value), default=0)
+    return 0

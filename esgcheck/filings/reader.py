@@ -25,6 +25,7 @@ class Filing:
     _json: jsonread.JsonLocator | None = None
     _xml: dict[JsonPath, tuple[int, str]] = field(default_factory=dict)
     adapted: Adapted | None = None  # read from an industry format into the canonical form
+    valid: bool | None = None  # whether the document fits its schema, once that is known
 
     @property
     def read_as(self) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema_rs
 
 from esgcheck.engine.filing_types import FilingType
+from esgcheck.filings.limits import schema_depth
 
 JsonPath = tuple[str | int, ...]
 
@@ -28,6 +29,7 @@ class StructuralProblem:
 
 
 _VALIDATORS: dict[int, Any] = {}
+_DEPTHS: dict[int, int | None] = {}
 
 
 def _validator(ft: FilingType) -> Any:
@@ -37,6 +39,18 @@ def _validator(ft: FilingType) -> Any:
         validator = jsonschema_rs.validator_for(dict(ft.schema), validate_formats=True)
         _VALIDATORS[key] = validator
     return validator
+
+
+def is_valid(ft: FilingType, doc: Any) -> bool:
+    return bool(_validator(ft).is_valid(doc))
+
+
+def depth_bound(ft: FilingType) -> int | None:
+    """How deep a document valid against the type's schema can be (None: any depth)."""
+    key = id(ft.schema)
+    if key not in _DEPTHS:
+        _DEPTHS[key] = schema_depth(ft.schema)
+    return _DEPTHS[key]
 
 
 def _params(keyword: str, kind: Any, value: Any) -> dict[str, str]:

@@ -121,20 +121,29 @@ def uscc_valid(code: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _divisions() -> Any:
-    return numdb.get("cn/loc")  # parses the whole table: once per process
+def _divisions() -> frozenset[str]:
+    """Every six-digit code of python-stdnum's historical GB/T 2260 table: a
+    province entry (two digits) and, below it, a named four-digit entry. Read
+    once per process into a set, so that a lookup costs a hash, not a walk of
+    the table."""
+    codes: set[str] = set()
+    for length, low, high, _, children in numdb.get("cn/loc").prefixes:
+        if length != 2:
+            continue
+        for province in range(int(low), int(high) + 1):
+            for sub_length, sub_low, sub_high, props, _ in children:
+                if sub_length == 4 and props:
+                    codes.update(f"{province:02d}{n:04d}"
+                                 for n in range(int(sub_low), int(sub_high) + 1))
+    return frozenset(codes)
 
 
-@lru_cache(maxsize=4096)
 def gb2260_known(code: str) -> bool:
     """Whether a six-digit administrative division code exists or existed in
     GB/T 2260. The historical table is python-stdnum's (``stdnum/cn/loc.dat``):
     a unified social credit code keeps the division code it was issued with,
     even after the division is abolished."""
-    if len(code) != 6 or not code.isascii() or not code.isdigit():
-        return False
-    parts = _divisions().info(code)
-    return len(parts) == 2 and bool(parts[1][1])
+    return code in _divisions()
 
 
 def _approx(a: Any, b: Any, rel: Any) -> bool:

@@ -15,6 +15,7 @@ the common passing case pays nothing for evidence.
 from __future__ import annotations
 
 import operator
+import re._parser as sre_parse  # type: ignore[import-not-found]  # no stubs; see bounded_width
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -738,11 +739,16 @@ class _Compiler:
             raise self.fail(node.right, f"invalid regular expression: {exc}") from None
         search, lf = pattern.search, left.fn
 
-        def test(a: Any) -> bool:
+        def timed(a: Any) -> bool:
             try:
                 return search(a, timeout=LIMITS.regex_seconds) is not None
             except TimeoutError:  # catastrophic backtracking: the value is not judged
                 raise Undecidable("regular expression timed out") from None
+
+        def untimed(a: Any) -> bool:
+            return search(a) is not None
+
+        test = untimed if bounded_width(right.const) else timed
 
         def run(ctx: Context) -> Any:
             a = lf(ctx)
@@ -957,6 +963,21 @@ class _Compiler:
 # ---------------------------------------------------------------- helpers
 
 
+def bounded_width(pattern: str) -> bool:
+    """Whether every match of the pattern is at most a fixed number of characters
+    long (no unbounded repeat). Such a pattern cannot backtrack catastrophically
+    on its input: each start position costs at most a fixed amount, set by the
+    pattern alone, so a search is linear in the text and runs without the
+    timeout, whose clock costs several times a short search. A pattern the
+    standard library cannot parse (syntax only ``regex`` knows) is not judged
+    bounded and keeps the timeout."""
+    try:
+        high = sre_parse.parse(pattern).getwidth()[1]
+    except Exception:  # any failure to parse only means: keep the timeout
+        return False
+    return bool(high < sre_parse.MAXREPEAT)
+
+
 def _const(t: Type, value: Any) -> Compiled:
     return Compiled(t, lambda ctx: value, value)
 
@@ -1102,19 +1123,30 @@ def _fused(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[A
 def _emit_chain(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[Any], Any],
                 memo: bool) -> Emit:
     def emit(em: Emitter) -> str:
-        out, obj = em.tmp(), em.tmp()
+        out, raw = em.tmp(), em.tmp()
         em.line(f"{out} = MISSING")
-        em.line(f"{obj} = env[{slot}]" if slot is not None else f"{obj} = {em.ref(start)}(ctx)")
-        depth = 0
-        for key in keys[:-1]:
+        member = em.member(slot, keys[0])
+        if member is not None and len(keys) == 1:  # read once for all rules already
+            em.line(f"{raw} = {member}")
+            depth = 0
+        else:
+            obj = em.tmp()
+            inner = keys[:-1]
+            if member is not None:
+                em.line(f"{obj} = {member}")
+                inner = keys[1:-1]
+            else:
+                em.line(f"{obj} = env[{slot}]" if slot is not None
+                        else f"{obj} = {em.ref(start)}(ctx)")
+            depth = 0
+            for key in inner:
+                em.line("    " * depth + f"if {obj}.__class__ is dict:")
+                depth += 1
+                em.line("    " * depth + f"{obj} = {obj}.get({em.ref(key)})")
             em.line("    " * depth + f"if {obj}.__class__ is dict:")
             depth += 1
-            em.line("    " * depth + f"{obj} = {obj}.get({em.ref(key)})")
-        em.line("    " * depth + f"if {obj}.__class__ is dict:")
-        depth += 1
-        raw = em.tmp()
+            em.line("    " * depth + f"{raw} = {obj}.get({em.ref(keys[-1])})")
         pad = "    " * depth
-        em.line(pad + f"{raw} = {obj}.get({em.ref(keys[-1])})")
         em.line(pad + f"if {raw} is not None:")
         pad += "    "
         if memo:
@@ -1174,7 +1206,12 @@ QRaw = tuple[Fn, int | None, tuple[str, ...], _QuantityReader]
 def _emit_raw_object(em: Emitter, start: Fn, slot: int | None, keys: tuple[str, ...]) -> str:
     """Code for the object a chain of keys leads to, or None."""
     obj = em.tmp()
-    em.line(f"{obj} = env[{slot}]" if slot is not None else f"{obj} = {em.ref(start)}(ctx)")
+    member = em.member(slot, keys[0])
+    if member is not None:
+        em.line(f"{obj} = {member}")
+        keys = keys[1:]
+    else:
+        em.line(f"{obj} = env[{slot}]" if slot is not None else f"{obj} = {em.ref(start)}(ctx)")
     for key in keys:
         em.line(f"{obj} = {obj}.get({em.ref(key)}) if {obj}.__class__ is dict else None")
     return obj
