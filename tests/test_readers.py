@@ -150,19 +150,34 @@ def test_fixture_files_are_read() -> None:
                 assert read(path.read_bytes(), path.name).filing_type.id == folder
 
 
-@pytest.mark.parametrize("layout", ["compact", "spaced", "indented"])
-def test_every_value_is_located_alike_in_every_layout(layout: str) -> None:
-    """Compact text is located arithmetically, other layouts by scanning; both
-    must give the line and column where each value's text starts."""
+LAYOUTS: dict[str, Any] = {
+    "compact": lambda d: json.dumps(d, ensure_ascii=False, separators=(",", ":")),
+    "spaced": lambda d: json.dumps(d, ensure_ascii=False),
+    "indented": lambda d: json.dumps(d, ensure_ascii=False, indent=2),
+    "tabs-crlf": lambda d: json.dumps(d, ensure_ascii=False, indent="\t").replace("\n", "\r\n"),
+    # an escape the compact form writes otherwise: located by scanning
+    "escaped": lambda d: json.dumps(d, ensure_ascii=False, indent=1).replace("a b", "a\\u0020b"),
+}
+
+
+@pytest.mark.parametrize(("layout", "how"), [
+    ("compact", "_compact"), ("spaced", "_aligned"), ("indented", "_aligned"),
+    ("tabs-crlf", "_aligned"), ("escaped", None)])
+def test_every_value_is_located_alike_in_every_layout(layout: str, how: str | None) -> None:
+    """Compact text is located arithmetically; text that is the compact form
+    with whitespace between tokens, arithmetically and then through the
+    whitespace; anything else by scanning. All must give the line and column
+    where each value's text starts."""
     doc = json.loads((FIXTURES / "cn-eidm-annual" / "01-compliant-key-discharger.json")
                      .read_text(encoding="utf-8"))
-    doc["extra"] = {"空": {}, "list": [[], [1, "二"], {"k": None}]}
-    dumps = {"compact": lambda d: json.dumps(d, ensure_ascii=False, separators=(",", ":")),
-             "spaced": lambda d: json.dumps(d, ensure_ascii=False),
-             "indented": lambda d: json.dumps(d, ensure_ascii=False, indent=2)}[layout]
+    doc["extra"] = {"空": {}, "list": [[], [1, "二"], {"k": None, "a b": "a b [1] {x: 2}"}]}
+    dumps = LAYOUTS[layout]
     text = dumps(doc)
     filing = read_bytes(text.encode("utf-8"), "f.json", default_registry(), "cn-eidm-annual")
-    lines = text.split("\n")
+    assert filing._json is not None
+    for fast in ("_compact", "_aligned"):
+        assert (getattr(filing._json, fast) is not None) == (fast == how), fast
+    lines = text.replace("\r\n", "\n").split("\n")
     for path in all_paths(doc):
         loc = filing.location(path)
         assert loc.exists, path
@@ -172,7 +187,8 @@ def test_every_value_is_located_alike_in_every_layout(layout: str) -> None:
         for key in path:
             node = node[key]
         written = dumps(node) if not isinstance(node, dict | list) else dumps(node)[:1]
-        assert rest.startswith(written), (path, rest[:20])
+        assert rest.startswith(written) or (layout == "escaped" and "\\u0020" in rest), (
+            path, rest[:20])
     missing = filing.location(("extra", "list", 1, 5))
     present = filing.location(("extra", "list", 1))
     assert not missing.exists
