@@ -25,6 +25,7 @@ import json.decoder
 import json.scanner
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -236,7 +237,7 @@ class _CompactText:
         self.doc = doc
         # offsets count bytes in bytes, and characters in a text that is not ASCII
         self.ascii = isinstance(text, bytes) or text.isascii()
-        self._members: dict[int, dict[str | int, int]] = {}  # id(container) -> offsets
+        self._members: dict[int, _Members] = {}  # by id(container)
 
     def size(self, value: Any) -> int:
         written = orjson.dumps(value)
@@ -251,29 +252,44 @@ class _CompactText:
                 return pos, False
             members = self._members.get(id(node))
             if members is None:
-                members = self._members[id(node)] = self.members(node, pos)
-            if key not in members:
+                members = self._members[id(node)] = _Members(node, pos, self.size)
+            found = members.find(key)
+            if found is None:
                 return pos, False
-            pos = members[key]
+            pos = found
             node = node[key] if isinstance(node, dict) else node[int(key)]
         return pos, True
-
-    def members(self, node: dict[str, Any] | list[Any], pos: int) -> dict[str | int, int]:
-        """Where each member's value starts: after the opener, each member's key
-        and colon, and the values and commas before it."""
-        out: dict[str | int, int] = {}
-        pos += 1
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, value in items:
-            if key.__class__ is str:
-                pos += self.size(key) + 1
-            out[key] = pos
-            pos += self.size(value) + 1
-        return out
 
     def line_column(self, offset: int) -> tuple[int, int]:
         assert isinstance(self.text, str)
         return _line_column(self.text, offset)
+
+
+class _Members:
+    """Where the values of one container's members start in the compact form:
+    after the opener, each member's key and colon, and the values and commas
+    before it. Worked out only as far as a lookup needs, and remembered."""
+
+    def __init__(self, node: dict[str, Any] | list[Any], pos: int,
+                 size: Callable[[Any], int]) -> None:
+        self.found: dict[str | int, int] = {}
+        self.items: Iterator[tuple[str | int, Any]] = iter(
+            node.items() if isinstance(node, dict) else enumerate(node))
+        self.pos = pos + 1
+        self.size = size
+
+    def find(self, key: str | int) -> int | None:
+        found, size = self.found, self.size
+        while key not in found:
+            member = next(self.items, None)
+            if member is None:
+                return None
+            name, value = member
+            if name.__class__ is str:
+                self.pos += size(name) + 1
+            found[name] = self.pos
+            self.pos += size(value) + 1
+        return found[key]
 
 
 _WHITESPACE = b" \t\r\n"
@@ -296,6 +312,7 @@ class _AlignedText:
         self.compact = _CompactText(written, doc)
         self.other_space = b"\t" in data or b"\r" in data
         self._before: list[int] | None = None  # non-whitespace bytes before each block
+        self._last = (-1, 0, 0)  # the last offset asked for: line start, offset, column
 
     @staticmethod
     def applies(data: bytes, written: bytes) -> bool:
@@ -340,9 +357,17 @@ class _AlignedText:
         return self._nth_solid(at - self.written.count(b" ", 0, at)), exists
 
     def line_column(self, offset: int) -> tuple[int, int]:
+        """Line and column (in characters) of an offset. On a long line (spaced
+        JSON is one line) the column is counted on from the last offset asked
+        for when that was earlier on the same line."""
         data = self.data
         start = data.rfind(b"\n", 0, offset) + 1
-        column = offset - start if data.isascii() else len(data[start:offset].decode("utf-8"))
+        last_start, last, column = self._last
+        if last_start != start or last > offset:
+            last, column = start, 0
+        chunk = data[last:offset]
+        column += len(chunk) if chunk.isascii() else len(chunk.decode("utf-8"))
+        self._last = (start, offset, column)
         return data.count(b"\n", 0, start) + 1, column + 1
 
 
