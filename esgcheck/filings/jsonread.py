@@ -11,11 +11,8 @@ parser with ``Decimal`` numbers and a duplicate-key check, which also gives the
 exact error message and position.
 
 Positions are not collected while parsing; a ``JsonLocator`` finds the line and
-column of a JSON path only when a finding needs it. When the fast parser's
-compact form is the text, or is the text without the whitespace between its
-tokens (indented or spaced JSON), the position follows by arithmetic from the
-lengths of the compact form of the sibling values; otherwise sibling values are
-skipped by scanning.
+column of a JSON path only when a finding needs it, skipping sibling values
+with the standard library's C scanner.
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ import json
 import json.decoder
 import json.scanner
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -108,13 +104,9 @@ def parse(text: str, file: str) -> Any:
 @dataclass(frozen=True)
 class Parsed:
     doc: Any
-    # the document written compactly, when the fast path wrote it
-    written: bytes | None = None
+    # the size of the document written compactly, when the fast path wrote it
+    compact_size: int | None = None
     compact: bool = False  # the bytes are exactly that compact form (trailing space aside)
-
-    @property
-    def compact_size(self) -> int | None:
-        return None if self.written is None else len(self.written)
 
 
 def parse_utf8(data: bytes, file: str, text: str | None = None) -> Parsed:
@@ -124,9 +116,9 @@ def parse_utf8(data: bytes, file: str, text: str | None = None) -> Parsed:
         doc = orjson.loads(data)
         written = orjson.dumps(doc)
         if written == data.rstrip(b" \t\r\n"):
-            return Parsed(doc, written, compact=True)
+            return Parsed(doc, len(written), compact=True)
         if _skeleton(data) == _skeleton(written):
-            return Parsed(doc, written)
+            return Parsed(doc, len(written))
     except orjson.JSONDecodeError:
         pass  # the exact parser below says precisely what is wrong
     if text is None:
@@ -232,11 +224,10 @@ class _CompactText:
     where a value starts follows from the lengths of its siblings, which orjson
     writes fast."""
 
-    def __init__(self, text: str | bytes, doc: Any) -> None:
+    def __init__(self, text: str, doc: Any) -> None:
         self.text = text
         self.doc = doc
-        # offsets count bytes in bytes, and characters in a text that is not ASCII
-        self.ascii = isinstance(text, bytes) or text.isascii()
+        self.ascii = text.isascii()
         self._members: dict[int, _Members] = {}  # by id(container)
 
     def size(self, value: Any) -> int:
@@ -261,12 +252,11 @@ class _CompactText:
         return pos, True
 
     def line_column(self, offset: int) -> tuple[int, int]:
-        assert isinstance(self.text, str)
         return _line_column(self.text, offset)
 
 
 class _Members:
-    """Where the values of one container's members start in the compact form:
+    """Where the values of one container's members start in the compact text:
     after the opener, each member's key and colon, and the values and commas
     before it. Worked out only as far as a lookup needs, and remembered."""
 
@@ -290,85 +280,6 @@ class _Members:
             found[name] = self.pos
             self.pos += size(value) + 1
         return found[key]
-
-
-_WHITESPACE = b" \t\r\n"
-
-
-class _AlignedText:
-    """Offsets of values in a text that is the compact form with whitespace added
-    between tokens (indented or spaced JSON, as most tools write it). A value's
-    offset in the compact form follows from its siblings' lengths (``_CompactText``);
-    without the whitespace both texts are the same, so the value starts at the
-    same count of non-whitespace bytes in the text. That count is found by
-    counting whitespace, a C loop, over blocks of the text and then by halving
-    within one block: no value is parsed or scanned to be stepped over."""
-
-    BLOCK = 4096
-
-    def __init__(self, data: bytes, written: bytes, doc: Any) -> None:
-        self.data = data
-        self.written = written
-        self.compact = _CompactText(written, doc)
-        self.other_space = b"\t" in data or b"\r" in data
-        self._before: list[int] | None = None  # non-whitespace bytes before each block
-        self._last = (-1, 0, 0)  # the last offset asked for: line start, offset, column
-
-    @staticmethod
-    def applies(data: bytes, written: bytes) -> bool:
-        """Whether the text is the compact form and whitespace outside its strings
-        (a string cannot hold a raw tab, return or newline, and the compact form
-        writes none outside strings)."""
-        return data.translate(None, _WHITESPACE) == written.translate(None, b" ")
-
-    def _spaces(self, start: int, end: int) -> int:
-        data = self.data
-        n = data.count(b" ", start, end) + data.count(b"\n", start, end)
-        if self.other_space:
-            n += data.count(b"\t", start, end) + data.count(b"\r", start, end)
-        return n
-
-    def _solid(self, start: int, end: int) -> int:
-        return end - start - self._spaces(start, end)
-
-    def _nth_solid(self, n: int) -> int:
-        """Offset of the ``n``-th (from 0) non-whitespace byte of the text."""
-        size, block = len(self.data), self.BLOCK
-        if self._before is None:
-            before, total = [], 0
-            for start in range(0, size, block):
-                before.append(total)
-                total += self._solid(start, min(size, start + block))
-            self._before = before
-        b = bisect_right(self._before, n) - 1
-        start = b * block
-        low, high = start, min(size, start + block)  # the byte is in [low, high)
-        need = n - self._before[b] + 1  # non-whitespace bytes up to and including it
-        while low < high:
-            mid = (low + high) // 2
-            if self._solid(start, mid + 1) < need:
-                low = mid + 1
-            else:
-                high = mid
-        return low
-
-    def offset(self, path: JsonPath) -> tuple[int, bool]:
-        at, exists = self.compact.offset(path)
-        return self._nth_solid(at - self.written.count(b" ", 0, at)), exists
-
-    def line_column(self, offset: int) -> tuple[int, int]:
-        """Line and column (in characters) of an offset. On a long line (spaced
-        JSON is one line) the column is counted on from the last offset asked
-        for when that was earlier on the same line."""
-        data = self.data
-        start = data.rfind(b"\n", 0, offset) + 1
-        last_start, last, column = self._last
-        if last_start != start or last > offset:
-            last, column = start, 0
-        chunk = data[last:offset]
-        column += len(chunk) if chunk.isascii() else len(chunk.decode("utf-8"))
-        self._last = (start, offset, column)
-        return data.count(b"\n", 0, start) + 1, column + 1
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -453,27 +364,11 @@ class JsonLocator:
     def line_column(self, offset: int) -> tuple[int, int]:
         return _line_column(self.text, offset)
 
-    @cached_property
-    def _aligned(self) -> _AlignedText | None:
-        """Arithmetic locations, mapped through the whitespace, when the text is
-        the compact form with whitespace between its tokens."""
-        parsed, source = self._parsed, self._source
-        if (parsed is None or parsed.written is None or parsed.compact
-                or not isinstance(source, bytes)):
-            return None
-        if not _AlignedText.applies(source, parsed.written):
-            return None
-        return _AlignedText(source, parsed.written, self.doc)
-
     def locate(self, path: JsonPath) -> tuple[int, int, bool]:
         fast = self._compact
         if fast is not None:
             offset, exists = fast.offset(path)
             return (*fast.line_column(offset), exists)
-        aligned = self._aligned
-        if aligned is not None:
-            offset, exists = aligned.offset(path)
-            return (*aligned.line_column(offset), exists)
         offset, exists = self.offset(path)
         line, column = self.line_column(offset)
         return line, column, exists
