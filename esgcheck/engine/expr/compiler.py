@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import operator
 import re._parser as sre_parse  # type: ignore[import-not-found]  # no stubs; see bounded_width
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -430,11 +431,12 @@ class _Compiler:
             slot, t = scope[name]
             return Compiled(t, lambda ctx: ctx.env[slot], slot=slot)
         if name == "filing":
-            return Compiled(self.env.schema.root(), lambda ctx: ctx.root)
+            return Compiled(self.env.schema.root(), _root, emit=_emit_expr("ctx.root"))
         if name == "this":
             return Compiled(self.env.entity, lambda ctx: ctx.env[1], slot=1)
         if name == "as_of":
-            return Compiled(DATE, lambda ctx: MISSING if ctx.as_of is None else ctx.as_of)
+            return Compiled(DATE, lambda ctx: MISSING if ctx.as_of is None else ctx.as_of,
+                            emit=_emit_expr("MISSING if ctx.as_of is None else ctx.as_of"))
         if name in ("facts", "config"):
             raise self.fail(node, f"'{name}' needs a name after it, as in {name}.something")
         if name in self.env.ancestors:
@@ -520,7 +522,7 @@ class _Compiler:
                 ctx.trace.append(Read(None, value, label))
             return value
 
-        return Compiled(ctype, read)
+        return Compiled(ctype, read, emit=_emit_column(base.emitter(), key))
 
     def config_value(self, node: ast.Attr) -> Compiled:
         if node.name not in self.env.config:
@@ -540,7 +542,7 @@ class _Compiler:
         self.env.facts_used.add(sig.name)
         name = sig.name
         default = False if sig.type is BOOLEAN else MISSING
-        path_fn = self.fact_owner_path(node, owner, sig, scope)
+        path_fn, path_emit = self.fact_owner_path(node, owner, sig, scope)
 
         def read(ctx: Context) -> Any:
             path = path_fn(ctx)
@@ -551,24 +553,28 @@ class _Compiler:
                 ctx.trace.append(FactRead(name, path, value))
             return value
 
-        return Compiled(sig.type, read)
+        return Compiled(sig.type, read, emit=_emit_fact(path_emit, name, default))
 
     def fact_owner_path(self, node: ast.Node, owner: ast.Node | None, sig: FactSig,
-                        scope: Any) -> Callable[[Context], Any]:
+                        scope: Any) -> tuple[Callable[[Context], Any], Emit]:
+        """The path of the entity instance that owns the fact: as a function, and
+        as code (an expression that may be None when the owner is not in the
+        filing)."""
         if owner is not None:
             base = self.compile(owner, scope)
             if not isinstance(base.type, ObjectT) or base.type.entity != sig.entity:
                 raise self.fail(node, f"fact '{sig.name}' belongs to entity {sig.entity}, "
                                       f"not to {base.type.describe()}")
-            get = base.fn
-            return lambda ctx: ctx.path_of(get(ctx))
+            get, base_emit = base.fn, base.emitter()
+            return (lambda ctx: ctx.path_of(get(ctx)),
+                    lambda em: f"ctx.path_of({base_emit(em)})")
         if sig.entity == "filing":
-            return lambda ctx: ()
+            return lambda ctx: (), _emit_expr("()")
         if sig.entity == self.env.entity.entity:
-            return lambda ctx: ctx.paths[1]
+            return lambda ctx: ctx.paths[1], _emit_expr("ctx.paths[1]")
         if sig.entity in self.env.ancestors:
             slot = self.env.ancestors[sig.entity][0]
-            return lambda ctx: ctx.paths[slot]
+            return lambda ctx: ctx.paths[slot], _emit_expr(f"ctx.paths[{slot}]")
         raise self.fail(node, f"fact '{sig.name}' belongs to entity {sig.entity}; from "
                               f"{self.env.entity.describe()} read it as x.facts.{sig.name} "
                               f"with x bound to a {sig.entity}")
@@ -818,7 +824,15 @@ class _Compiler:
                 return MISSING
             return f"{a}{b}"
 
-        return Compiled(STRING, run)
+        lemit, remit = left.emitter(), right.emitter()
+
+        def emit(em: Emitter) -> str:
+            a, b = lemit(em), remit(em)
+            out = em.tmp()
+            em.line(f'{out} = MISSING if {a} is MISSING or {b} is MISSING else f"{{{a}}}{{{b}}}"')
+            return out
+
+        return Compiled(STRING, run, emit=emit)
 
     # -- conditionals
     def c_cond(self, node: ast.Cond, scope: Any) -> Compiled:
@@ -1136,8 +1150,7 @@ def _emit_chain(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callab
                 em.line(f"{obj} = {member}")
                 inner = keys[1:-1]
             else:
-                em.line(f"{obj} = env[{slot}]" if slot is not None
-                        else f"{obj} = {em.ref(start)}(ctx)")
+                em.line(f"{obj} = {_emit_start(em, start, slot)}")
             depth = 0
             for key in inner:
                 em.line("    " * depth + f"if {obj}.__class__ is dict:")
@@ -1211,7 +1224,7 @@ def _emit_raw_object(em: Emitter, start: Fn, slot: int | None, keys: tuple[str, 
         em.line(f"{obj} = {member}")
         keys = keys[1:]
     else:
-        em.line(f"{obj} = env[{slot}]" if slot is not None else f"{obj} = {em.ref(start)}(ctx)")
+        em.line(f"{obj} = {_emit_start(em, start, slot)}")
     for key in keys:
         em.line(f"{obj} = {obj}.get({em.ref(key)}) if {obj}.__class__ is dict else None")
     return obj
@@ -1328,6 +1341,69 @@ def _emit_strict(fn: Callable[..., Any], args: list[Emit], guarded: bool) -> Emi
     return emit
 
 
+def _root(ctx: Context) -> Any:
+    return ctx.root
+
+
+def _emit_expr(code: str) -> Emit:
+    """A node whose value is one expression of the generated code's own names."""
+
+    def emit(em: Emitter) -> str:
+        out = em.tmp()
+        em.line(f"{out} = {code}")
+        return out
+
+    return emit
+
+
+def _emit_start(em: Emitter, start: Fn, slot: int | None) -> str:
+    """Where a chain of field reads starts: a bound slot, the filing, or a closure."""
+    if slot is not None:
+        return f"env[{slot}]"
+    if start is _root:
+        return "ctx.root"
+    return f"{em.ref(start)}(ctx)"
+
+
+def _emit_column(base: Emit, key: str) -> Emit:
+    def emit(em: Emitter) -> str:
+        row, out = base(em), em.tmp()
+        em.line(f"{out} = MISSING if {row} is MISSING else {row}.get({em.ref(key)})")
+        em.line(f"{out} = MISSING if {out} is None else {out}")
+        return out
+
+    return emit
+
+
+def _emit_fact(path: Emit, name: str, default: Any) -> Emit:
+    def emit(em: Emitter) -> str:
+        at, out = path(em), em.tmp()
+        em.line(f"{out} = MISSING if {at} is None else "
+                f"ctx.facts.values.get(({at}, {em.ref(name)}), {em.ref(default)})")
+        return out
+
+    return emit
+
+
+@contextmanager
+def _emit_loop(em: Emitter, coll: Compiled, item_t: Type, slot: int) -> Iterator[str]:
+    """The list a quantifier ranges over, in ``<item>s``; the block runs when it is
+    not MISSING. Yields the name the loop binds each item to."""
+    values = coll.emitter()(em)
+    item = em.tmp()
+    em.line(f"{item}s = {values}")
+    with em.block(f"if {item}s is not MISSING:"):
+        yield item
+
+
+def _emit_bind(em: Emitter, item: str, item_t: Type, slot: int) -> None:
+    """Bind one item to the quantifier's slot, converted as ``_items`` converts it."""
+    conv = converter(item_t)
+    if conv is not _identity and conv is not _conv_object:
+        em.line(f"{item} = MISSING if {item} is None else {em.call(conv, item)}")
+    em.line(f"env[{slot}] = {item}")
+
+
 def _remember_items(ctx: Context, values: list[Any]) -> None:
     base = ctx.path_of(values)
     if base is not None:
@@ -1363,7 +1439,28 @@ def _q_logic(kind: str) -> Callable[..., Compiled]:
                 return MISSING
             return want if kind != "none" else True
 
-        return Compiled(BOOLEAN, run)
+        early = (not want) if kind != "none" else False
+        final = want if kind != "none" else True
+        bemit = body.emitter()
+
+        def emit(em: Emitter) -> str:
+            out, unknown = em.tmp(), em.tmp()
+            em.line(f"{out} = MISSING")
+            with _emit_loop(em, coll, item_t, slot) as item:
+                em.line(f"{unknown} = False")
+                with em.block(f"for {item} in {item}s:"):
+                    _emit_bind(em, item, item_t, slot)
+                    t = bemit(em)
+                    with em.block(f"if {t} is MISSING:"):
+                        em.line(f"{unknown} = True")
+                    with em.block(f"elif {t} is not {want}:"):
+                        em.line(f"{out} = {early}")
+                        em.line("break")
+                with em.block("else:"):
+                    em.line(f"{out} = MISSING if {unknown} else {final}")
+            return out
+
+        return Compiled(BOOLEAN, run, emit=emit)
 
     return build
 
@@ -1392,7 +1489,24 @@ def _q_count(comp: _Compiler, node: ast.Quant, coll: Compiled, item_t: Type, slo
                 n += 1
         return MISSING if unknown else n
 
-    return Compiled(NUMBER, run)
+    bemit = body.emitter()
+
+    def emit(em: Emitter) -> str:
+        out, n, unknown = em.tmp(), em.tmp(), em.tmp()
+        em.line(f"{out} = MISSING")
+        with _emit_loop(em, coll, item_t, slot) as item:
+            em.line(f"{n}, {unknown} = 0, False")
+            with em.block(f"for {item} in {item}s:"):
+                _emit_bind(em, item, item_t, slot)
+                t = bemit(em)
+                with em.block(f"if {t} is MISSING:"):
+                    em.line(f"{unknown} = True")
+                with em.block(f"elif {t}:"):
+                    em.line(f"{n} += 1")
+            em.line(f"{out} = MISSING if {unknown} else {n}")
+        return out
+
+    return Compiled(NUMBER, run, emit=emit)
 
 
 def _q_fold(kind: str) -> Callable[..., Compiled]:
