@@ -43,6 +43,7 @@ class Emitter:
         self._n = 0
         # members of bound entities read once, at ``_hoist_at`` (see hoisting)
         self._members: dict[tuple[int, str], str] | None = None
+        self._parts: dict[tuple[str, str], str] = {}  # (member name, key) -> name
         self._slots: range = range(0)
         self._hoisted: list[str] = []
         self._hoist_at = (0, 0)
@@ -79,6 +80,20 @@ class Emitter:
                                  f"if env[{slot}].__class__ is dict else None")
         return name
 
+    def part(self, member: str, key: str) -> str | None:
+        """A name holding ``member.get(key)`` (None when the member is not an
+        object), read once with the member itself; None when ``member`` is not a
+        name that ``member()`` gave."""
+        if self._members is None or member not in self._members.values():
+            return None
+        name = self._parts.get((member, key))
+        if name is None:
+            self._n += 1
+            name = self._parts[(member, key)] = f"m{self._n}"
+            self._hoisted.append(f"{name} = {member}.get({self.ref(key)}) "
+                                 f"if {member}.__class__ is dict else None")
+        return name
+
     @contextmanager
     def hoisting(self, slots: range) -> Iterator[None]:
         """Within the block, reads of the members of ``slots`` (the entity and its
@@ -91,7 +106,7 @@ class Emitter:
         finally:
             at, depth = self._hoist_at
             self.lines[at:at] = ["    " * depth + text for text in self._hoisted]
-            self._members, self._slots, self._hoisted = None, range(0), []
+            self._members, self._slots, self._hoisted, self._parts = None, range(0), [], {}
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)

@@ -1218,8 +1218,10 @@ QRaw = tuple[Fn, int | None, tuple[str, ...], _QuantityReader]
 
 def _emit_raw_object(em: Emitter, start: Fn, slot: int | None, keys: tuple[str, ...]) -> str:
     """Code for the object a chain of keys leads to, or None."""
-    obj = em.tmp()
     member = em.member(slot, keys[0])
+    if member is not None and len(keys) == 1:
+        return member
+    obj = em.tmp()
     if member is not None:
         em.line(f"{obj} = {member}")
         keys = keys[1:]
@@ -1230,21 +1232,30 @@ def _emit_raw_object(em: Emitter, start: Fn, slot: int | None, keys: tuple[str, 
     return obj
 
 
+def _emit_quantity_parts(em: Emitter, q: QRaw) -> tuple[str, str]:
+    """Names for the ``value`` and ``unit`` of a quantity object read from the
+    filing (None when the object is not there): read once for all rules when the
+    object is a member of a bound entity."""
+    obj = _emit_raw_object(em, q[0], q[1], q[2])
+    value, unit = em.part(obj, "value"), em.part(obj, "unit")
+    if value is None or unit is None:
+        value, unit = em.tmp(), em.tmp()
+        em.line(f"{value} = {obj}.get('value') if {obj}.__class__ is dict else None")
+        em.line(f"{unit} = {obj}.get('unit') if {obj}.__class__ is dict else None")
+    return value, unit
+
+
 def _emit_raw_compare(op: str, left: QRaw, right: QRaw, general: Emit) -> Emit:
     """Two quantities read straight from the filing in the same unit compare by
     their numbers, exactly, without making Quantity objects; anything else takes
     the general path."""
 
     def emit(em: Emitter) -> str:
-        a = _emit_raw_object(em, left[0], left[1], left[2])
-        b = _emit_raw_object(em, right[0], right[1], right[2])
-        out, va, vb, unit = em.tmp(), em.tmp(), em.tmp(), em.tmp()
-        nums = em.ref(_NUMBERS)
-        same = (f"{a}.__class__ is dict and {b}.__class__ is dict"
-                f" and ({unit} := {a}.get('unit')) == {b}.get('unit')"
-                f" and ({va} := {a}.get('value')).__class__ in {nums}"
-                f" and ({vb} := {b}.get('value')).__class__ in {nums}"
-                f" and {left[3].known(em, unit)} and {right[3].known(em, unit)}")
+        va, ua = _emit_quantity_parts(em, left)
+        vb, ub = _emit_quantity_parts(em, right)
+        out, nums = em.tmp(), em.ref(_NUMBERS)
+        same = (f"{ua} == {ub} and {va}.__class__ in {nums} and {vb}.__class__ in {nums}"
+                f" and {left[3].known(em, ua)} and {right[3].known(em, ua)}")
         with em.block(f"if {same}:"):
             em.line(f"{out} = {va} {op} {vb}")
         with em.block("else:"):
@@ -1274,10 +1285,9 @@ def _raw_unit(q: QRaw) -> Fn:
 
 def _emit_raw_unit(q: QRaw) -> Emit:
     def emit(em: Emitter) -> str:
-        obj = _emit_raw_object(em, q[0], q[1], q[2])
+        _, unit = _emit_quantity_parts(em, q)
         out = em.tmp()
-        em.line(f"{out} = {obj}.get('unit') if {obj}.__class__ is dict else None")
-        em.line(f"{out} = {out} if {out}.__class__ is str else MISSING")
+        em.line(f"{out} = {unit} if {unit}.__class__ is str else MISSING")
         return out
 
     return emit
@@ -1287,11 +1297,9 @@ def _emit_raw_exists(q: QRaw, negate: bool) -> Emit:
     """exists(q) for a quantity read from the filing, without converting it."""
 
     def emit(em: Emitter) -> str:
-        obj = _emit_raw_object(em, q[0], q[1], q[2])
-        out, unit = em.tmp(), em.tmp()
-        em.line(f"{unit} = {obj}.get('unit') if {obj}.__class__ is dict else None")
-        test = (f"{obj}.__class__ is dict and {obj}.get('value').__class__ in "
-                f"{em.ref(_NUMBERS)} and {q[3].known(em, unit)}")
+        value, unit = _emit_quantity_parts(em, q)
+        out = em.tmp()
+        test = f"{value}.__class__ in {em.ref(_NUMBERS)} and {q[3].known(em, unit)}"
         em.line(f"{out} = {'not ' if negate else ''}({test})")
         return out
 
