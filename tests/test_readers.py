@@ -10,6 +10,7 @@ import pytest
 from esgcheck.engine.expr.values import to_number
 from esgcheck.engine.filing_types import default_registry
 from esgcheck.filings.errors import InputError
+from esgcheck.filings.jsonread import JsonLocator
 from esgcheck.filings.reader import read_bytes
 from esgcheck.filings.xmlread import to_xml
 
@@ -188,3 +189,34 @@ def test_every_value_is_located_alike_in_every_layout(layout: str) -> None:
     present = filing.location(("extra", "list", 1))
     assert not missing.exists
     assert (missing.line, missing.column) == (present.line, present.column)
+
+
+@pytest.mark.parametrize(("decoy", "from_end"), [
+    ({}, True),
+    ({"zz": {"violations": {"violations": [1]}}}, False),  # the name nested after it
+    ({"zz": "violations"}, False),  # the name as a string value, found last
+    ({"zz": ['"violations": {', {"k": '\\"violations\\": 1'}]}, True),  # inside strings
+    ({"zz": 1.50}, True),  # an exact decimal, read by the exact parser
+])
+def test_late_members_are_located_as_by_scanning(decoy: dict[str, Any], from_end: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members in the second half of the filing are found from the end of the
+    text; whatever the members after them hold, every location is the
+    scanner's, and a decoy that could mislead the search sends it back to the
+    scanner."""
+    doc = json.loads((FIXTURES / "cn-eidm-annual" / "01-compliant-key-discharger.json")
+                     .read_text(encoding="utf-8"))
+    doc["pollution"]["padding"] = ["x" * 80] * 200  # the bulk before the late members
+    doc["violations"] = doc.pop("violations", {"status": "none"})
+    doc["violations"]["note"] = '"violations": []'
+    doc.update(decoy)
+    text = json.dumps(doc, ensure_ascii=False, indent=2).replace("1.5\n", "1.50\n")
+    data = text.encode("utf-8")
+    paths = list(all_paths(doc))
+    fast = read_bytes(data, "f.json", default_registry(), "cn-eidm-annual")
+    assert fast._json is not None
+    assert (fast._json._late_member("violations") is not None) == from_end
+    found = [fast.location(p) for p in paths]
+    monkeypatch.setattr(JsonLocator, "_late_member", lambda self, key: None)
+    scanned = read_bytes(data, "f.json", default_registry(), "cn-eidm-annual")
+    assert found == [scanned.location(p) for p in paths]

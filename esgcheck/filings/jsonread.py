@@ -333,6 +333,10 @@ class JsonLocator:
         ancestor, with ``False`` as the second item."""
         if not self._cache:
             self._cache[()] = self._skip(0)
+        if path and (path[0],) not in self._cache and path[0].__class__ is str:
+            found = self._late_member(path[0])
+            if found is not None:
+                self._cache[(path[0],)] = found
         cut = len(path)
         while path[:cut] not in self._cache:
             cut -= 1
@@ -344,6 +348,33 @@ class JsonLocator:
             pos = found
             self._cache[path[:depth + 1]] = pos
         return pos, True
+
+    def _late_member(self, key: str) -> int | None:
+        """Where the value of the filing's member ``key`` starts, found from the
+        end of the text when the member is in its second half (after the bulk of
+        the filing, such as the pollution data): the key's last occurrence is
+        the member if the text from it, opened as an object, parses to exactly
+        the filing's members from ``key`` on, with their values. Any other
+        occurrence (a nested key, a string) leaves closing brackets over or
+        parses to other members. Parsing those last members is much cheaper
+        than stepping over everything before them. None when this does not
+        apply: the scan from the start then finds the member."""
+        doc, text = self.doc, self.text
+        if doc.__class__ is not dict or key not in doc:
+            return None
+        needle = json.dumps(key, ensure_ascii=False)
+        found = text.rfind(needle)
+        if found < len(text) // 2:
+            return None
+        try:
+            tail = orjson.loads("{" + text[found:])
+        except orjson.JSONDecodeError:
+            return None
+        keys = list(doc)
+        if list(tail) != keys[keys.index(key):] or any(tail[k] != doc[k] for k in tail):
+            return None
+        colon = self._skip(found + len(needle))
+        return self._skip(colon + 1) if text[colon:colon + 1] == ":" else None
 
     def _child(self, pos: int, key: str | int, value: Any) -> int | None:
         scan = self._scans.get(pos)
