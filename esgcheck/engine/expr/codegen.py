@@ -43,8 +43,9 @@ class Emitter:
         self._n = 0
         # members of bound entities read once, at ``_hoist_at`` (see hoisting)
         self._members: dict[tuple[int, str], str] | None = None
-        self._parts: dict[tuple[str, str], str] = {}  # (member name, key) -> name
+        self._parts: dict[tuple[str, Any], str] = {}  # (member name, key) -> name
         self._slots: range = range(0)
+        self._objects: dict[int, str] = {}  # slots bound to a name known to hold an object
         self._hoisted: list[str] = []
         self._hoist_at = (0, 0)
 
@@ -76,8 +77,10 @@ class Emitter:
         if name is None:
             self._n += 1
             name = self._members[(slot, key)] = f"m{self._n}"
-            self._hoisted.append(f"{name} = env[{slot}].get({self.ref(key)}) "
-                                 f"if env[{slot}].__class__ is dict else None")
+            obj = self._objects.get(slot)
+            self._hoisted.append(f"{name} = {obj}.get({self.ref(key)})" if obj is not None
+                                 else f"{name} = env[{slot}].get({self.ref(key)}) "
+                                      f"if env[{slot}].__class__ is dict else None")
         return name
 
     def part(self, member: str, key: str) -> str | None:
@@ -94,12 +97,28 @@ class Emitter:
                                  f"if {member}.__class__ is dict else None")
         return name
 
+    def derived(self, member: str, key: Any, code: str) -> str | None:
+        """A name holding ``code``, an expression of ``member`` alone, worked out
+        once with the member; ``key`` says what the expression is. None when
+        ``member`` is not a name that ``member()`` or ``part()`` gave."""
+        if self._members is None or member not in {*self._members.values(),
+                                                   *self._parts.values()}:
+            return None
+        name = self._parts.get((member, key))
+        if name is None:
+            self._n += 1
+            name = self._parts[(member, key)] = f"m{self._n}"
+            self._hoisted.append(f"{name} = {code}")
+        return name
+
     @contextmanager
-    def hoisting(self, slots: range) -> Iterator[None]:
+    def hoisting(self, slots: range, objects: dict[int, str] | None = None) -> Iterator[None]:
         """Within the block, reads of the members of ``slots`` (the entity and its
         enclosing entities, bound before this point and not rebound until the
-        block ends) are collected and placed here, ahead of the block's code."""
-        self._members, self._slots = {}, slots
+        block ends) are collected and placed here, ahead of the block's code.
+        ``objects`` names slots whose object is already in a local and is known
+        to be a dictionary."""
+        self._members, self._slots, self._objects = {}, slots, objects or {}
         self._hoist_at = (len(self.lines), self.depth)
         try:
             yield
@@ -107,6 +126,7 @@ class Emitter:
             at, depth = self._hoist_at
             self.lines[at:at] = ["    " * depth + text for text in self._hoisted]
             self._members, self._slots, self._hoisted, self._parts = None, range(0), [], {}
+            self._objects = {}
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
@@ -190,7 +210,8 @@ def build_entity_runner(entity: str, rules: list[RuleEmit], ancestors: int
         em.line("paths[1] = path")
         for i in range(ancestors):
             em.line(f"env[{2 + i}], paths[{2 + i}] = anc[{i}]")
-        with em.hoisting(range(1, 2 + ancestors)):
+        # an instance is always an object (see chain.instances)
+        with em.hoisting(range(1, 2 + ancestors), {1: "obj"}):
             for i, (guard, body) in enumerate(rules):
                 with em.block(f"if on[{i}]:"):
                     out = em.tmp()

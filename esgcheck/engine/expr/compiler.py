@@ -237,9 +237,20 @@ class _QuantityReader:
 
     def known(self, em: Emitter, text: str) -> str:
         """Code that is true when ``text`` (a name) is a unit of these dimensions:
-        a dictionary lookup once the text has been seen."""
-        return (f"({text}.__class__ is str and ({em.ref(self.units)}.get({text})"
+        a dictionary lookup once the text has been seen; worked out once per
+        instance when the text is a member's unit read once for all rules."""
+        test = (f"({text}.__class__ is str and ({em.ref(self.units)}.get({text})"
                 f" or {em.ref(self.unit)}({text})) is not None)")
+        return em.derived(text, ("unit of", self.dims), test) or test
+
+    @staticmethod
+    def of(dims: Any) -> _QuantityReader:
+        """The reader of one dimension, shared by every rule: units are parsed
+        once, and generated code can share the test of a unit between rules."""
+        reader = _READERS.get(dims)
+        if reader is None:
+            reader = _READERS[dims] = _QuantityReader(dims)
+        return reader
 
     def unit(self, text: Any) -> Unit | None:
         if text.__class__ is not str:
@@ -266,8 +277,11 @@ class _QuantityReader:
         return Quantity(raw, unit)  # a float from the fast JSON path is exact as written
 
 
+_READERS: dict[Any, _QuantityReader] = {}
+
+
 def _quantity_converter(t: QuantityT) -> Callable[[Any], Any]:
-    return _QuantityReader(t.dims).convert
+    return _QuantityReader.of(t.dims).convert
 
 
 def _memoised(conv: Callable[[Any], Any]) -> Callable[[Any, Context], Any]:
@@ -472,7 +486,7 @@ class _Compiler:
         else:
             raise self.fail(node, f"'{key}' is read from a {btype.describe()}, "
                                   "which has no fields")
-        reader = _QuantityReader(ftype.dims) if isinstance(ftype, QuantityT) else None
+        reader = _QuantityReader.of(ftype.dims) if isinstance(ftype, QuantityT) else None
         raw_conv = reader.convert if reader is not None else converter(ftype)
         memo = reader is not None
         conv = _memoised(raw_conv) if memo else _plain(raw_conv)
