@@ -78,15 +78,13 @@ def instances(doc: Any, pattern: tuple[str, ...], marks: frozenset[int] = frozen
     Level = list[tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]]
     level: Level = [((), doc, ())]
     for depth, key in enumerate(pattern, 1):
-        nxt: Level = []
+        nxt: Level
         if key == "*":
-            for path, node, chain in level:
-                if node.__class__ is list:
-                    nxt.extend(((*path, n), item, chain) for n, item in enumerate(node))
+            nxt = [((*path, n), item, chain) for path, node, chain in level
+                   if node.__class__ is list for n, item in enumerate(node)]
         else:
-            for path, node, chain in level:
-                if node.__class__ is dict and key in node:
-                    nxt.append(((*path, key), node[key], chain))
+            nxt = [((*path, key), node[key], chain) for path, node, chain in level
+                   if node.__class__ is dict and key in node]
         if depth in marks:
             nxt = [(path, node, ((node, path), *chain)) for path, node, chain in nxt]
         level = nxt
