@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import operator
 import re._parser as sre_parse  # type: ignore[import-not-found]  # no stubs; see bounded_width
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -1407,23 +1406,27 @@ def _emit_fact(path: Emit, name: str, default: Any) -> Emit:
     return emit
 
 
-@contextmanager
-def _emit_loop(em: Emitter, coll: Compiled, item_t: Type, slot: int) -> Iterator[str]:
-    """The list a quantifier ranges over, in ``<item>s``; the block runs when it is
-    not MISSING. Yields the name the loop binds each item to."""
-    values = coll.emitter()(em)
-    item = em.tmp()
-    em.line(f"{item}s = {values}")
-    with em.block(f"if {item}s is not MISSING:"):
-        yield item
-
-
-def _emit_bind(em: Emitter, item: str, item_t: Type, slot: int) -> None:
-    """Bind one item to the quantifier's slot, converted as ``_items`` converts it."""
+def _emit_each(em: Emitter, coll: Compiled, item_t: Type, slot: int, body: Emit, unknown: str,
+               decided: Callable[[str], None], after: Callable[[], None]) -> None:
+    """A quantifier's loop, when the list it ranges over is not MISSING: each item
+    is converted as ``_items`` converts it and bound to the quantifier's slot,
+    and the body evaluated; an undecided body sets ``unknown``, and ``decided``
+    adds what a decided one does (an ``elif`` on the body's name). ``after``
+    follows the loop, at its depth."""
+    values, items, item = coll.emitter()(em), em.tmp(), em.tmp()
     conv = converter(item_t)
-    if conv is not _identity and conv is not _conv_object:
-        em.line(f"{item} = MISSING if {item} is None else {em.call(conv, item)}")
-    em.line(f"env[{slot}] = {item}")
+    em.line(f"{items} = {values}")
+    with em.block(f"if {items} is not MISSING:"):
+        em.line(f"{unknown} = False")
+        with em.block(f"for {item} in {items}:"):
+            if conv is not _identity and conv is not _conv_object:
+                em.line(f"{item} = MISSING if {item} is None else {em.call(conv, item)}")
+            em.line(f"env[{slot}] = {item}")
+            t = body(em)
+            with em.block(f"if {t} is MISSING:"):
+                em.line(f"{unknown} = True")
+            decided(t)
+        after()
 
 
 def _remember_items(ctx: Context, values: list[Any]) -> None:
@@ -1467,19 +1470,18 @@ def _q_logic(kind: str) -> Callable[..., Compiled]:
 
         def emit(em: Emitter) -> str:
             out, unknown = em.tmp(), em.tmp()
-            em.line(f"{out} = MISSING")
-            with _emit_loop(em, coll, item_t, slot) as item:
-                em.line(f"{unknown} = False")
-                with em.block(f"for {item} in {item}s:"):
-                    _emit_bind(em, item, item_t, slot)
-                    t = bemit(em)
-                    with em.block(f"if {t} is MISSING:"):
-                        em.line(f"{unknown} = True")
-                    with em.block(f"elif {t} is not {want}:"):
-                        em.line(f"{out} = {early}")
-                        em.line("break")
-                with em.block("else:"):
+
+            def decided(t: str) -> None:
+                with em.block(f"elif {t} is not {want}:"):
+                    em.line(f"{out} = {early}")
+                    em.line("break")
+
+            def after() -> None:
+                with em.block("else:"):  # the loop ran to its end
                     em.line(f"{out} = MISSING if {unknown} else {final}")
+
+            em.line(f"{out} = MISSING")
+            _emit_each(em, coll, item_t, slot, bemit, unknown, decided, after)
             return out
 
         return Compiled(BOOLEAN, run, emit=emit)
@@ -1515,17 +1517,17 @@ def _q_count(comp: _Compiler, node: ast.Quant, coll: Compiled, item_t: Type, slo
 
     def emit(em: Emitter) -> str:
         out, n, unknown = em.tmp(), em.tmp(), em.tmp()
-        em.line(f"{out} = MISSING")
-        with _emit_loop(em, coll, item_t, slot) as item:
-            em.line(f"{n}, {unknown} = 0, False")
-            with em.block(f"for {item} in {item}s:"):
-                _emit_bind(em, item, item_t, slot)
-                t = bemit(em)
-                with em.block(f"if {t} is MISSING:"):
-                    em.line(f"{unknown} = True")
-                with em.block(f"elif {t}:"):
-                    em.line(f"{n} += 1")
+
+        def decided(t: str) -> None:
+            with em.block(f"elif {t}:"):
+                em.line(f"{n} += 1")
+
+        def after() -> None:
             em.line(f"{out} = MISSING if {unknown} else {n}")
+
+        em.line(f"{out} = MISSING")
+        em.line(f"{n} = 0")
+        _emit_each(em, coll, item_t, slot, bemit, unknown, decided, after)
         return out
 
     return Compiled(NUMBER, run, emit=emit)
