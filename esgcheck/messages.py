@@ -80,6 +80,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "na.message": ("无法判定：判定所需数据缺失或不可读（{fields}）",
                    "not assessable: data needed to decide is missing or unreadable ({fields})"),
     # report words
+    "file": ("文件", "file"),
+    "rule": ("规则", "rule"),
+    "severity": ("严重程度", "severity"),
     "grade": ("评级", "grade"),
     "findings": ("发现", "findings"),
     "files": ("文件", "files"),

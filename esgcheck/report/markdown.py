@@ -17,10 +17,7 @@ from esgcheck.report import RenderOptions, waiver_text
 
 _LABELS: dict[str, tuple[str, str]] = {
     "title": ("esgcheck 检查结果", "esgcheck results"),
-    "file": ("文件", "file"),
     "type": ("类型", "type"),
-    "rule": ("规则", "rule"),
-    "severity": ("严重程度", "severity"),
     "message": ("说明", "message"),
     "pass": ("未发现达到失败阈值的问题", "no breach at the failure threshold"),
     "fail": ("{n} 个文件未通过", "{n} file(s) failed"),
