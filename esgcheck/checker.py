@@ -423,12 +423,10 @@ def within_limits(filing: Filing, size: int, limits: Limits) -> bool:
 
 
 def schema_findings(filing: Filing) -> list[Finding]:
-    if filing.valid:
-        return []
     ft = filing.filing_type
     version = str(ft.schema.get("$id", ft.id))
     out: list[Finding] = []
-    for problem in validate(ft, filing.doc):
+    for problem in validate(ft, filing.doc, filing.valid):
         key = f"schema.{problem.keyword}"
         message = text(key, **problem.params) if key in MESSAGES and problem.params else text(
             "schema.other", detail=problem.detail)

@@ -67,9 +67,13 @@ def _params(keyword: str, kind: Any, value: Any) -> dict[str, str]:
     return {}
 
 
-def validate(ft: FilingType, doc: Any) -> list[StructuralProblem]:
+def validate(ft: FilingType, doc: Any, valid: bool | None = None) -> list[StructuralProblem]:
+    """The document's structural problems; ``valid`` is the verdict of
+    ``is_valid`` when it is already known."""
     validator = _validator(ft)
-    if validator.is_valid(doc):  # the common case, and much cheaper than collecting
+    if valid is None:
+        valid = validator.is_valid(doc)  # the common case, much cheaper than collecting
+    if valid:
         return []
     problems: list[StructuralProblem] = []
     for error in validator.iter_errors(doc):
