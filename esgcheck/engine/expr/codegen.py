@@ -18,7 +18,7 @@ identifiers, so the source is made only of this module's templates.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,12 +41,12 @@ class Emitter:
         self.depth = 1
         self.ns: dict[str, Any] = {"MISSING": MISSING}
         self._n = 0
-        # members of bound entities read once, at ``_hoist_at`` (see hoisting)
-        self._members: dict[tuple[int, str], str] | None = None
-        self._parts: dict[tuple[str, Any], str] = {}  # (member name, key) -> name
+        # values read once, at ``_hoist_at`` (see hoisting): what each is -> its name
+        self._names: dict[Hashable, str] | None = None
+        self._hoisted_names: set[str] = set()
+        self._hoisted: list[str] = []  # their assignments
         self._slots: range = range(0)
         self._objects: dict[int, str] = {}  # slots bound to a name known to hold an object
-        self._hoisted: list[str] = []
         self._hoist_at = (0, 0)
 
     def tmp(self) -> str:
@@ -71,44 +71,36 @@ class Emitter:
         """A name holding ``env[slot].get(key)`` (None when ``env[slot]`` is not
         an object), read once where hoisting began; None when the slot is not
         one that stays bound for the whole of the generated code."""
-        if self._members is None or slot is None or slot not in self._slots:
+        if self._names is None or slot is None or slot not in self._slots:
             return None
-        name = self._members.get((slot, key))
-        if name is None:
-            self._n += 1
-            name = self._members[(slot, key)] = f"m{self._n}"
-            obj = self._objects.get(slot)
-            self._hoisted.append(f"{name} = {obj}.get({self.ref(key)})" if obj is not None
-                                 else f"{name} = env[{slot}].get({self.ref(key)}) "
-                                      f"if env[{slot}].__class__ is dict else None")
-        return name
+        obj = self._objects.get(slot)
+        return self._hoist((slot, key), lambda: (
+            f"{obj}.get({self.ref(key)})" if obj is not None
+            else f"env[{slot}].get({self.ref(key)}) if env[{slot}].__class__ is dict else None"))
 
     def part(self, member: str, key: str) -> str | None:
         """A name holding ``member.get(key)`` (None when the member is not an
         object), read once with the member itself; None when ``member`` is not a
-        name that ``member()`` gave."""
-        if self._members is None or member not in self._members.values():
-            return None
-        name = self._parts.get((member, key))
-        if name is None:
-            self._n += 1
-            name = self._parts[(member, key)] = f"m{self._n}"
-            self._hoisted.append(f"{name} = {member}.get({self.ref(key)}) "
-                                 f"if {member}.__class__ is dict else None")
-        return name
+        name hoisted here."""
+        return self.derived(member, ("get", key), lambda: (
+            f"{member}.get({self.ref(key)}) if {member}.__class__ is dict else None"))
 
-    def derived(self, member: str, key: Any, code: str) -> str | None:
-        """A name holding ``code``, an expression of ``member`` alone, worked out
-        once with the member; ``key`` says what the expression is. None when
-        ``member`` is not a name that ``member()`` or ``part()`` gave."""
-        if self._members is None or member not in {*self._members.values(),
-                                                   *self._parts.values()}:
+    def derived(self, member: str, key: Hashable, code: Callable[[], str]) -> str | None:
+        """A name holding ``code()``, an expression of ``member`` alone, worked
+        out once where hoisting began; ``key`` says what the expression is. None
+        when ``member`` is not a name hoisted here."""
+        if self._names is None or member not in self._hoisted_names:
             return None
-        name = self._parts.get((member, key))
+        return self._hoist((member, key), code)
+
+    def _hoist(self, key: Hashable, code: Callable[[], str]) -> str:
+        assert self._names is not None
+        name = self._names.get(key)
         if name is None:
             self._n += 1
-            name = self._parts[(member, key)] = f"m{self._n}"
-            self._hoisted.append(f"{name} = {code}")
+            name = self._names[key] = f"m{self._n}"
+            self._hoisted_names.add(name)
+            self._hoisted.append(f"{name} = {code()}")
         return name
 
     @contextmanager
@@ -118,15 +110,15 @@ class Emitter:
         block ends) are collected and placed here, ahead of the block's code.
         ``objects`` names slots whose object is already in a local and is known
         to be a dictionary."""
-        self._members, self._slots, self._objects = {}, slots, objects or {}
+        self._names, self._slots, self._objects = {}, slots, objects or {}
         self._hoist_at = (len(self.lines), self.depth)
         try:
             yield
         finally:
             at, depth = self._hoist_at
             self.lines[at:at] = ["    " * depth + text for text in self._hoisted]
-            self._members, self._slots, self._hoisted, self._parts = None, range(0), [], {}
-            self._objects = {}
+            self._names, self._slots, self._objects = None, range(0), {}
+            self._hoisted, self._hoisted_names = [], set()
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)

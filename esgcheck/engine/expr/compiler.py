@@ -240,7 +240,7 @@ class _QuantityReader:
         instance when the text is a member's unit read once for all rules."""
         test = (f"({text}.__class__ is str and ({em.ref(self.units)}.get({text})"
                 f" or {em.ref(self.unit)}({text})) is not None)")
-        return em.derived(text, ("unit of", self.dims), test) or test
+        return em.derived(text, ("unit of", self.dims), lambda: test) or test
 
     @staticmethod
     def of(dims: Any) -> _QuantityReader:
