@@ -1150,37 +1150,15 @@ def _fused(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[A
 def _emit_chain(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[Any], Any],
                 memo: bool) -> Emit:
     def emit(em: Emitter) -> str:
-        out, raw = em.tmp(), em.tmp()
+        raw, out = _emit_raw_object(em, start, slot, keys), em.tmp()
         em.line(f"{out} = MISSING")
-        member = em.member(slot, keys[0])
-        if member is not None and len(keys) == 1:  # read once for all rules already
-            em.line(f"{raw} = {member}")
-            depth = 0
-        else:
-            obj = em.tmp()
-            inner = keys[:-1]
-            if member is not None:
-                em.line(f"{obj} = {member}")
-                inner = keys[1:-1]
+        with em.block(f"if {raw} is not None:"):
+            if memo:
+                em.line(f"{out} = ctx.converted.get(id({raw}))")
+                with em.block(f"if {out} is None:"):
+                    em.line(f"{out} = ctx.converted[id({raw})] = {em.ref(conv)}({raw})")
             else:
-                em.line(f"{obj} = {_emit_start(em, start, slot)}")
-            depth = 0
-            for key in inner:
-                em.line("    " * depth + f"if {obj}.__class__ is dict:")
-                depth += 1
-                em.line("    " * depth + f"{obj} = {obj}.get({em.ref(key)})")
-            em.line("    " * depth + f"if {obj}.__class__ is dict:")
-            depth += 1
-            em.line("    " * depth + f"{raw} = {obj}.get({em.ref(keys[-1])})")
-        pad = "    " * depth
-        em.line(pad + f"if {raw} is not None:")
-        pad += "    "
-        if memo:
-            em.line(pad + f"{out} = ctx.converted.get(id({raw}))")
-            em.line(pad + f"if {out} is None:")
-            em.line(pad + f"    {out} = ctx.converted[id({raw})] = {em.ref(conv)}({raw})")
-        else:
-            em.line(pad + f"{out} = {em.call(conv, raw)}")
+                em.line(f"{out} = {em.call(conv, raw)}")
         return out
 
     return emit
@@ -1230,16 +1208,17 @@ QRaw = tuple[Fn, int | None, tuple[str, ...], _QuantityReader]
 
 
 def _emit_raw_object(em: Emitter, start: Fn, slot: int | None, keys: tuple[str, ...]) -> str:
-    """Code for the object a chain of keys leads to, or None."""
-    member = em.member(slot, keys[0])
-    if member is not None and len(keys) == 1:
-        return member
+    """A name for the value a chain of keys leads to, or None: read once for all
+    rules when the chain starts at a bound entity (see Emitter.member)."""
+    obj = em.member(slot, keys[0])
+    if obj is not None:
+        for key in keys[1:]:
+            part = em.part(obj, key)
+            assert part is not None  # a part of a hoisted value is hoisted too
+            obj = part
+        return obj
     obj = em.tmp()
-    if member is not None:
-        em.line(f"{obj} = {member}")
-        keys = keys[1:]
-    else:
-        em.line(f"{obj} = {_emit_start(em, start, slot)}")
+    em.line(f"{obj} = {_emit_start(em, start, slot)}")
     for key in keys:
         em.line(f"{obj} = {obj}.get({em.ref(key)}) if {obj}.__class__ is dict else None")
     return obj
