@@ -94,23 +94,17 @@ def _depth(s: Any, defs: dict[str, Any], seen: frozenset[str]) -> int | None:
         return 0  # nothing is valid
     if not isinstance(s, dict):
         return None  # true, or not a schema: anything
-    bounds: list[int | None] = []
+    # every bound gathered here holds at once, so the shallowest of them holds
+    bounds: list[int | None] = [_own_depth(s, defs, seen)]
     ref = s.get("$ref")
-    if ref is not None:
-        if ref in seen or ref not in defs:
-            return None
+    if ref in defs and ref not in seen:  # a reference back to itself bounds nothing
         bounds.append(_depth(defs[ref], defs, seen | {ref}))
-    for name in ("allOf",):  # every branch holds: the shallowest bound holds
-        branches = [_depth(b, defs, seen) for b in s.get(name, [])]
-        known = [b for b in branches if b is not None]
-        if known:
-            bounds.append(min(known))
+    bounds += [_depth(b, defs, seen) for b in s.get("allOf", [])]
     for name in ("anyOf", "oneOf"):  # some branch holds: the deepest bound holds
         if name in s:
             branches = [_depth(b, defs, seen) for b in s[name]]
             known = [b for b in branches if b is not None]
             bounds.append(max(known, default=0) if len(known) == len(branches) else None)
-    bounds.append(_own_depth(s, defs, seen))
     known = [b for b in bounds if b is not None]
     return min(known) if known else None
 
