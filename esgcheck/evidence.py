@@ -60,8 +60,9 @@ def rulebases(report: Report, checker: Checker) -> list[dict[str, Any]]:
     return out
 
 
-def manifest(report: Report, checker: Checker, copies: dict[str, Path],
+def manifest(report: Report, checker: Checker, copies: dict[str, tuple[Path, bytes]],
              options: dict[str, Any]) -> dict[str, Any]:
+    """The manifest; ``copies`` are the files given, by role: path and bytes."""
     return {
         "esgcheck_evidence": 1,
         "engine": {"name": "esgcheck", "version": __version__},
@@ -70,8 +71,8 @@ def manifest(report: Report, checker: Checker, copies: dict[str, Path],
         "rulebases": rulebases(report, checker),
         "options": options,
         "files_given": {role: {"file": path.as_posix(), "copy": _copy_name(role, path),
-                               "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-                        for role, path in sorted(copies.items())},
+                               "sha256": hashlib.sha256(data).hexdigest()}
+                        for role, (path, data) in sorted(copies.items())},
         "waivers": report.waivers.model_dump(mode="json") if report.waivers else None,
         "baseline": ({"file": report.baseline.file, "sha256": report.baseline.sha256,
                       "known": report.baseline.known, "fixed": len(report.baseline.fixed)}
@@ -91,8 +92,9 @@ def write_bundle(folder: Path, report: Report, checker: Checker, *, lang: str = 
     """Write the bundle; the paths written, SHA256SUMS last. The HTML report
     always shows the proof trees."""
     folder.mkdir(parents=True, exist_ok=True)
-    copies = {role: path for role, path in (("rules-config", rules_config),
-                                            ("waivers", waivers), ("baseline", baseline))
+    copies = {role: (path, path.read_bytes())  # read once: hashed and copied alike
+              for role, path in (("rules-config", rules_config), ("waivers", waivers),
+                                 ("baseline", baseline))
               if path is not None}
     render = RenderOptions(lang=lang, explain=True)
     files: dict[str, bytes] = {
@@ -102,8 +104,8 @@ def write_bundle(folder: Path, report: Report, checker: Checker, *, lang: str = 
             manifest(report, checker, copies, {"lang": lang, **(options or {})}),
             ensure_ascii=False, indent=2) + "\n").encode(),
     }
-    for role, path in copies.items():
-        files[_copy_name(role, path)] = path.read_bytes()
+    for role, (path, data) in copies.items():
+        files[_copy_name(role, path)] = data
     written = []
     for name in sorted(files):
         target = folder / name
