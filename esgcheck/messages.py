@@ -40,6 +40,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "或使用 --type 指定（已知类型：{known}）",
                 "cannot tell the filing type: JSON needs a filing_type member, XML a known "
                 "root element, or pass --type (known types: {known})"),
+    "pcf_not_filing": (
+        "此文件是产品碳足迹数据（{format}），不是申报文件：esgcheck 没有读取此格式的申报类型"
+        "（已知类型：{known}）。供应商的产品或部件碳足迹是电池碳足迹计算的输入，"
+        "不是 (EU) 2023/1542 第7条的碳足迹声明",
+        "this file is a product carbon footprint ({format}), not a filing: no esgcheck "
+        "filing type reads that format (known types: {known}). A supplier's product or "
+        "component footprint is an input to a battery's footprint, not a carbon-footprint "
+        "declaration under Art. 7 of Regulation (EU) 2023/1542"),
+    "pcf_not_filing_forced": (
+        "按 --type {type} 读取，但此文件是产品碳足迹数据（{format}），不是 {type} 申报；"
+        "esgcheck 没有读取此格式的申报类型（已知类型：{known}）。供应商的产品或部件碳足迹"
+        "是电池碳足迹计算的输入，不是 (EU) 2023/1542 第7条的碳足迹声明",
+        "given as {type}, but this file is a product carbon footprint ({format}), not a "
+        "{type} filing; no esgcheck filing type reads that format (known types: {known}). "
+        "A supplier's product or component footprint is an input to a battery's footprint, "
+        "not a carbon-footprint declaration under Art. 7 of Regulation (EU) 2023/1542"),
+    "format_of_other_type": (
+        "按 --type {type} 读取，但此文件是 {format} 数据，由申报类型 {reads} 读取；"
+        "请去掉 --type 或使用 --type {reads}",
+        "given as {type}, but this file is {format} data, which filing type {reads} reads; "
+        "drop --type or pass --type {reads}"),
     "no_rules": ("没有适用于申报类型 {type} 的规则库",
                  "no rule base applies to filing type {type}"),
     "limit": ("超出处理限制：{reason}", "processing limit exceeded: {reason}"),

@@ -10,7 +10,7 @@ from esgcheck.engine.build import pointer
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.findings import Location
 from esgcheck.filings import jsonread, xmlread
-from esgcheck.filings.adapters import Adapted, adapt
+from esgcheck.filings.adapters import Adapted, adapt, reader_for, recognise
 from esgcheck.filings.errors import InputError
 
 JsonPath = tuple[str | int, ...]
@@ -101,6 +101,8 @@ def read_bytes(data: bytes, file: str, registry: Registry,
             ft = registry.get(adapted.filing_type)
             if ft is not None:
                 return Filing(file, "json", ft, adapted.doc, _json=locator, adapted=adapted)
+        if "filing_type" not in doc:
+            _not_a_filing(doc, file, registry, forced)
         ft = forced or _json_type(doc, file, registry)
         return Filing(file, "json", ft, doc, _json=locator)
     root = xmlread.parse(data, file)
@@ -110,6 +112,27 @@ def read_bytes(data: bytes, file: str, registry: Registry,
     mapper = xmlread.XmlMapper(detected.types)
     doc = mapper.map(root, detected.id)
     return Filing(file, "xml", detected, doc, _xml=mapper.places)
+
+
+def _not_a_filing(doc: dict[str, Any], file: str, registry: Registry,
+                  forced: FilingType | None) -> None:
+    """Refuse, saying what it is, a document in a format esgcheck recognises but
+    that the filing type asked for (or, without --type, any) does not read: a
+    product carbon footprint, or an industry format of another filing type."""
+    found = recognise(doc)
+    if found is not None:
+        if forced is not None:
+            raise InputError("pcf_not_filing_forced", file, format=found, type=forced.id,
+                             known=_known(registry))
+        raise InputError("pcf_not_filing", file, format=found, known=_known(registry))
+    if forced is None:
+        return
+    reader = reader_for(doc)
+    if reader is not None and reader.filing_type != forced.id and registry.get(
+            reader.filing_type) is not None:
+        name = reader.read(doc).format
+        raise InputError("format_of_other_type", file, format=name, type=forced.id,
+                         reads=reader.filing_type)
 
 
 def _json_type(doc: dict[str, Any], file: str, registry: Registry) -> FilingType:

@@ -5,6 +5,11 @@ benchmark filings the pure-Python ``jsonschema`` package cost several times
 what all the rules together cost (see bench/README.md). Each error becomes a
 structural problem with the keyword and the path; the checker turns them into
 located findings with rule ids such as ``SCHEMA.required``.
+
+A filing read from an industry format can hold one source value in several
+canonical places (a Battery Pass footprint is both the declaration's and the
+passport's). The schema then finds the same defect at each; it is one defect of
+the file the user gave, at one place, and is reported once.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 import jsonschema_rs
 
 from esgcheck.engine.filing_types import FilingType
+from esgcheck.filings.adapters import adapted_for
 from esgcheck.filings.limits import schema_depth
 
 JsonPath = tuple[str | int, ...]
@@ -90,7 +96,25 @@ def validate(ft: FilingType, doc: Any, valid: bool | None = None) -> list[Struct
             path = (*path, params["name"])
         problems.append(StructuralProblem(keyword, path, params, error.message))
     problems.sort(key=lambda p: (path_key(p.path), p.keyword))
-    return problems
+    return _once_per_source(doc, problems)
+
+
+def _once_per_source(doc: Any, problems: list[StructuralProblem]) -> list[StructuralProblem]:
+    """The problems of an adapted filing, one for each source value: those whose
+    canonical places were read from the same source value, with the same keyword
+    and parameters, are one problem (the first, in path order)."""
+    adapted = adapted_for(doc)
+    if adapted is None or len(problems) < 2:
+        return problems
+    seen: set[tuple[str, JsonPath, tuple[tuple[str, str], ...]]] = set()
+    out: list[StructuralProblem] = []
+    for problem in problems:
+        source, _ = adapted.source_of(problem.path)
+        key = (problem.keyword, source, tuple(sorted(problem.params.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(problem)
+    return out
 
 
 def path_key(path: JsonPath) -> tuple[tuple[int, int, str], ...]:
