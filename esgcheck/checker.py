@@ -24,12 +24,15 @@ from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding, citation
 from esgcheck.engine.chain import Evaluation, EvaluationLimitError
 from esgcheck.engine.expr.compiler import LIMITS, TypedValue
+from esgcheck.engine.expr.types import QuantityT
+from esgcheck.engine.expr.unreadable import describe as describe_unreadable
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.filing_types import FilingType, Registry, default_registry
 from esgcheck.engine.findings import (
     REPORT_SCHEMA_VERSION,
     CitationOut,
     ConfigurationUsed,
+    Evidence,
     FilingReport,
     Finding,
     InputProblem,
@@ -42,6 +45,7 @@ from esgcheck.engine.findings import (
     fingerprint,
 )
 from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
+from esgcheck.engine.quantities import quantity_fields
 from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover, load_rulebase
 from esgcheck.engine.userconfig import UserConfig
 from esgcheck.filings.adapters import Adapted
@@ -50,7 +54,7 @@ from esgcheck.filings.limits import LimitExceeded, Limits, measure
 from esgcheck.filings.reader import Filing, file_bytes, read_bytes
 from esgcheck.filings.validate import depth_bound, is_valid, validate
 from esgcheck.journal import Journal
-from esgcheck.messages import MESSAGES, text
+from esgcheck.messages import MESSAGES, message, text
 from esgcheck.waivers import Waivers, apply_waivers
 
 PACKAGE_RULES = Path(__file__).resolve().parent / "rules"
@@ -252,12 +256,23 @@ class Checker:
                                     "no_rules", type=ft.id)))
         for rb in rulebases:
             version = rb.version_for(as_of)
-            used.append(RuleBaseUsed(id=rb.id, version=version.version if version else None,
-                                     title=rb.meta.title, in_force=version is not None))
-            if version is None:
-                continue
             rules = rb.by_type[ft.id]
             active = rules.active_on(as_of)
+            early = version is None and as_of is not None and as_of < rb.versions[0].effective_from
+            if early and as_of is not None:
+                # before the instrument: a finding of its own, and the checks of its
+                # first version that do not depend on the date still run
+                version = rb.versions[0]
+                active = rules.data_checks
+                findings.append(before_first_version(
+                    filing, rb, as_of, source, sorted(r.id for r in rules.check
+                                                      if r.id in active)))
+            used.append(RuleBaseUsed(
+                id=rb.id, version=version.version if version else None, title=rb.meta.title,
+                in_force=version is not None and not early,
+                ran="none" if version is None else "data_checks" if early else "all"))
+            if version is None:
+                continue
             evaluation = Evaluation(filing.doc, rules, ft.entities, as_of,
                                     options.limits.max_steps, options.limits.max_seconds)
             try:
@@ -275,6 +290,7 @@ class Checker:
             if filing.adapted is not None:
                 own = [not_carried(f, filing.adapted) for f in own]
             findings.extend(own)
+        findings = without_covered_units(findings)
         findings.sort(key=finding_order)
         return FilingReport(
             file=filing.file, status="checked", filing_type=ft.id,
@@ -312,7 +328,7 @@ class Checker:
         filing takes the worst of those grades."""
         grades: list[tuple[int, str, Text]] = []
         sections: dict[str, str] = {}
-        in_force = {u.id for u in used if u.in_force}
+        in_force = {u.id for u in used if u.ran != "none"}
         for rb in self.rulebases:
             if rb.id not in in_force:
                 continue
@@ -346,6 +362,35 @@ class Checker:
             if rb.id in in_force and report.grade in order and threshold in order:
                 return order.index(report.grade) <= order.index(threshold)
         return False
+
+
+def before_first_version(filing: Filing, rb: RuleBase, as_of: date, source: str | None,
+                         ran: list[str]) -> Finding:
+    """The filing's own date is before the first version of a rule base: either
+    the instrument does not apply to it, or its dates are placeholders. Not
+    assessable under the instrument, located at the date it was read from."""
+    first = rb.versions[0]
+    instrument = rb.meta.instruments[0]
+    rule = "ASOF.before-first-version"
+    location = filing.location(tuple(p for p in (source or "").strip("/").split("/") if p)
+                               if source and source != "option" else ())
+    return Finding(
+        rule_id=rule, rulebase=rb.id, rulebase_version=first.version, severity="major",
+        outcome="not_assessable", title=text("asof.title"),
+        message=Text(**{lang: message("asof.message", lang, as_of=as_of.isoformat(),
+                                      source=source or "—", rulebase=rb.id,
+                                      first=first.effective_from.isoformat(),
+                                      ran=message("asof.ran", lang, rules=", ".join(ran))
+                                      if ran else message("asof.none_ran", lang))
+                        for lang in ("zh", "en")}),
+        citation=CitationOut(instrument=instrument.id, instrument_title=instrument.title,
+                             document_number=instrument.number, text=Text(
+                                 zh=f"《{instrument.title.zh}》", en=instrument.title.en)),
+        location=location,
+        evidence=[Evidence(source="filing", name=location.pointer, value=as_of.isoformat(),
+                           display=as_of.isoformat(), location=location)],
+        fingerprint=fingerprint(rb.id, rule, location.pointer),
+    )
 
 
 def not_carried(finding: Finding, adapted: Adapted) -> Finding:
@@ -440,7 +485,62 @@ def schema_findings(filing: Filing) -> list[Finding]:
             location=location,
             fingerprint=fingerprint("schema", f"SCHEMA.{problem.keyword}", location.pointer),
         ))
+    out.extend(unit_findings(filing, version))
     return out
+
+
+def unit_findings(filing: Filing, version: str) -> list[Finding]:
+    """A finding for each quantity whose unit is not of its field's dimension
+    (``x-quantity`` in the schema): a breach for a unit of other dimensions, not
+    assessable for a unit esgcheck does not know or cannot convert without more
+    data (ppm for a concentration)."""
+    ft = filing.filing_type
+    rule = "SCHEMA.x-quantity"
+    out: list[Finding] = []
+    for problem in quantity_fields(ft.schema, ft.types).problems(filing.doc):
+        location = filing.location((*problem.path, "unit"))
+        raw = {"value": None, "unit": problem.unit}
+        value = resolve_path(filing.doc, problem.path)
+        if isinstance(value, dict):
+            raw = value
+        out.append(Finding(
+            rule_id=rule, rulebase="schema", rulebase_version=version, severity="major",
+            outcome="breach" if problem.kind == "dimension" else "not_assessable",
+            title=text("schema.unit_title", type=ft.id),
+            message=describe_unreadable(QuantityT(problem.dims), raw),
+            citation=CitationOut(instrument=ft.id, text=Text(
+                zh=f"{ft.title.zh}（{version}）", en=f"{ft.title.en} ({version})")),
+            location=location,
+            evidence=[Evidence(source="filing", name=location.pointer, value=problem.unit,
+                               display=problem.unit, location=location)],
+            fingerprint=fingerprint("schema", rule, location.pointer),
+        ))
+    return out
+
+
+def without_covered_units(findings: list[Finding]) -> list[Finding]:
+    """One defect, one finding: a quantity whose unit a rule's finding already
+    names (as a value it could not read, with the reason) does not also get the
+    structural unit finding, unless the unit is plainly wrong (another
+    dimension) and the rules could only say they cannot decide."""
+    named: dict[str, bool] = {}  # pointer -> named by a breach
+    for f in findings:
+        if f.rulebase != "schema":
+            for e in f.all_evidence():
+                if e.problem is not None:
+                    named[e.name] = named.get(e.name, False) or f.outcome == "breach"
+    if not named:
+        return findings
+    return [f for f in findings if f.rule_id != "SCHEMA.x-quantity"
+            or (quantity := f.location.pointer.removesuffix("/unit")) not in named
+            or (f.outcome == "breach" and not named[quantity])]
+
+
+def resolve_path(doc: Any, path: tuple[str | int, ...]) -> Any:
+    node = doc
+    for key in path:
+        node = node[key]  # the path was found in this document
+    return node
 
 
 def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:

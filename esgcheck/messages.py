@@ -53,7 +53,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "esgcheck 没有读取此格式的申报类型（已知类型：{known}）。供应商的产品或部件碳足迹"
         "是电池碳足迹计算的输入，不是 (EU) 2023/1542 第7条的碳足迹声明",
         "given as {type}, but this file is a product carbon footprint ({format}), not a "
-        "{type} filing; no esgcheck filing type reads that format (known types: {known}). "
+        "filing of type {type}; no esgcheck filing type reads that format (known types: "
+        "{known}). "
         "A supplier's product or component footprint is an input to a battery's footprint, "
         "not a carbon-footprint declaration under Art. 7 of Regulation (EU) 2023/1542"),
     "format_of_other_type": (
@@ -95,11 +96,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema.pattern": ("格式不符：应匹配 {pattern}", "does not match the pattern {pattern}"),
     "schema.other": ("结构错误：{detail}", "structural error: {detail}"),
     "schema.title": ("申报文件结构不符合 {type} 的规范", "filing does not fit the {type} schema"),
+    "schema.unit_title": ("数量的单位与字段不符（{type}）",
+                          "a quantity's unit does not fit its field ({type})"),
+    "asof.title": ("申报日期早于规则库适用的最早日期",
+                   "the filing's date is before the rule base applies"),
+    "asof.message": ("申报的适用日期 {as_of}（取自 {source}）早于规则库 {rulebase} "
+                     "最早版本的生效日期 {first}：该法规可能不适用于此申报，"
+                     "或申报中的日期为占位值。{ran}请核对申报日期。",
+                     "the filing's as-of date {as_of} (read from {source}) is before the first "
+                     "version of rule base {rulebase} ({first}): either the instrument does not "
+                     "apply to this filing, or its dates are placeholders. {ran}Check the "
+                     "filing's dates."),
+    "asof.ran": ("依法定义务的检查未执行；只执行了检验申报数据自身一致性的检查（{rules}）。",
+                 "The checks of obligations were not run; only those of the filing's own data "
+                 "for consistency were ({rules}). "),
+    "asof.none_ran": ("该规则库的检查均未执行。", "None of the rule base's checks ran. "),
     "na.not_carried": ("无法判定：{format} 格式不含判定所需的字段（{fields}）",
                        "not assessable: the {format} format has no place for data needed to "
                        "decide ({fields})"),
     "na.message": ("无法判定：判定所需数据缺失或不可读（{fields}）",
                    "not assessable: data needed to decide is missing or unreadable ({fields})"),
+    # values present in a filing but not readable as their field's type
+    "unreadable.quantity_shape": ("应为含 value 和 unit 的对象，实为{found}",
+                                  "expected an object with value and unit, found {found}"),
+    "unreadable.quantity_value": ("数值应为数字，实为{found}",
+                                  "the value should be a number, found {found}"),
+    "unreadable.unit_none": ("未给出单位（应为{expected}单位，如 {example}）",
+                             "no unit is given (expected {expected}, such as {example})"),
+    "unreadable.unit_unknown": ("单位“{unit}”无法识别（应为{expected}单位，如 {example}）",
+                                "the unit '{unit}' is unknown (expected {expected}, "
+                                "such as {example})"),
+    "unreadable.unit_dimension": ("单位“{unit}”表示{found}，此处应为{expected}（如 {example}）",
+                                  "the unit '{unit}' measures {found}, where {expected} is "
+                                  "expected (such as {example})"),
+    "unreadable.unit_fraction": ("“{unit}”是体积或质量分数，换算为{expected}需要污染物的摩尔质量"
+                                 "和参比状态，无法换算",
+                                 "'{unit}' is a fraction by volume or mass; converting it to "
+                                 "{expected} needs the pollutant's molar mass and the reference "
+                                 "conditions, so it cannot be converted"),
+    "unreadable.date": ("“{value}”不是有效日期（应为 YYYY-MM-DD）",
+                        "'{value}' is not a valid date (expected YYYY-MM-DD)"),
+    "unreadable.type": ("应为{expected}，实为{found}", "expected {expected}, found {found}"),
     # report words
     "file": ("文件", "file"),
     "rule": ("规则", "rule"),
@@ -129,6 +166,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "as_of": ("适用日期", "as of"),
     "rulebase": ("规则库", "rule base"),
     "not_in_force": ("在适用日期未生效", "not in force on the as-of date"),
+    "data_checks": ("{version}（适用日期早于最早版本，仅执行数据一致性检查）",
+                    "{version} (the as-of date is before its first version: only the checks of "
+                    "the data's own consistency ran)"),
     "no_findings": ("未发现问题", "no findings"),
     # waivers and baselines
     "waiver": ("豁免 {id}：{justification}（批准人 {approver}{ticket}，有效期至 {expires}）",

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from esgcheck.checker import Checker
 from esgcheck.cli import main
 
 from .conftest import FIXTURES, ROOT
@@ -123,8 +124,16 @@ def test_as_of_before_the_measures_took_effect() -> None:
                  str(ANNUAL / CRITICAL))
     filing = json.loads(out)["filings"][0]
     assert filing["as_of"] == "2021-06-01" and filing["as_of_source"] == "option"
-    assert filing["rulebases"][0]["in_force"] is False
-    assert all(f["rulebase"] == "schema" for f in filing["findings"])
+    rulebase = filing["rulebases"][0]
+    assert rulebase["in_force"] is False and rulebase["ran"] == "data_checks"
+    # the date before the Measures is a finding of its own; only data checks ran
+    (before,) = [f for f in filing["findings"] if f["rule_id"] == "ASOF.before-first-version"]
+    assert (before["outcome"], before["severity"]) == ("not_assessable", "major")
+    assert filing["grade"] == "N"
+    checker = Checker()
+    data_checks = checker.rulebases[0].by_type["cn-eidm-annual"].data_checks
+    assert all(f["rule_id"] in data_checks for f in filing["findings"]
+               if f["rulebase"] == "cn-eidm" and f is not before)
 
 
 def test_as_of_defaults_to_the_submission_date() -> None:

@@ -156,6 +156,52 @@ def test_wrong_types_read_as_missing_not_as_values() -> None:
     assert run("total > 0[t]", doc) is MISSING  # a unit of the wrong dimension
 
 
+UNREADABLE = {"n": "12", "day": "2023-13-01", "flag": "yes",
+              "total": {"value": 1, "unit": "kWh"},
+              "footprint": {"value": 65, "unit": "kgCO2e/piece"}}
+
+
+@pytest.mark.parametrize("expr, expected", [
+    # a value that is there but does not read as its type is unknown, not absent
+    ("exists(n)", MISSING), ("missing(n)", MISSING), ("readable(n)", False),
+    ("exists(day)", MISSING), ("readable(day)", False),
+    ("exists(total)", MISSING), ("missing(total)", MISSING), ("readable(total)", False),
+    ("exists(footprint)", MISSING), ("readable(footprint)", False),
+    ("n ?? 7", MISSING), ("(flag ?? false) or n > 1", MISSING),
+    ("total ?? 0[t]", MISSING),
+    ("exists(total) and total > 5[t]", MISSING),  # a guard that cannot be decided
+    # absent stays absent
+    ("exists(name)", False), ("missing(name)", True), ("readable(name)", MISSING),
+    ("name ?? 'd'", "d"),
+    # readable stays readable
+    ("exists(kind)", True), ("readable(kind)", True), ("kind ?? 'b'", "a"),
+])
+def test_unreadable_is_not_absent(expr: str, expected: Any) -> None:
+    doc = {**UNREADABLE, "kind": "a"}
+    assert run(expr, doc) is expected or run(expr, doc) == expected
+
+
+def test_unreadable_inside_a_quantifier_is_unknown() -> None:
+    doc = {"outlets": [{"code": "DA001", "total": {"value": 9, "unit": "furlong"}}]}
+    assert run("any(o in outlets: exists(o.total) and o.total > 5[t])", doc) is MISSING
+    assert run("all(o in outlets: (o.total ?? 0[t]) < 5[t])", doc) is MISSING
+
+
+def test_an_unreadable_value_is_traced_with_what_was_found_and_expected() -> None:
+    _, trace = run("exists(total) and total > 5[t]", UNREADABLE, trace=True)
+    read = next(e for e in trace if isinstance(e, Read) and e.path == ("total",))
+    assert read.value is MISSING and read.raw == {"value": 1, "unit": "kWh"}
+    assert read.problem is not None
+    assert "'kWh' measures an energy" in read.problem.en and "a mass" in read.problem.en
+    _, trace = run("day > 2024-01-01", UNREADABLE, trace=True)
+    (read,) = [e for e in trace if isinstance(e, Read)]
+    assert read.problem is not None and "'2023-13-01' is not a valid date" in read.problem.en
+
+
+def test_readable_takes_a_field_of_the_filing() -> None:
+    assert "readable() takes a field" in type_error("readable(n + 1)")
+
+
 def test_trace_records_paths_and_values() -> None:
     _, trace = run("all(o in outlets: o.total < 5[t])", DOC, trace=True)
     paths = [e.path for e in trace if isinstance(e, Read)]

@@ -159,7 +159,7 @@ def test_the_json_report_names_the_version_that_applies() -> None:
     filing = json.loads(result.stdout)["filings"][0]
     assert filing["as_of"] == "2025-10-01" and filing["as_of_source"] == "option"
     assert filing["rulebases"] == [{
-        "id": "green-catalogue", "version": "2025", "in_force": True,
+        "id": "green-catalogue", "version": "2025", "in_force": True, "ran": "all",
         "title": {"zh": "绿色项目目录——募投项目合规预审",
                   "en": "Green-project catalogues — use-of-proceeds pre-screening"}}]
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from esgcheck.engine.units import Quantity, UnitError, parse_unit
+from esgcheck.engine.units import Quantity, UnitError, parse_unit, read_as, unit_problem
 
 
 @pytest.mark.parametrize("a, b", [
@@ -33,3 +33,41 @@ def test_conversions_are_exact() -> None:
 def test_unknown_units(bad: str) -> None:
     with pytest.raises(UnitError):
         parse_unit(bad)
+
+
+CONCENTRATION = parse_unit("mg/m3").dims
+
+
+@pytest.mark.parametrize("symbol, in_mg_per_m3", [
+    ("mg/m3", "1"), ("mg/Nm3", "1"), ("mg/Nm³", "1"), ("毫克/标立方米", "1"),
+    ("g/m3", "1000"), ("μg/m3", "0.001"), ("\u00b5g/m3", "0.001"), ("ug/m3", "0.001"),
+    ("微克/立方米", "0.001"), ("mg/L", "1000"), ("毫克/升", "1000"), ("mg/dm3", "1000"),
+])
+def test_concentrations_filings_use_read_as_mass_per_volume(symbol: str,
+                                                            in_mg_per_m3: str) -> None:
+    """The emission standards give gas concentrations in mg/m3 at standard state,
+    which filings also write mg/Nm3: for a concentration the two are one quantity."""
+    unit = read_as(parse_unit(symbol), CONCENTRATION)
+    assert unit is not None and unit.dims == CONCENTRATION
+    assert Quantity(Decimal(1), unit).to(parse_unit("mg/m3")) == Decimal(in_mg_per_m3)
+
+
+def test_normal_cubic_metres_stay_apart_from_cubic_metres_as_volumes() -> None:
+    assert read_as(parse_unit("Nm3"), parse_unit("m3").dims) is None
+
+
+@pytest.mark.parametrize("symbol, kind", [
+    ("ppm", "fraction"), ("ppmv", "fraction"), ("ppb", "fraction"),
+    ("furlong", "unknown"), ("", "none"), ("t", "dimension"), ("kgCO2e/kWh", "dimension"),
+])
+def test_why_a_unit_cannot_be_read_as_a_concentration(symbol: str, kind: str) -> None:
+    assert unit_problem(symbol, CONCENTRATION)[0] == kind
+
+
+def test_ppm_is_a_fraction_only_a_concentration_needs_a_molar_mass_for() -> None:
+    assert unit_problem("ppm", parse_unit("t").dims)[0] == "dimension"
+
+
+def test_sub_and_superscript_digits_read_as_digits() -> None:
+    assert parse_unit("kg CO₂e/kWh").dims == parse_unit("kgCO2e/kWh").dims
+    assert parse_unit("mg/m³").factor == parse_unit("mg/m3").factor

@@ -26,7 +26,7 @@ from esgcheck.engine.findings import (
 from esgcheck.engine.model import Text
 from esgcheck.engine.rulebase import RuleBase, render_template
 from esgcheck.engine.units import Quantity
-from esgcheck.messages import text
+from esgcheck.messages import message
 
 JsonPath = tuple[str | int, ...]
 Locate = Callable[[JsonPath], Location]
@@ -54,6 +54,18 @@ def json_value(value: Any) -> tuple[Any, str | None]:
     return display(value), None
 
 
+def raw_value(raw: Any) -> tuple[Any, str | None]:
+    """An unreadable value as the filing gives it: a {value, unit} object splits
+    into its two parts; containers are shown as their kind."""
+    if isinstance(raw, dict) and ("value" in raw or "unit" in raw):
+        value, unit = raw.get("value"), raw.get("unit")
+        return (json_value(value)[0] if not isinstance(value, dict | list) else "…",
+                unit if isinstance(unit, str) else None)
+    if isinstance(raw, dict | list):
+        return ("{…}" if isinstance(raw, dict) else "[…]"), None
+    return json_value(raw)[0], None
+
+
 def evidence(trace: list[TraceEntry], locate: Locate) -> tuple[list[Evidence], list[str]]:
     items: list[Evidence] = []
     notes: list[str] = []
@@ -77,6 +89,12 @@ def evidence(trace: list[TraceEntry], locate: Locate) -> tuple[list[Evidence], l
                 value, unit = json_value(entry.value)
                 item = Evidence(source="reference", name=entry.label, value=value, unit=unit,
                                 display=display(entry.value), present=entry.value is not MISSING)
+            elif entry.problem is not None:
+                key = ("filing", pointer(entry.path))
+                value, unit = raw_value(entry.raw)
+                item = Evidence(source="filing", name=key[1], value=value, unit=unit,
+                                display=f"{value} {unit}" if unit else str(value),
+                                problem=entry.problem, location=locate(entry.path))
             else:
                 key = ("filing", pointer(entry.path))
                 value, unit = json_value(entry.value)
@@ -111,6 +129,19 @@ def citation(rb: RuleBase, hit_rule: Any) -> CitationOut:
     )
 
 
+def not_assessable_message(items: list[Evidence], notes: list[str]) -> Text:
+    """"Not assessable" naming the data that is missing, and each value that is
+    there but unreadable with what was found and what was expected."""
+
+    def fields(lang: str) -> str:
+        named = [f"{e.name} = {e.display}: {e.problem.get(lang)}" if e.problem is not None
+                 else e.name for e in items if not e.present or e.problem is not None]
+        return "; ".join(named or notes or ["—"])
+
+    return Text(zh=message("na.message", "zh", fields=fields("zh")),
+                en=message("na.message", "en", fields=fields("en")))
+
+
 def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
                   locate: Locate) -> Finding:
     rule = hit.rule
@@ -130,8 +161,7 @@ def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
         message = Text(zh=render_template(spec.unknown.zh, hit.params),
                        en=render_template(spec.unknown.en, hit.params))
     else:
-        missing = [e.name for e in items if not e.present] or notes or ["—"]
-        message = text("na.message", fields=", ".join(missing))
+        message = not_assessable_message(items, notes)
     remediation = None
     if spec.remediation is not None:
         remediation = Text(zh=render_template(spec.remediation.zh, hit.params),

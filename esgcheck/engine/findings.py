@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from esgcheck.engine.model import Outcome, Severity, Text
 
-REPORT_SCHEMA_VERSION = "1.2.0"
+REPORT_SCHEMA_VERSION = "1.3.0"
 
 
 def fingerprint(rulebase: str, rule_id: str, pointer: str) -> str:
@@ -61,6 +61,10 @@ class Evidence(_Model):
     unit: str | None = None
     display: str
     present: bool = True
+    problem: Text | None = Field(None, description=(
+        "set when the value is present but could not be read as its field's type (a unit "
+        "of another dimension or unknown, an impossible date): what was found and what was "
+        "expected; value and unit are then the filing's own"))
     location: Location | None = None
 
 
@@ -132,9 +136,15 @@ class Finding(_Model):
 
 class RuleBaseUsed(_Model):
     id: str
-    version: str | None = Field(description="null when no version is in force on the as-of date")
+    version: str | None = Field(description=(
+        "the version whose rules ran; null when none did (no version in force on the "
+        "as-of date)"))
     title: Text
     in_force: bool
+    ran: Literal["all", "data_checks", "none"] = Field("all", description=(
+        "which rules ran: all of the version in force; only the data checks of the first "
+        "version (the consistency of the filing's own data), when the as-of date is before "
+        "it; or none"))
 
 
 class InputProblem(_Model):

@@ -152,6 +152,11 @@ class Rule(Strict):
     notes: str | None = None
     effective_from: date | None = None
     effective_to: date | None = None
+    data_check: bool = Field(False, description=(
+        "check rules: the rule tests the filing's own data for consistency (sums that add "
+        "up, dates in order, check characters) rather than an obligation, so it holds whatever "
+        "the date; it still runs when the filing's as-of date is before the rule base's first "
+        "version. It must not read as_of"))
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -164,11 +169,14 @@ class Rule(Strict):
                 raise ValueError(f"a check rule needs {', '.join(missing)}")
             if self.derive or self.value:
                 raise ValueError("'derive' and 'value' belong to derive rules")
+            if self.data_check and (self.effective_from or self.effective_to):
+                raise ValueError("a data check holds whatever the date: it has no effective "
+                                 "window")
         else:
             if not self.derive:
                 raise ValueError("a derive rule needs 'derive' (the fact name)")
-            if self.assert_ or self.params:
-                raise ValueError("'assert' and 'params' belong to check rules")
+            if self.assert_ or self.params or self.data_check:
+                raise ValueError("'assert', 'params' and 'data_check' belong to check rules")
         return self
 
 

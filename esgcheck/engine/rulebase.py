@@ -97,6 +97,7 @@ class CompiledRule:
     params: dict[str, Fn]
     facts_read: frozenset[str]
     functions: frozenset[str]
+    reads_as_of: bool  # any of its expressions reads the as-of date
     order: int
     run: Callable[[Any], Any]  # guard and body as one generated function (untraced path)
     emits: RuleEmit  # how guard and body write themselves into generated code
@@ -153,6 +154,19 @@ class TypeRules:
         if not self.dated:
             return None
         return {r.id for r in (*self.derive, *self.check) if r.applies_on(day)}
+
+    @cached_property
+    def data_checks(self) -> set[str]:
+        """Ids of the rules that run when the as-of date is before the rule
+        base's first version: the check rules marked ``data_check``, and the
+        derive rules whose facts they read, directly or through other facts."""
+        wanted = {f for r in self.check if r.spec.data_check for f in r.facts_read}
+        ids = {r.id for r in self.check if r.spec.data_check}
+        for rule in reversed(self.derive):  # consumers before producers
+            if rule.spec.derive in wanted:
+                ids.add(rule.id)
+                wanted |= rule.facts_read
+        return ids
 
     @cached_property
     def dated(self) -> bool:
@@ -666,6 +680,10 @@ class _TypeCompiler:
         if rule.kind == "derive" and not self.register_fact(rule, entity, body.type,
                                                             located, path):
             return None
+        if rule.data_check and env.reads_as_of:
+            self.p.problem(located, (*path, "data_check"), rule.id,
+                           "a data check holds whatever the date, so it cannot read as_of")
+            return None
         emits = (guard.emitter() if guard else None, body.emitter())
         return CompiledRule(
             spec=rule, rulebase_id=self.p.meta.id, file=located.file,
@@ -673,7 +691,7 @@ class _TypeCompiler:
             slots=env.slots, guard=guard.fn if guard else None, body=body.fn, at=at,
             params={k: v.fn for k, v in params.items() if v is not None},
             facts_read=frozenset(env.facts_used), functions=frozenset(env.functions_used),
-            order=self.order[id(rule)],
+            reads_as_of=env.reads_as_of, order=self.order[id(rule)],
             run=build_rule(rule.id, *emits, len(entity.ancestors)),
             emits=emits, env=env,
         )

@@ -45,6 +45,8 @@ def _atom(dim: str, factor: str | int) -> tuple[Dims, Decimal]:
 # Base units: kg, kg CO2e, kWh, m3, Nm3, Ah, m, h, year, and one unit per currency.
 _ATOMS: dict[str, tuple[Dims, Decimal]] = {
     # mass
+    "ng": _atom("mass", "0.000000000001"),
+    "\u03bcg": _atom("mass", "0.000000001"),  # Greek mu
     "mg": _atom("mass", "0.000001"),
     "g": _atom("mass", "0.001"),
     "kg": _atom("mass", 1),
@@ -69,7 +71,9 @@ _ATOMS: dict[str, tuple[Dims, Decimal]] = {
     "Ah": _atom("charge", 1),
     "mAh": _atom("charge", "0.001"),
     # volume; normal cubic metres are a separate dimension (reference conditions differ)
+    "mL": _atom("volume", "0.000001"),
     "L": _atom("volume", "0.001"),
+    "dm3": _atom("volume", "0.001"),
     "m3": _atom("volume", 1),
     "Nm3": _atom("volume_normal", 1),
     # length and area
@@ -91,6 +95,11 @@ _ATOMS: dict[str, tuple[Dims, Decimal]] = {
     "CNY": _atom("CNY", 1),
     "EUR": _atom("EUR", 1),
     "USD": _atom("USD", 1),
+    # parts per million or billion: a fraction by volume for gases and by mass for
+    # liquids, so a dimension of its own that converts to no mass concentration
+    # (that takes the pollutant's molar mass and the reference conditions)
+    "ppm": _atom("fraction", "0.000001"),
+    "ppb": _atom("fraction", "0.000000001"),
     # pure numbers
     "%": ((), Decimal("0.01")),
     "1": ((), Decimal(1)),
@@ -107,10 +116,26 @@ _ALIASES: dict[str, str] = {
     "吨CO2e": "tCO2e", "吨二氧化碳当量": "tCO2e",
     "千瓦时": "kWh", "兆瓦时": "MWh", "立方米": "m3", "m³": "m3", "Nm³": "Nm3",
     "升": "L", "l": "L", "元": "CNY", "人民币元": "CNY", "年": "a", "yr": "a",
+    # micro: the Greek letter mu and the micro sign are both written, and "u" for either
+    "\u00b5g": "\u03bcg", "ug": "\u03bcg", "微克": "\u03bcg", "纳克": "ng",
+    "毫升": "mL", "ml": "mL",
+    "dm³": "dm3", "ppmv": "ppm", "ppbv": "ppb",
+    "标立方米": "Nm3", "标准立方米": "Nm3", "标m3": "Nm3", "Nm^3": "Nm3", "m^3": "m3",
+}
+
+# A unit read as one of other dimensions. The emission standards give gas
+# concentrations in mg/m3 "at standard state" (标准状态: 273.15 K, 101.325 kPa, dry
+# gas), which filings also write mg/Nm3: for a mass concentration the two are
+# the same quantity. Volumes on their own keep their reference conditions apart.
+_READ_AS: dict[Dims, Dims] = {
+    (("mass", 1), ("volume_normal", -1)): (("mass", 1), ("volume", -1)),
 }
 
 # Multipliers written in front of a unit in Chinese filings (万吨, 万元, 万立方米).
 _PREFIXES: dict[str, Decimal] = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+
+# sub- and superscript digits (CO₂, m³) read as plain ones
+_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
 
 _TERM = re.compile(r"([^*/·]+)")
 
@@ -139,7 +164,7 @@ def parse_unit(symbol: str) -> Unit:
     Spaces are insignificant; ``/`` divides by the rest of the term, ``*`` or
     ``·`` multiplies.
     """
-    compact = symbol.replace(" ", "").replace("\u00a0", "")
+    compact = symbol.replace(" ", "").replace("\u00a0", "").translate(_DIGITS)
     if not compact:
         raise UnitError(symbol)
     dims: Dims = ()
@@ -162,6 +187,64 @@ def parse_unit(symbol: str) -> Unit:
     if pos != len(compact):
         raise UnitError(symbol)
     return Unit(symbol, dims, factor)
+
+
+def read_as(unit: Unit, dims: Dims) -> Unit | None:
+    """``unit`` as a unit of ``dims``, when a value written in it is a quantity of
+    those dimensions (the same dimensions, or a reading in ``_READ_AS``)."""
+    if unit.dims == dims:
+        return unit
+    if _READ_AS.get(unit.dims) == dims:
+        return Unit(unit.symbol, dims, unit.factor)
+    return None
+
+
+# Names of the dimensions filings use, for messages (zh, en), and units to give
+# as examples of each.
+_DIM_NAMES: dict[Dims, tuple[str, str, str]] = {
+    (("mass", 1), ("volume", -1)): ("质量浓度", "a mass concentration", "mg/m3, mg/L"),
+    (("mass", 1),): ("质量", "a mass", "t, kg"),
+    (("ghg", 1),): ("二氧化碳当量", "a mass of CO2 equivalent", "tCO2e"),
+    (("energy", -1), ("ghg", 1)): ("单位能量的碳足迹", "a carbon footprint per unit of energy",
+                                  "kgCO2e/kWh"),
+    (("energy", 1),): ("能量", "an energy", "kWh, MWh"),
+    (("CNY", 1),): ("人民币金额", "an amount in CNY", "CNY, 万元"),
+    (("fraction", 1),): ("体积或质量分数", "a fraction by volume or mass", "ppm"),
+    (("volume", 1),): ("体积", "a volume", "m3, L"),
+    (("volume_normal", 1),): ("标准状态体积", "a volume at standard conditions", "Nm3"),
+    (): ("无量纲数", "a pure number", "%"),
+}
+
+
+def dims_name(dims: Dims, lang: str) -> str:
+    """What a quantity of ``dims`` is, in words (``lang`` zh or en)."""
+    known = _DIM_NAMES.get(dims)
+    if known is None:
+        return describe_dims(dims)
+    return known[0] if lang == "zh" else known[1]
+
+
+def dims_example(dims: Dims) -> str:
+    """Units of ``dims`` to name in a message."""
+    known = _DIM_NAMES.get(dims)
+    return known[2] if known is not None else base_unit(dims).symbol
+
+
+def unit_problem(symbol: object, dims: Dims) -> tuple[str, Dims | None]:
+    """Why a unit written in a filing cannot be read as a quantity of ``dims``
+    (call it for a unit that ``read_as`` refused): ``none`` (no unit text),
+    ``unknown`` (no such unit), ``fraction`` (ppm where a mass concentration is
+    wanted: that takes a molar mass) or ``dimension`` (a unit of other
+    dimensions, which come second)."""
+    if not isinstance(symbol, str) or not symbol.strip():
+        return "none", None
+    try:
+        unit = parse_unit(symbol)
+    except UnitError:
+        return "unknown", None
+    if unit.dims == (("fraction", 1),) and dims == (("mass", 1), ("volume", -1)):
+        return "fraction", unit.dims
+    return "dimension", unit.dims
 
 
 def describe_dims(dims: Dims) -> str:
@@ -221,6 +304,7 @@ class Quantity:
 
 
 _BASE_SYMBOLS = {
+    "fraction": "1",
     "mass": "kg", "ghg": "kgCO2e", "energy": "kWh", "charge": "Ah", "volume": "m3",
     "volume_normal": "Nm3", "length": "m", "time": "h", "year": "a",
 }

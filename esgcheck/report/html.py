@@ -300,7 +300,9 @@ def _rulebases(report: Report) -> list[RuleBaseUsed]:
 
 
 def _rulebase_text(page: _Page, rb: RuleBaseUsed) -> str:
-    state = _e(rb.version) if rb.in_force and rb.version else page.wd("not_in_force")
+    state = (_e(rb.version) if rb.in_force and rb.version
+             else _e(message("data_checks", page.lang, version=rb.version))
+             if rb.ran == "data_checks" else page.wd("not_in_force"))
     return f"<code>{_e(rb.id)}</code> {state} — {_e(rb.title.get(page.lang))}"
 
 

@@ -100,7 +100,8 @@ def filing(r: FilingReport, w: _Writer) -> None:
         head += f"  {w.m('as_of')} {r.as_of.isoformat()}"
     w.say(head, 0, bold=True)
     for rb in r.rulebases:
-        state = rb.version if rb.in_force else w.m("not_in_force")
+        state = (rb.version if rb.in_force else w.m("data_checks", version=rb.version)
+                 if rb.ran == "data_checks" else w.m("not_in_force"))
         w.say(f"{w.m('rulebase')}: {rb.id} {state}", 1)
     if r.error is not None:
         w.say(r.error.message.get(lang), 1, fg="red")

@@ -227,9 +227,16 @@ INLINE.update({_exists: "{0} is not MISSING", _missing: "{0} is MISSING"})
 
 _ENTRIES = [
     Builtin("exists", ("any",), BOOLEAN, _exists,
-            "true when the value is present and readable", total=True),
+            "true when the value is present and readable, false when it is absent; unknown "
+            "when it is there but unreadable (a unit of another kind, an impossible date)",
+            total=True),
     Builtin("missing", ("any",), BOOLEAN, _missing,
-            "true when the value is absent or unreadable", total=True),
+            "true when the value is absent; unknown when it is there but unreadable",
+            total=True),
+    Builtin("readable", ("any",), BOOLEAN, _exists,
+            "for a field of the filing: true when its value reads as the field's type, false "
+            "when it is there but does not (a unit of another kind, an impossible date), "
+            "unknown when it is absent", total=True),
     Builtin("len", ("string|list",), NUMBER, _len, "length of a text or list"),
     Builtin("count", ("list",), NUMBER, _len, "number of items in a list"),
     Builtin("abs", ("number|quantity",), _same_as(0), _abs, "absolute value",

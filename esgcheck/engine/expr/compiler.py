@@ -44,6 +44,7 @@ from esgcheck.engine.expr.types import (
     is_scalar,
     same_kind,
 )
+from esgcheck.engine.expr.unreadable import describe as describe_unreadable
 from esgcheck.engine.expr.values import (
     MISSING,
     Undecidable,
@@ -54,6 +55,7 @@ from esgcheck.engine.expr.values import (
     sub,
     to_number,
 )
+from esgcheck.engine.model import Text
 from esgcheck.engine.refdata import Calendar, Table
 from esgcheck.engine.units import (
     Quantity,
@@ -62,6 +64,7 @@ from esgcheck.engine.units import (
     base_unit,
     describe_dims,
     parse_unit,
+    read_as,
 )
 
 Fn = Callable[["Context"], Any]
@@ -80,11 +83,15 @@ class ExprTypeError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Read:
     """A value read from the filing, or (``path`` None) from reference data,
-    then named by ``label``."""
+    then named by ``label``. A value present in the filing but not readable as
+    its field's type is read as MISSING, with what the filing holds (``raw``)
+    and why it could not be read (``problem``)."""
 
     path: tuple[str | int, ...] | None
     value: Any
     label: str = ""
+    raw: Any = None
+    problem: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +267,7 @@ class _QuantityReader:
             parsed: Unit | None = parse_unit(text)
         except UnitError:
             parsed = None
-        unit = parsed if parsed is not None and parsed.dims == self.dims else None
+        unit = read_as(parsed, self.dims) if parsed is not None else None
         self.units[text] = unit
         return unit
 
@@ -354,6 +361,7 @@ class Environment:
     # filled while compiling
     facts_used: set[str] = field(default_factory=set)
     functions_used: set[str] = field(default_factory=set)
+    reads_as_of: bool = False
     slots: int = 0
 
     def __post_init__(self) -> None:
@@ -371,6 +379,11 @@ class Compiled:
     slot: int | None = None  # the value is ctx.env[slot] (a bound entity or variable)
     chain_slot: int | None = None  # the slot a chain of field reads starts at, if any
     emit: Emit | None = None  # straight-line code for the untraced path (see codegen)
+    # for a chain of field reads: the raw value at its end (None when absent), as
+    # a function and as code giving (raw name, value name); a present value that
+    # does not convert is unreadable, which exists() and '??' tell from absent
+    raw: Fn | None = None
+    parts: Callable[[Emitter], tuple[str, str]] | None = None
     # a chain of field reads ending in a quantity: where it starts, its keys, its reader
     qraw: tuple[Fn, int | None, tuple[str, ...], _QuantityReader] | None = None
 
@@ -448,6 +461,7 @@ class _Compiler:
         if name == "this":
             return Compiled(self.env.entity, lambda ctx: ctx.env[1], slot=1)
         if name == "as_of":
+            self.env.reads_as_of = True
             return Compiled(DATE, lambda ctx: MISSING if ctx.as_of is None else ctx.as_of,
                             emit=_emit_expr("MISSING if ctx.as_of is None else ctx.as_of"))
         if name in ("facts", "config"):
@@ -500,7 +514,11 @@ class _Compiler:
             if ctx.trace is not None:
                 parent = ctx.path_of(obj)
                 path = None if parent is None else (*parent, key)
-                ctx.trace.append(Read(path, value))
+                if value is MISSING and raw is not None:
+                    ctx.trace.append(Read(path, value, raw=raw,
+                                          problem=describe_unreadable(ftype, raw)))
+                else:
+                    ctx.trace.append(Read(path, value))
                 if path is not None and raw.__class__ in (dict, list):
                     ctx.remember(raw, path)
             return value
@@ -513,7 +531,9 @@ class _Compiler:
         return Compiled(ftype, _fused(start, slot, keys, raw_conv, memo, read),
                         chain=(start, keys), chain_slot=slot,
                         emit=_emit_chain(start, slot, keys, raw_conv, memo),
-                        qraw=(start, slot, keys, reader) if reader is not None else None)
+                        qraw=(start, slot, keys, reader) if reader is not None else None,
+                        raw=_raw_leaf(start, slot, keys),
+                        parts=_emit_chain_parts(start, slot, keys, raw_conv, memo))
 
     def column(self, node: ast.Attr, base: Compiled) -> Compiled:
         assert isinstance(base.type, RecordT)
@@ -621,17 +641,25 @@ class _Compiler:
             if not same_kind(left.type, right.type):
                 raise self.fail(node, f"'??' joins {left.type.describe()} "
                                       f"and {right.type.describe()}")
-            lf, rf = left.fn, right.fn
+            lf, rf, lraw, lparts = left.fn, right.fn, left.raw, left.parts
 
             def coalesce(ctx: Context) -> Any:
                 value = lf(ctx)
-                return rf(ctx) if value is MISSING else value
+                if value is not MISSING:
+                    return value
+                # a field that is there but unreadable is unknown, not absent
+                return rf(ctx) if lraw is None or lraw(ctx) is None else MISSING
 
             lemit, remit = left.emitter(), right.emitter()
 
             def emit(em: Emitter) -> str:
-                out = lemit(em)
-                with em.block(f"if {out} is MISSING:"):
+                if lparts is None:
+                    out = lemit(em)
+                    with em.block(f"if {out} is MISSING:"):
+                        em.line(f"{out} = {remit(em)}")
+                    return out
+                raw, out = lparts(em)
+                with em.block(f"if {out} is MISSING and {raw} is None:"):
                     em.line(f"{out} = {remit(em)}")
                 return out
 
@@ -918,8 +946,19 @@ class _Compiler:
         emits = [a.emitter() for a in args]
         emit = _emit_total(builtin.impl, emits) if builtin.total else _emit_strict(
             builtin.impl, emits, True)
-        if builtin.name in ("exists", "missing") and args[0].qraw is not None:
-            emit = _emit_raw_exists(args[0].qraw, builtin.name == "missing")
+        if builtin.name == "readable":
+            if args[0].raw is None or args[0].parts is None:
+                raise self.fail(node, "readable() takes a field of the filing, such as "
+                                      "readable(carbon_footprint.total)")
+            return Compiled(result, _readable(args[0].fn, args[0].raw),
+                            emit=_emit_readable(args[0].parts))
+        if builtin.name in ("exists", "missing") and args[0].raw is not None:
+            # a field that is there but unreadable: neither exists nor missing, unknown
+            negate = builtin.name == "missing"
+            q, parts = args[0].qraw, args[0].parts
+            assert parts is not None
+            emit = _emit_raw_exists(q, negate) if q is not None else _emit_presence(parts, negate)
+            return Compiled(result, _presence(args[0].fn, args[0].raw, negate), emit=emit)
         if builtin.name == "unit_of" and args[0].qraw is not None:
             # the unit text of a quantity field, read before conversion: a unit of the
             # wrong kind (kg CO2e per kg where per kWh is expected) is still named
@@ -1147,9 +1186,74 @@ def _fused(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[A
     return read
 
 
-def _emit_chain(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[Any], Any],
-                memo: bool) -> Emit:
+def _raw_leaf(start: Fn, slot: int | None, keys: tuple[str, ...]) -> Fn:
+    """The raw value a chain of field reads ends at, None when it is absent (or
+    a step on the way is not an object: the schema reports that)."""
+
+    def read(ctx: Context) -> Any:
+        obj = ctx.env[slot] if slot is not None else start(ctx)
+        for key in keys:
+            if obj.__class__ is not dict:
+                return None
+            obj = obj.get(key)
+        return obj
+
+    return read
+
+
+def _presence(value: Fn, raw: Fn, negate: bool) -> Fn:
+    """exists(chain), or missing(chain) when ``negate``: true or false when the
+    field is readable or absent, MISSING when it is there but unreadable."""
+
+    def run(ctx: Context) -> Any:
+        if value(ctx) is not MISSING:  # the read is evidence when traced
+            return not negate
+        return negate if raw(ctx) is None else MISSING
+
+    return run
+
+
+def _readable(value: Fn, raw: Fn) -> Fn:
+    """readable(chain): whether a field that is there reads as its type."""
+
+    def run(ctx: Context) -> Any:
+        if value(ctx) is not MISSING:
+            return True
+        return MISSING if raw(ctx) is None else False
+
+    return run
+
+
+def _emit_readable(parts: Callable[[Emitter], tuple[str, str]]) -> Emit:
     def emit(em: Emitter) -> str:
+        raw, value = parts(em)
+        out = em.tmp()
+        em.line(f"{out} = True if {value} is not MISSING else "
+                f"(MISSING if {raw} is None else False)")
+        return out
+
+    return emit
+
+
+def _emit_presence(parts: Callable[[Emitter], tuple[str, str]], negate: bool) -> Emit:
+    def emit(em: Emitter) -> str:
+        raw, value = parts(em)
+        out = em.tmp()
+        em.line(f"{out} = {not negate} if {value} is not MISSING else "
+                f"({negate} if {raw} is None else MISSING)")
+        return out
+
+    return emit
+
+
+def _emit_chain_parts(start: Fn, slot: int | None, keys: tuple[str, ...],
+                      conv: Callable[[Any], Any], memo: bool
+                      ) -> Callable[[Emitter], tuple[str, str]]:
+    """Code for a chain of field reads that names both the raw value it ends at
+    (None when absent) and the value converted to its type (MISSING when absent
+    or unreadable)."""
+
+    def emit(em: Emitter) -> tuple[str, str]:
         raw, out = _emit_raw_object(em, start, slot, keys), em.tmp()
         em.line(f"{out} = MISSING")
         with em.block(f"if {raw} is not None:"):
@@ -1159,9 +1263,15 @@ def _emit_chain(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callab
                     em.line(f"{out} = ctx.converted[id({raw})] = {em.ref(conv)}({raw})")
             else:
                 em.line(f"{out} = {em.call(conv, raw)}")
-        return out
+        return raw, out
 
     return emit
+
+
+def _emit_chain(start: Fn, slot: int | None, keys: tuple[str, ...], conv: Callable[[Any], Any],
+                memo: bool) -> Emit:
+    parts = _emit_chain_parts(start, slot, keys, conv, memo)
+    return lambda em: parts(em)[1]
 
 
 def _emit_compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool) -> Emit:
@@ -1224,9 +1334,9 @@ def _emit_raw_object(em: Emitter, start: Fn, slot: int | None, keys: tuple[str, 
     return obj
 
 
-def _emit_quantity_parts(em: Emitter, q: QRaw) -> tuple[str, str]:
-    """Names for the ``value`` and ``unit`` of a quantity object read from the
-    filing (None when the object is not there): read once for all rules when the
+def _emit_quantity_parts(em: Emitter, q: QRaw) -> tuple[str, str, str]:
+    """Names for a quantity object read from the filing (None when it is not
+    there), its ``value`` and its ``unit``: read once for all rules when the
     object is a member of a bound entity."""
     obj = _emit_raw_object(em, q[0], q[1], q[2])
     value, unit = em.part(obj, "value"), em.part(obj, "unit")
@@ -1234,7 +1344,7 @@ def _emit_quantity_parts(em: Emitter, q: QRaw) -> tuple[str, str]:
         value, unit = em.tmp(), em.tmp()
         em.line(f"{value} = {obj}.get('value') if {obj}.__class__ is dict else None")
         em.line(f"{unit} = {obj}.get('unit') if {obj}.__class__ is dict else None")
-    return value, unit
+    return obj, value, unit
 
 
 def _emit_raw_compare(op: str, left: QRaw, right: QRaw, general: Emit) -> Emit:
@@ -1243,8 +1353,8 @@ def _emit_raw_compare(op: str, left: QRaw, right: QRaw, general: Emit) -> Emit:
     the general path."""
 
     def emit(em: Emitter) -> str:
-        va, ua = _emit_quantity_parts(em, left)
-        vb, ub = _emit_quantity_parts(em, right)
+        _, va, ua = _emit_quantity_parts(em, left)
+        _, vb, ub = _emit_quantity_parts(em, right)
         out, nums = em.tmp(), em.ref(_NUMBERS)
         same = (f"{ua} == {ub} and {va}.__class__ in {nums} and {vb}.__class__ in {nums}"
                 f" and {left[3].known(em, ua)} and {right[3].known(em, ua)}")
@@ -1277,7 +1387,7 @@ def _raw_unit(q: QRaw) -> Fn:
 
 def _emit_raw_unit(q: QRaw) -> Emit:
     def emit(em: Emitter) -> str:
-        _, unit = _emit_quantity_parts(em, q)
+        _, _, unit = _emit_quantity_parts(em, q)
         out = em.tmp()
         em.line(f"{out} = {unit} if {unit}.__class__ is str else MISSING")
         return out
@@ -1286,13 +1396,15 @@ def _emit_raw_unit(q: QRaw) -> Emit:
 
 
 def _emit_raw_exists(q: QRaw, negate: bool) -> Emit:
-    """exists(q) for a quantity read from the filing, without converting it."""
+    """exists(q) (or missing(q)) for a quantity read from the filing, without
+    converting it: MISSING when it is there but unreadable."""
 
     def emit(em: Emitter) -> str:
-        value, unit = _emit_quantity_parts(em, q)
+        obj, value, unit = _emit_quantity_parts(em, q)
         out = em.tmp()
         test = f"{value}.__class__ in {em.ref(_NUMBERS)} and {q[3].known(em, unit)}"
-        em.line(f"{out} = {'not ' if negate else ''}({test})")
+        em.line(f"{out} = {not negate} if ({test}) else "
+                f"({negate} if {obj} is None else MISSING)")
         return out
 
     return emit

@@ -1,0 +1,116 @@
+"""Every quantity of a filing read in a unit of its field's dimension.
+
+A filing type's schema marks quantity fields with ``x-quantity`` (the unit that
+names their dimension: ``mg/m3`` for a mass concentration, ``t`` for a mass).
+That mark is the schema's constraint on units: JSON Schema cannot say "a unit
+of this dimension", so esgcheck checks it itself, on every quantity of the
+filing, whether or not a rule reads it. A unit of another dimension (tonnes
+where a concentration belongs) is a structural breach; a unit esgcheck does not
+know, or ppm where a mass concentration is wanted (converting takes the
+pollutant's molar mass), leaves the value not assessable. Either way the value
+ends in a finding of its own, and the rules that read it report not assessable
+naming it: it is never read as absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from esgcheck.engine.expr.types import ListT, ObjectT, QuantityT, SchemaTypes, Type
+from esgcheck.engine.units import Dims, Unit, UnitError, parse_unit, read_as, unit_problem
+
+JsonPath = tuple[str | int, ...]
+Pattern = tuple[str, ...]  # keys, "*" for every item of a list
+
+
+@dataclass(frozen=True)
+class UnitProblem:
+    path: JsonPath  # of the quantity object
+    kind: str  # dimension | unknown | fraction (see units.unit_problem)
+    unit: str
+    dims: Dims  # what the field expects
+    found: Dims | None  # what the unit measures, when known
+
+
+class QuantityFields:
+    """Where a schema puts quantities, and the units seen there so far."""
+
+    def __init__(self, types: SchemaTypes) -> None:
+        self.types = types
+        self._units: dict[tuple[str, Dims], bool] = {}
+
+    @cached_property
+    def patterns(self) -> list[tuple[Pattern, Dims]]:
+        found: list[tuple[Pattern, Dims]] = []
+        self._walk(self.types.root(), (), found, set())
+        return found
+
+    def _walk(self, t: Type, pattern: Pattern, found: list[tuple[Pattern, Dims]],
+              seen: set[int]) -> None:
+        if isinstance(t, QuantityT):
+            found.append((pattern, t.dims))
+        elif isinstance(t, ListT):
+            self._walk(t.item, (*pattern, "*"), found, seen)
+        elif isinstance(t, ObjectT):
+            if id(t.node) in seen:  # a recursive schema: each object once per path
+                return
+            inner = seen | {id(t.node)}
+            for key in t.field_names():
+                sub = t.field_type(key)
+                if sub is not None:
+                    self._walk(sub, (*pattern, key), found, inner)
+
+    def readable(self, unit: Any, dims: Dims) -> bool:
+        if unit.__class__ is not str:
+            return False
+        key = (unit, dims)
+        known = self._units.get(key)
+        if known is None:
+            try:
+                parsed: Unit | None = parse_unit(unit)
+            except UnitError:
+                parsed = None
+            known = self._units[key] = parsed is not None and read_as(parsed, dims) is not None
+        return known
+
+    def problems(self, doc: Any) -> list[UnitProblem]:
+        """Each quantity of ``doc`` whose unit is given but cannot be read as its
+        field's dimension, in document order of the patterns. A quantity that is
+        not an object, or has no unit or no number, is the schema's to report."""
+        out: list[UnitProblem] = []
+        for pattern, dims in self.patterns:
+            for path, obj in _at(doc, pattern):
+                if obj.__class__ is not dict:
+                    continue
+                unit = obj.get("unit")
+                if unit.__class__ is not str or not unit or self.readable(unit, dims):
+                    continue
+                kind, found = unit_problem(unit, dims)
+                out.append(UnitProblem(path, kind, unit, dims, found))
+        return out
+
+
+def _at(doc: Any, pattern: Pattern) -> Iterator[tuple[JsonPath, Any]]:
+    level: list[tuple[JsonPath, Any]] = [((), doc)]
+    for key in pattern:
+        if key == "*":
+            level = [((*path, n), item) for path, node in level if node.__class__ is list
+                     for n, item in enumerate(node)]
+        else:
+            level = [((*path, key), node[key]) for path, node in level
+                     if node.__class__ is dict and key in node]
+    yield from level
+
+
+_FIELDS: dict[int, QuantityFields] = {}
+
+
+def quantity_fields(schema: Mapping[str, Any], types: SchemaTypes) -> QuantityFields:
+    """The quantity fields of one schema, worked out once."""
+    fields = _FIELDS.get(id(schema))
+    if fields is None:
+        fields = _FIELDS[id(schema)] = QuantityFields(types)
+    return fields
