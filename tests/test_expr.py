@@ -166,6 +166,8 @@ UNREADABLE = {"n": "12", "day": "2023-13-01", "flag": "yes",
     ("exists(n)", MISSING), ("missing(n)", MISSING), ("readable(n)", False),
     ("exists(day)", MISSING), ("readable(day)", False),
     ("exists(total)", MISSING), ("missing(total)", MISSING), ("readable(total)", False),
+    ("present(total)", True), ("present(n)", True), ("present(name)", False),
+    ("present(kind)", True),
     ("exists(footprint)", MISSING), ("readable(footprint)", False),
     ("n ?? 7", MISSING), ("(flag ?? false) or n > 1", MISSING),
     ("total ?? 0[t]", MISSING),
@@ -200,6 +202,7 @@ def test_an_unreadable_value_is_traced_with_what_was_found_and_expected() -> Non
 
 def test_readable_takes_a_field_of_the_filing() -> None:
     assert "readable() takes a field" in type_error("readable(n + 1)")
+    assert "present() takes a field" in type_error("present(n + 1)")
 
 
 def test_trace_records_paths_and_values() -> None:

@@ -233,6 +233,9 @@ _ENTRIES = [
     Builtin("missing", ("any",), BOOLEAN, _missing,
             "true when the value is absent; unknown when it is there but unreadable",
             total=True),
+    Builtin("present", ("any",), BOOLEAN, _exists,
+            "for a field of the filing: true when the filing gives a value there, readable or "
+            "not; false when it is absent (for rules on what a block holds)", total=True),
     Builtin("readable", ("any",), BOOLEAN, _exists,
             "for a field of the filing: true when its value reads as the field's type, false "
             "when it is there but does not (a unit of another kind, an impossible date), "

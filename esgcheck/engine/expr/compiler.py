@@ -946,10 +946,13 @@ class _Compiler:
         emits = [a.emitter() for a in args]
         emit = _emit_total(builtin.impl, emits) if builtin.total else _emit_strict(
             builtin.impl, emits, True)
-        if builtin.name == "readable":
+        if builtin.name in ("readable", "present"):
             if args[0].raw is None or args[0].parts is None:
-                raise self.fail(node, "readable() takes a field of the filing, such as "
-                                      "readable(carbon_footprint.total)")
+                raise self.fail(node, f"{builtin.name}() takes a field of the filing, such as "
+                                      f"{builtin.name}(carbon_footprint.total)")
+            if builtin.name == "present":
+                return Compiled(result, _present(args[0].fn, args[0].raw),
+                                emit=_emit_present(args[0].parts))
             return Compiled(result, _readable(args[0].fn, args[0].raw),
                             emit=_emit_readable(args[0].parts))
         if builtin.name in ("exists", "missing") and args[0].raw is not None:
@@ -1230,6 +1233,26 @@ def _emit_readable(parts: Callable[[Emitter], tuple[str, str]]) -> Emit:
         out = em.tmp()
         em.line(f"{out} = True if {value} is not MISSING else "
                 f"(MISSING if {raw} is None else False)")
+        return out
+
+    return emit
+
+
+def _present(value: Fn, raw: Fn) -> Fn:
+    """present(chain): whether the filing gives a value there, readable or not."""
+
+    def run(ctx: Context) -> Any:
+        value(ctx)  # the read is evidence when traced
+        return raw(ctx) is not None
+
+    return run
+
+
+def _emit_present(parts: Callable[[Emitter], tuple[str, str]]) -> Emit:
+    def emit(em: Emitter) -> str:
+        raw, _ = parts(em)
+        out = em.tmp()
+        em.line(f"{out} = {raw} is not None")
         return out
 
     return emit
