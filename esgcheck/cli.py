@@ -22,6 +22,7 @@ from esgcheck.engine.rulebase import RuleBase, RuleBaseError
 from esgcheck.engine.userconfig import UserConfigError, load_user_config
 from esgcheck.filings.limits import Limits
 from esgcheck.journal import Journal
+from esgcheck.messages import message
 from esgcheck.report import FORMATS, RenderOptions, renderer
 from esgcheck.waivers import WaiverError, Waivers, load_waivers, parse_waivers, waiver_yaml
 
@@ -439,8 +440,9 @@ def rules_list(rules: tuple[Path, ...], lang: str) -> None:
     checker = _load(rules)
     for rb, r in _all_rules(checker):
         severity = r.spec.severity or "-"
+        data = f"  ({message('data_check', lang)})" if r.spec.data_check else ""
         click.echo(f"{r.id:<22} {r.spec.kind:<6} {severity:<8} {r.spec.title.get(lang)}  "
-                   f"[{rb.citation_text(r.spec.citation, lang)}]")
+                   f"[{rb.citation_text(r.spec.citation, lang)}]{data}")
 
 
 @rules.command("show")

@@ -166,6 +166,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "as_of": ("适用日期", "as of"),
     "rulebase": ("规则库", "rule base"),
     "not_in_force": ("在适用日期未生效", "not in force on the as-of date"),
+    "data_check": ("数据一致性检查", "data check"),
     "data_checks": ("{version}（适用日期早于最早版本，仅执行数据一致性检查）",
                     "{version} (the as-of date is before its first version: only the checks of "
                     "the data's own consistency ran)"),
