@@ -115,8 +115,10 @@ class Adapted:
         notes.append(item)
         self._noted[(reason, source)] = len(notes) - 1
         self.origin[at] = source
-        for key in item:
-            self.origin[(*at, key)] = source
+        for key in ("reason", "field", "value", "read_as"):
+            self.carried.add(_pattern((*at, key)))  # a note without read_as: not read
+            if key in item:
+                self.origin[(*at, key)] = source
 
     def day(self, value: Any, source: JsonPath) -> Any:
         """A date as ISO 8601: a date-time gives its date; ``DD.MM.YYYY`` (day
@@ -140,6 +142,15 @@ class Adapted:
             return iso
         return value
 
+    def country(self, path: JsonPath, value: Any, source: JsonPath) -> None:
+        """A country, read when it is an ISO 3166-1 alpha-2 code. Several formats
+        give the country as free text ("Germany"); such a name is noted, not
+        read (esgcheck keeps no table of country names)."""
+        if value in (None, "") or (isinstance(value, str) and _COUNTRY_CODE.match(value)):
+            self.put(path, value or None, source)
+        else:
+            self.note("country_name", source, value)
+
     def carries(self, ptr: str) -> bool:
         """Whether the source format has a place for the canonical field at
         ``ptr`` (a JSON Pointer), whether or not this payload fills it."""
@@ -157,6 +168,7 @@ class Adapted:
 
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(T|$)")
+_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 # The adapted filings alive, by the id of their canonical document: validation
@@ -309,18 +321,19 @@ def _battery_pass(doc: Mapping[str, Any]) -> Adapted:
         out.put((*p, "putting_into_service"),
                 out.day(g("puttingIntoService"), ("puttingIntoService",)),
                 ("puttingIntoService",))
-        out.put((*p, "plant", "country"), g("manufacturingPlace", "addressCountry"),
-                ("manufacturingPlace", "addressCountry"))
+        out.country((*p, "plant", "country"), g("manufacturingPlace", "addressCountry"),
+                    ("manufacturingPlace", "addressCountry"))
         if has_cf:  # the declaration's administrative part, from the same passport
             d = ("declarations", 0)
             out.put((*d, "manufacturer", "name"), g(*m, "contactName"), (*m, "contactName"))
             out.put((*d, "manufacturer", "identifier"), g(*m, "identifier"), (*m, "identifier"))
             for key, src_key in (("street", "streetAddress"), ("postal_code", "postalCode"),
                                  ("country", "addressCountry")):
-                out.put((*d, "manufacturer", "address", key), g(*m, "postalAddress", src_key),
-                        (*m, "postalAddress", src_key))
-                out.put((*d, "plant", key), g("manufacturingPlace", src_key),
-                        ("manufacturingPlace", src_key))
+                put = out.country if key == "country" else out.put
+                put((*d, "manufacturer", "address", key), g(*m, "postalAddress", src_key),
+                    (*m, "postalAddress", src_key))
+                put((*d, "plant", key), g("manufacturingPlace", src_key),
+                    ("manufacturingPlace", src_key))
             out.put((*d, "manufacturer", "email"), g(*m, "emailAddress"), (*m, "emailAddress"))
             out.put((*d, "manufacturer", "web"), g(*m, "webAddress"), (*m, "webAddress"))
             out.put((*d, "battery", "category"), _BP_CATEGORY.get(category, category),
@@ -461,19 +474,15 @@ def _is_catena_x_3(doc: Mapping[str, Any]) -> bool:
         "electrochemicalProperties" in doc or "stateOfBattery" in doc))
 
 
-_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
-
-
 def _cx3_address(out: Adapted, targets: list[JsonPath], address: Any, src: JsonPath) -> None:
     """A 3.x address (locality, postCode, thoroughfare, country.shortName) into
     the canonical address or plant objects ``targets``. The country is a name
-    there ("Germany"), not an ISO 3166 code: it is read only when it is one."""
+    there ("Germany"), read only when it is an ISO 3166 code."""
     g = _reader(address if isinstance(address, dict) else {})
     street = g("thoroughfare", "value")
     number = g("thoroughfare", "number")
     if isinstance(street, str) and isinstance(number, str) and number:
         street = f"{street} {number}"
-    country = g("country", "shortName")
     for target in targets:
         out.put((*target, "town"), g("locality", "value"), (*src, "locality", "value"))
         if target[-1] == "plant" and target[0] == "declarations":
@@ -481,10 +490,8 @@ def _cx3_address(out: Adapted, targets: list[JsonPath], address: Any, src: JsonP
         if target[0] == "declarations":
             out.put((*target, "postal_code"), g("postCode", "value"), (*src, "postCode", "value"))
             out.put((*target, "street"), street, (*src, "thoroughfare", "value"))
-        if isinstance(country, str) and _COUNTRY_CODE.match(country):
-            out.put((*target, "country"), country, (*src, "country", "shortName"))
-        elif country not in (None, ""):
-            out.note("country_name", (*src, "country", "shortName"), country)
+        out.country((*target, "country"), g("country", "shortName"),
+                    (*src, "country", "shortName"))
 
 
 def _catena_x_3(doc: Mapping[str, Any]) -> Adapted:
@@ -907,8 +914,7 @@ def _pcf_supplier(doc: Mapping[str, Any]) -> str | None:
     values = doc.get("pcfValues")
     if isinstance(values, dict) and (
             "sharesPerStage" in values or "pcfPerformanceClass" in values):
-        return ("Catena-X PcfForBatteryComponentSupplier "
-                "(io.catenax.pcf_for_battery_component_supplier)")
+        return "Catena-X PcfForBatteryComponentSupplier 1.x"
     return None
 
 
@@ -916,14 +922,16 @@ def _pcf(doc: Mapping[str, Any]) -> str | None:
     if "pcfAssessmentAndMethodology" in doc and any(
             k in doc for k in ("productLifeCycleStagesAndEmissions",
                                "companyAndProductInformation")):
-        return "Catena-X PCF (io.catenax.pcf 9.x)"
+        return "Catena-X PCF 9.x"
     if isinstance(doc.get("pcf"), dict) and any(
             k in doc for k in ("specVersion", "companyIds", "productIds", "companyName")):
         spec = doc.get("specVersion")
+        if isinstance(spec, list) and spec:  # Catena-X 8.0.0 writes it as a list of one
+            spec = spec[0]
+        version = spec.rsplit(":", 1)[-1] if isinstance(spec, str) and spec else ""
         if isinstance(spec, str) and "catenax" in spec.lower():
-            return f"Catena-X PCF (io.catenax.pcf {spec.rsplit(':', 1)[-1]})"
-        version = f" {spec}" if isinstance(spec, str) and spec else ""
-        return f"PACT ProductFootprint{version}"
+            return f"Catena-X PCF {version}"
+        return f"PACT ProductFootprint {version}".rstrip()
     return None
 
 

@@ -14,8 +14,9 @@ the file the user gave, at one place, and is reported once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema_rs
 
@@ -103,17 +104,29 @@ def _once_per_source(doc: Any, problems: list[StructuralProblem]) -> list[Struct
     """The problems of an adapted filing, one for each source value: those whose
     canonical places were read from the same source value, with the same keyword
     and parameters, are one problem (the first, in path order)."""
+    return once_per_source(doc, problems, lambda p: p.path,
+                           lambda p: (p.keyword, tuple(sorted(p.params.items()))))
+
+
+T = TypeVar("T")
+
+
+def once_per_source(doc: Any, items: list[T], path_of: Callable[[T], JsonPath],
+                    kind_of: Callable[[T], Hashable]) -> list[T]:
+    """``items`` (problems found at canonical paths of ``doc``) without repeats:
+    in a filing read from an industry format, items of the same kind whose paths
+    were read from the same source value are one, the first kept. Other
+    documents' items are returned as they are."""
     adapted = adapted_for(doc)
-    if adapted is None or len(problems) < 2:
-        return problems
-    seen: set[tuple[str, JsonPath, tuple[tuple[str, str], ...]]] = set()
-    out: list[StructuralProblem] = []
-    for problem in problems:
-        source, _ = adapted.source_of(problem.path)
-        key = (problem.keyword, source, tuple(sorted(problem.params.items())))
+    if adapted is None or len(items) < 2:
+        return items
+    seen: set[tuple[Hashable, JsonPath]] = set()
+    out: list[T] = []
+    for item in items:
+        key = (kind_of(item), adapted.source_of(path_of(item))[0])
         if key not in seen:
             seen.add(key)
-            out.append(problem)
+            out.append(item)
     return out
 
 
