@@ -197,3 +197,171 @@ def test_industry_catalogue_listing_does_not_save_a_coal_project(checker: Checke
     assert "even where an industry catalogue still lists it" in excluded.message.en
     allocation = next(f for f in report.findings if f.rule_id == "GC-PR-001")
     assert "60 %" in allocation.message.en  # the coal project's 40 % does not count
+
+
+# ---------------------------------------------------------------- fossil fuels beyond the flag
+
+KINDS = {"coal_production", "coal_power", "coal_use", "oil_production", "oil_use",
+         "gas_production", "gas_use"}
+
+
+def fossil_rows(table: str) -> list[dict[str, Any]]:
+    rows = header("fossil-indicators.yaml")["tables"][table]["rows"]
+    assert isinstance(rows, list)
+    return rows
+
+
+def kinds_of(text: str) -> set[str]:
+    return {k for k in text.split(";") if k}
+
+
+def project_schema() -> dict[str, Any]:
+    schema = json.loads((ROOT / "esgcheck/schemas/green-finance.schema.json").read_text("utf-8"))
+    props = schema["properties"]["projects"]["items"]["properties"]
+    assert isinstance(props, dict)
+    return props
+
+
+def test_the_fossil_term_list_is_well_formed(rulebase: RuleBase) -> None:
+    terms = fossil_rows("fossil_terms")
+    assert len(terms) == len(rulebase.tables["fossil_terms"].keys()) > 100
+    for row in terms:
+        assert row["kind"] in KINDS and row["fuel"] == row["kind"].split("_")[0], row
+        assert row["term"] == row["term"].lower() and row["term"].strip() == row["term"], row
+        assert row["why"], row
+        # English terms are phrases, never the bare words that occur in harmless ones
+        assert row["term"] not in ("coal", "oil", "gas", "petrol", "fuel"), row
+    names = {row["term"] for row in terms}
+    for row in fossil_rows("fossil_set_aside"):
+        assert row["phrase"] == row["phrase"].lower() and row["why"], row
+        assert kinds_of(row["sets_aside"]) <= KINDS, row
+        if not row["sets_aside"]:  # a longer word: it must contain some other term
+            assert any(t in row["phrase"] and t != row["phrase"] for t in names), row
+
+
+def test_the_fuel_codes_and_flags_match_the_schema() -> None:
+    props = project_schema()
+    codes = {row["code"]: row for row in fossil_rows("fossil_fuel_codes")}
+    assert set(codes) == set(props["fuels"]["items"]["enum"])
+    assert set(codes) == set(props["fuels_replaced"]["items"]["enum"])
+    for row in codes.values():
+        assert kinds_of(row["kind"]) <= KINDS and kinds_of(row["replaced_sets_aside"]) <= KINDS
+    assert {c for c, r in codes.items() if r["kind"]} == {
+        "coal", "coke", "coal_mine_methane", "crude_oil", "oil_products", "petcoke", "lpg",
+        "natural_gas"}
+    flags = {row["flag"]: row for row in fossil_rows("fossil_flags")}
+    assert set(flags) == set(props["fossil_fuel"]["enum"])
+    assert flags["none"]["admits"] == ""
+    for row in flags.values():
+        assert kinds_of(row["admits"]) <= KINDS
+
+
+def test_the_items_that_admit_fossil_fuels_are_items(rulebase: RuleBase) -> None:
+    items = rulebase.tables["bond2021_items"]
+    rows = {row["code"]: row for row in fossil_rows("bond2021_fossil_items")}
+    for code, row in rows.items():
+        assert items.get(code) is not None, code
+        admits = kinds_of(row["admits"])
+        assert admits <= KINDS and kinds_of(row["implies"]) <= admits
+    # the gas items the 2021 catalogue kept (items §1.8) admit gas
+    for code in ("3.2.3.3", "3.2.3.4", "3.2.1.6", "1.6.1.3", "5.5.4.1", "1.5.2.1"):
+        assert "gas_use" in kinds_of(rows[code]["admits"]), code
+    # coal power is admitted only where the item is about its CO2 or its residues
+    assert {c for c, r in rows.items() if "coal_power" in kinds_of(r["admits"])} == {
+        "3.2.3.6", "2.3.1.1"}
+
+
+HARMLESS = ["煤矸石综合利用", "粉煤灰制砖", "餐饮油烟净化", "散煤治理", "煤改气", "去煤化",
+            "石漠化综合治理", "油菜种植", "沼气工程", "垃圾填埋气发电", "charcoal",
+            "palm oil mill", "greenhouse gas monitoring", "biogas plant", "landfill gas",
+            "cooking oil collection", "coal gangue", "fly ash"]
+
+
+@pytest.mark.parametrize("text", HARMLESS)
+def test_no_term_is_part_of_a_harmless_word(text: str) -> None:
+    found = [row["term"] for row in fossil_rows("fossil_terms") if row["term"] in text.lower()]
+    assert not found
+
+
+def observed(checker: Checker, **project: Any) -> list[Any]:
+    """The GC-IT-012 findings on the compliant bond with its first project changed."""
+    doc = json.loads((SAMPLES / "01-compliant-domestic-bond-2021.json").read_text("utf-8"))
+    doc["projects"][0].pop("category_names")
+    doc["projects"][0].update(project)
+    report = checker.check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "x.json")
+    return [f for f in report.findings if f.rule_id == "GC-IT-012"]
+
+
+@pytest.mark.parametrize("name, code, word", [
+    ("燃煤电厂超低排放改造", "2.1.1.1", "燃煤电厂"),     # clean coal, not industrial boilers
+    ("华电火电机组灵活性改造", "1.1.2.5", "火电"),
+    ("煤制烯烃项目余热利用", "1.1.2.3", "煤制"),
+    ("炼油厂加热炉能效提升", "1.1.2.1", "炼油"),  # the boiler item: oil use, not refining
+    ("页岩气开采配套集输管道", "3.2.3.3", "页岩气"),  # the gas item: gas, not its extraction
+    ("天然气制氢项目", "3.2.2.8", "天然气"),  # the hydrogen item names clean hydrogen
+    ("Coal-fired power plant efficiency upgrade", "1.1.2.5", "coal-fired power"),
+    ("Offshore oil field electrification", "3.1.1.2", "oil field"),
+    ("海岛柴油发电机组", "3.2.2.1", "柴油"),
+])
+def test_fossil_words_are_reported_for_review(checker: Checker, name: str, code: str,
+                                              word: str) -> None:
+    (finding,) = observed(checker, name=name, item_code=code)
+    assert (finding.severity, finding.outcome) == ("minor", "breach")
+    assert f"name '{word}'" in finding.message.en and word in finding.message.zh
+
+
+@pytest.mark.parametrize("name, code", [
+    ("城区燃煤锅炉煤改气集中供热改造", "5.1.1.1"),     # the switch the catalogue admits
+    ("燃煤锅炉煤改电改造", "3.2.2.9"),
+    ("燃煤工业锅炉脱硫脱硝除尘改造", "2.1.1.1"),
+    ("燃煤电厂粉煤灰综合利用", "2.3.1.1"),
+    ("燃煤电厂二氧化碳捕集与封存", "3.2.3.6"),
+    ("西气东输支线天然气管道", "3.2.3.3"),
+    ("LNG动力内河船舶制造", "1.6.1.3"),
+    ("淮南采煤沉陷区生态修复", "4.2.1.13"),
+    ("地沟油制生物柴油", "3.2.2.3"),
+    ("生物天然气提纯工程", "3.2.2.3"),
+    ("港口岸电以电代油改造", "5.5.3.1"),
+    ("Coal phase-out: coal-fired boilers replaced by heat pumps", "3.2.2.9"),
+    ("Biodiesel from used cooking oil", "3.2.2.3"),
+])
+def test_what_the_catalogue_admits_is_not_reported(checker: Checker, name: str, code: str) -> None:
+    assert observed(checker, name=name, item_code=code) == []
+
+
+def test_the_filers_flag_and_fuels_are_read_too(checker: Checker) -> None:
+    # a gas project that says so explains its gas words, not coal ones
+    assert observed(checker, name="燃气冷热电三联供", item_code="3.2.3.4",
+                    fossil_fuel="gas_chp") == []
+    (finding,) = observed(checker, name="燃气及燃煤联合供热", item_code="3.2.3.4",
+                          fossil_fuel="gas_chp")
+    assert "'燃煤'" in finding.message.en
+    # the excluded flag stands: GC-IT-010, not this rule
+    assert observed(checker, name="燃煤电厂超低排放改造", fossil_fuel="coal_clean_use") == []
+    # fuels and a fuel replaced
+    (finding,) = observed(checker, fuels=["wind", "oil_products"])
+    assert "fuels 'oil_products'" in finding.message.en
+    assert observed(checker, name="燃煤锅炉改造为空气源热泵", item_code="3.2.2.9",
+                    fuels=["ambient_heat", "electricity"], fuels_replaced=["coal"]) == []
+
+
+def test_the_observation_names_its_words_and_where_they_are(checker: Checker) -> None:
+    name = "18-coal-plant-retrofit-flagged-none.json"
+    report = checker.check_file(SAMPLES / name, name)
+    (finding,) = report.findings
+    assert (finding.rule_id, finding.severity, report.grade) == ("GC-IT-012", "minor", "B")
+    assert "name '燃煤机组', description '燃煤机组', fuels 'coal'" in finding.message.en
+    derived = {d.fact: d for d in finding.derivation}
+    assert derived["fossil_term_name"].value == "燃煤机组"
+    assert derived["fossil_term_description"].value == "燃煤机组"
+    assert derived["fossil_fuel_listed"].value == "coal"
+    read = {e.name for d in finding.derivation for e in d.evidence}
+    assert {"/projects/1/name", "/projects/1/description"} <= read
+
+
+def test_a_coal_to_gas_switch_is_not_reported(checker: Checker) -> None:
+    name = "19-coal-to-gas-district-heating.json"
+    doc = json.loads((SAMPLES / name).read_text("utf-8"))
+    assert "燃煤" in doc["projects"][1]["name"] and "天然气" in doc["projects"][1]["description"]
+    report = checker.check_file(SAMPLES / name, name)
+    assert (report.grade, report.findings) == ("A", [])
