@@ -123,3 +123,30 @@ def test_configuration_errors_carry_lines() -> None:
     with pytest.raises(RuleBaseError, match="no rule base 'nope'"):
         Checker(user_config=UserConfig(file="x.yaml", sha256="0",
                                        rulebases={"nope": user.rulebases["eu-battery"]}))
+
+
+# Rules whose condition is a heuristic (a plausibility bound, a pattern for "looks
+# wrong", esgcheck's reading of one model in another's terms) are observations.
+HEURISTIC = {"BATT-CF-013-02": "minor", "BATT-CF-015-02": "minor", "BATT-CF-020-02": "minor",
+             "BATT-CF-022": "minor", "BATT-CF-031": "minor", "BATT-CF-018": "minor",
+             "BATT-CF-025": "minor", "BATT-RD-001": "info", "BATT-RD-002": "info"}
+
+
+def test_heuristic_rules_are_observations_with_their_reason(checker: Checker) -> None:
+    rb = next(r for r in checker.rulebases if r.id == "eu-battery")
+    rules = {r.id: r.spec for r in rb.by_type["eu-battery-cf"].check}
+    for rule_id, severity in HEURISTIC.items():
+        spec = rules[rule_id]
+        assert spec.severity == severity, rule_id
+        assert spec.notes and ("heuristic" in spec.notes or "plausib" in spec.notes
+                               or "[D]" in spec.notes or "reading" in spec.notes
+                               or "observation" in spec.notes), rule_id
+    # the legal part of the study link stays a nonconformity
+    assert rules["BATT-CF-020"].severity == "major"
+
+
+def test_a_per_capacity_footprint_is_an_observation_not_a_nonconformity() -> None:
+    filing = report(str(BATTERY / "02-per-capacity-unit.json"))["filings"][0]
+    found = {f["rule_id"]: f["severity"] for f in filing["findings"]}
+    assert found["BATT-CF-022"] == "minor" and found["BATT-CF-025"] == "minor"
+    assert filing["grade"] == "B"

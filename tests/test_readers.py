@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -67,6 +68,38 @@ def test_decimals_stay_exact() -> None:
         "12345678901234567890.123456789")
 
 
+@pytest.mark.parametrize("written", ["1.5E2", "150E0", "1.50e+2", "150.000000000000000000001"])
+def test_exponents_and_long_decimals_are_read_exactly(written: str) -> None:
+    """The fast parser's output is refused when the text is not its shortest form;
+    the exact parser then gives every number of the file as the written decimal."""
+    doc = json.loads(COMPLIANT)
+    doc["carbon"]["emissions_current"]["value"] = 7.25
+    text = json.dumps(doc).replace("7.25", written)
+    value = read(text.encode()).doc["carbon"]["emissions_current"]["value"]
+    assert value == Decimal(written) and str(value) == str(Decimal(written))
+
+
+def test_one_source_value_in_two_canonical_places_is_one_problem() -> None:
+    """An industry payload's footprint is the declaration's and the passport's: the
+    schema finds its defect twice in the canonical filing, validation reports it
+    once, at its source; a canonical filing's two defects stay two."""
+    from esgcheck.filings.validate import validate
+
+    bp = {"batteryCarbonFootprint": "n/a", "carbonFootprintStudy": "https://cf.example.org/s",
+          "carbonFootprintPerformanceClass": 7}
+    filing = read(json.dumps(bp, indent=1).encode())
+    assert filing.adapted is not None
+    problems = validate(filing.filing_type, filing.doc)
+    sources = [(p.keyword, filing.location(p.path).pointer) for p in problems]
+    assert sorted(sources) == [("type", "/batteryCarbonFootprint"),
+                               ("type", "/carbonFootprintPerformanceClass")]
+    canonical = {"filing_type": "eu-battery-cf", "passport": {"carbon_footprint": {
+        "performance_class": 7}}, "declarations": [{"carbon_footprint": {
+            "performance_class": 7}}]}
+    filing = read(json.dumps(canonical).encode())
+    assert len(validate(filing.filing_type, filing.doc)) == 2
+
+
 @pytest.mark.parametrize("data, code, line", [
     (b"", "empty", None),
     (b"   \n", "empty", None),
@@ -76,6 +109,8 @@ def test_decimals_stay_exact() -> None:
     (b"[1, 2]", "json_root", 1),
     (b'{"filing_type": "no-such-type"}', "unknown_type", None),
     (b'{"a": 1}', "no_type", None),
+    (b'{"pcfValues": {"sharesPerStage": {}}}', "pcf_not_filing", None),
+    (b'{"specVersion": "2.0.0", "companyIds": [], "pcf": {}}', "pcf_not_filing", None),
     (b"\xff\xfe{\x00", "json_syntax", 1),
     (b'{"a": "\xff"}', "encoding", None),
     (b"hello", "json_syntax", 1),  # named .json, read as JSON
@@ -104,6 +139,23 @@ def test_forced_type_overrides_detection() -> None:
     assert filing.filing_type.id == "cn-eidm-annual"
     with pytest.raises(InputError):
         read(json.dumps(doc).encode(), forced="nope")
+
+
+def test_a_forced_type_does_not_read_what_it_cannot() -> None:
+    """--type names the filing type expected; a product carbon footprint, or a
+    passport another type reads, is refused saying what it is."""
+    pcf = b'{"pcfValues": {"sharesPerStage": {}}}'
+    with pytest.raises(InputError) as info:
+        read(pcf, forced="eu-battery-cf")
+    assert info.value.code == "pcf_not_filing_forced"
+    assert "PcfForBatteryComponentSupplier" in info.value.describe("en")
+    passport = b'{"batteryPassportIdentifier": "urn:x", "batteryCategory": "ev"}'
+    with pytest.raises(InputError) as info:
+        read(passport, forced="cn-eidm-annual")
+    assert info.value.code == "format_of_other_type"
+    assert "eu-battery-cf" in info.value.describe("zh")
+    assert read(passport, forced="eu-battery-cf").read_as == (
+        "Battery Pass GeneralProductInformation 1.2.0")
 
 
 def test_xml_maps_onto_the_canonical_structure() -> None:
