@@ -160,6 +160,22 @@ def test_the_table_is_well_formed() -> None:
     assert not problems, f"{TABLE.relative_to(ROOT)} is malformed:\n  " + "\n  ".join(problems)
 
 
+def test_a_malformed_entry_is_reported() -> None:
+    bad = {"id": "EX-CN-EIDM-999", "regime": "cn-eidm", "class": "unit", "source": "Art. 17",
+           "scenario": "late", "filing": "cn-eidm/no-such-filing.json", "note": "x",
+           "expect": {"grade": "E", "verdict": "breach",
+                      "findings": [{"at": "disclosed", "severty": "major"}]}}
+    problems = "\n".join(case_problems(bad))
+    for words in ("unknown key 'note'", "class 'unit'", "no-such-filing.json' does not exist",
+                  "grade 'E'", "unknown key 'verdict'", "unknown key 'severty'",
+                  "at 'disclosed' is not a JSON Pointer"):
+        assert words in problems
+    other_regime = {**bad, "regime": "eu-battery"}
+    assert "the id is EX-EU-BATTERY-NNN" in "\n".join(case_problems(other_regime))
+    assert "'expect' is missing" in "\n".join(
+        case_problems({k: v for k, v in bad.items() if k != "expect"}))
+
+
 # -- checking a case -------------------------------------------------------------
 
 @dataclass(frozen=True)
