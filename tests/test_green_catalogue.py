@@ -239,6 +239,12 @@ def test_the_fossil_term_list_is_well_formed(rulebase: RuleBase) -> None:
             assert any(t in row["phrase"] and t != row["phrase"] for t in names), row
 
 
+def test_every_term_matches_the_cue_that_skips_texts_without_one() -> None:
+    rulebase_yaml = yaml.safe_load((FOLDER / "rulebase.yaml").read_text(encoding="utf-8"))
+    cue = re.compile(rulebase_yaml["config"]["fossil_term_cue"]["value"])
+    assert all(cue.search(row["term"]) for row in fossil_rows("fossil_terms"))
+
+
 def test_the_fuel_codes_and_flags_match_the_schema() -> None:
     props = project_schema()
     codes = {row["code"]: row for row in fossil_rows("fossil_fuel_codes")}
