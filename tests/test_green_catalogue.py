@@ -265,10 +265,16 @@ def test_the_fuel_codes_and_flags_match_the_schema() -> None:
 def test_the_items_that_admit_fossil_fuels_are_items(rulebase: RuleBase) -> None:
     items = rulebase.tables["bond2021_items"]
     rows = {row["code"]: row for row in fossil_rows("bond2021_fossil_items")}
+    excluded = set(yaml.safe_load((FOLDER / "rulebase.yaml").read_text(encoding="utf-8"))
+                   ["config"]["fossil_excluded"]["value"])
+    said_without_exclusion = {k for row in fossil_rows("fossil_flags")
+                              if row["flag"] not in excluded for k in kinds_of(row["admits"])}
     for code, row in rows.items():
         assert items.get(code) is not None, code
-        admits = kinds_of(row["admits"])
-        assert admits <= KINDS and kinds_of(row["implies"]) <= admits
+        admits, uses = kinds_of(row["admits"]), kinds_of(row["uses"])
+        assert admits <= KINDS and kinds_of(row["implies"]) <= uses <= admits
+        # a use the item asks to be flagged is one a flag can say without excluding
+        assert uses <= said_without_exclusion, code
     # the gas items the 2021 catalogue kept (items §1.8) admit gas
     for code in ("3.2.3.3", "3.2.3.4", "3.2.1.6", "1.6.1.3", "5.5.4.1", "1.5.2.1"):
         assert "gas_use" in kinds_of(rows[code]["admits"]), code
