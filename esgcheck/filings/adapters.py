@@ -628,10 +628,10 @@ def _aas_submodel(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], JsonPath] 
         candidates = [(sm, ("submodels", i)) for i, sm in enumerate(doc["submodels"])]
     else:
         return None
-    for sm, path in candidates:
-        if isinstance(sm, dict) and any(i.startswith((_IDTA_BATTERY_CF, _IDTA_CF))
-                                        for i in _semantic_ids(sm)):
-            return sm, path
+    for prefixes in ((_IDTA_BATTERY_CF,), (_IDTA_BATTERY_CF, _IDTA_CF)):  # 02035-3 first
+        for sm, path in candidates:
+            if isinstance(sm, dict) and any(i.startswith(prefixes) for i in _semantic_ids(sm)):
+                return sm, path
     return None
 
 
