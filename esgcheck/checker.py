@@ -21,7 +21,7 @@ from typing import Any
 from esgcheck import __version__
 from esgcheck.baseline import Baseline, apply_baseline
 from esgcheck.engine import grading
-from esgcheck.engine.build import build_finding, citation
+from esgcheck.engine.build import build_finding, citation, pointer
 from esgcheck.engine.chain import Evaluation, EvaluationLimitError
 from esgcheck.engine.expr.compiler import LIMITS, TypedValue
 from esgcheck.engine.expr.types import QuantityT
@@ -52,7 +52,7 @@ from esgcheck.filings.adapters import Adapted
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure
 from esgcheck.filings.reader import Filing, file_bytes, read_bytes
-from esgcheck.filings.validate import depth_bound, is_valid, validate
+from esgcheck.filings.validate import depth_bound, is_valid, once_per_source, validate
 from esgcheck.journal import Journal
 from esgcheck.messages import MESSAGES, message, text
 from esgcheck.waivers import Waivers, apply_waivers
@@ -497,7 +497,11 @@ def unit_findings(filing: Filing, version: str) -> list[Finding]:
     ft = filing.filing_type
     rule = "SCHEMA.x-quantity"
     out: list[Finding] = []
-    for problem in quantity_fields(ft.schema, ft.types).problems(filing.doc):
+    problems = quantity_fields(ft.schema, ft.types).problems(filing.doc)
+    # a value an industry format gives once may sit at two canonical places
+    problems = once_per_source(filing.doc, problems, lambda p: (*p.path, "unit"),
+                               lambda p: p.kind)
+    for problem in problems:
         location = filing.location((*problem.path, "unit"))
         raw = {"value": None, "unit": problem.unit}
         value = resolve_path(filing.doc, problem.path)
@@ -511,8 +515,8 @@ def unit_findings(filing: Filing, version: str) -> list[Finding]:
             citation=CitationOut(instrument=ft.id, text=Text(
                 zh=f"{ft.title.zh}（{version}）", en=f"{ft.title.en} ({version})")),
             location=location,
-            evidence=[Evidence(source="filing", name=location.pointer, value=problem.unit,
-                               display=problem.unit, location=location)],
+            evidence=[Evidence(source="filing", name=pointer((*problem.path, "unit")),
+                               value=problem.unit, display=problem.unit, location=location)],
             fingerprint=fingerprint("schema", rule, location.pointer),
         ))
     return out
@@ -532,7 +536,7 @@ def without_covered_units(findings: list[Finding]) -> list[Finding]:
     if not named:
         return findings
     return [f for f in findings if f.rule_id != "SCHEMA.x-quantity"
-            or (quantity := f.location.pointer.removesuffix("/unit")) not in named
+            or (quantity := f.evidence[0].name.removesuffix("/unit")) not in named
             or (f.outcome == "breach" and not named[quantity])]
 
 

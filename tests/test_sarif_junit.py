@@ -422,7 +422,7 @@ def test_not_assessable_rule_is_skipped(mixed: Report) -> None:
     assert s.get("skipped") == "2" and s.get("failures") == "0"
     (skipped,) = case(s, "CN-EIDM-TMP-002").findall("skipped")
     assert skipped.get("message", "").startswith("not assessable: ")
-    assert "before_list" in (skipped.text or "")
+    assert "listed_since" in (skipped.text or "")
 
 
 def test_unreadable_file_is_an_error_case(mixed: Report) -> None:
