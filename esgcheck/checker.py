@@ -398,7 +398,7 @@ def not_carried(finding: Finding, adapted: Adapted) -> Finding:
     that format has no place for: not assessable, naming the field, instead of a
     breach (or a bare "missing") the filer could not have avoided in that format."""
     absent: list[str] = []
-    for e in finding.all_evidence():
+    for e in finding.all_evidence(false_facts=False):
         if e.source == "filing" and not e.present and not adapted.carries(e.name) and (
                 e.name not in absent):
             absent.append(e.name)

@@ -129,6 +129,16 @@ def citation(rb: RuleBase, hit_rule: Any) -> CitationOut:
     )
 
 
+def unreadable_values(items: list[Evidence], lang: str) -> str:
+    """The values a finding read that are there but unreadable, with why, to
+    follow a rule's own "cannot decide" message ("" when there are none)."""
+    named = [f"{e.name} = {e.display}: {e.problem.get(lang)}" for e in items
+             if e.problem is not None]
+    if not named:
+        return ""
+    return f"（{'；'.join(named)}）" if lang == "zh" else f" ({'; '.join(named)})"
+
+
 def not_assessable_message(items: list[Evidence], notes: list[str]) -> Text:
     """"Not assessable" naming the data that is missing, and each value that is
     there but unreadable with what was found and what was expected."""
@@ -158,8 +168,10 @@ def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
         message = Text(zh=render_template(spec.message.zh, hit.params),
                        en=render_template(spec.message.en, hit.params))
     elif spec.unknown is not None:
-        message = Text(zh=render_template(spec.unknown.zh, hit.params),
-                       en=render_template(spec.unknown.en, hit.params))
+        message = Text(zh=render_template(spec.unknown.zh, hit.params)
+                       + unreadable_values(items, "zh"),
+                       en=render_template(spec.unknown.en, hit.params)
+                       + unreadable_values(items, "en"))
     else:
         message = not_assessable_message(items, notes)
     remediation = None

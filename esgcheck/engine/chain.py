@@ -107,6 +107,9 @@ class Evaluation:
         self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.store = FactStore()
         self.sources: dict[tuple[JsonPath, str], list[CompiledRule]] = {}
+        # rules that tried a true/false fact and found it false: its proof when
+        # no rule made it true (why an enterprise is not obliged, say)
+        self.tried: dict[tuple[JsonPath, str], list[CompiledRule]] = {}
         self.ctx = Context(doc, self.store, as_of, rules.slots)
         self._instances: dict[str, list[Instance]] = {}
         self._proofs: dict[tuple[JsonPath, str], Proof] = {}
@@ -230,6 +233,8 @@ class Evaluation:
                     values[key] = False
                 if value is not False:
                     self.sources.setdefault(key, []).append(rule)
+                else:
+                    self.tried.setdefault(key, []).append(rule)
             else:
                 values[key] = value
                 self.sources.setdefault(key, []).append(rule)
@@ -243,7 +248,8 @@ class Evaluation:
         value = self.store.values.get(key, read.value)
         proof = Proof(read.name, read.path, value, [], [])
         self._proofs[key] = proof
-        for rule in self.sources.get(key, []):
+        rules = self.sources.get(key) or (self.tried.get(key, []) if value is False else [])
+        for rule in rules:
             self.step()
             self.bind(rule, (read.path, resolve(self.doc, read.path),
                              self.ancestors(rule.entity, read.path)))

@@ -123,13 +123,16 @@ class Finding(_Model):
         "keeps it across runs and line shifts"))
     waiver: WaiverApplied | None = Field(None, description="set when the outcome is waived")
 
-    def all_evidence(self) -> Iterator[Evidence]:
+    def all_evidence(self, false_facts: bool = True) -> Iterator[Evidence]:
         """Every value the finding rests on: its own evidence, then that of the
-        derived facts it read, depth first."""
+        derived facts it read, depth first; without ``false_facts``, not the
+        values read by rules that tried a true/false fact and found it false."""
         yield from self.evidence
         nodes = list(reversed(self.derivation))
         while nodes:
             node = nodes.pop()
+            if not false_facts and node.value == "false":
+                continue
             yield from node.evidence
             nodes.extend(reversed(node.because))
 
