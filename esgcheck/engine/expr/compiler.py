@@ -946,22 +946,18 @@ class _Compiler:
         emits = [a.emitter() for a in args]
         emit = _emit_total(builtin.impl, emits) if builtin.total else _emit_strict(
             builtin.impl, emits, True)
-        if builtin.name in ("readable", "present"):
-            if args[0].raw is None or args[0].parts is None:
+        outcome = PRESENCE.get(builtin.name)
+        if outcome is not None and (args[0].raw is None or args[0].parts is None):
+            if builtin.name in ("readable", "present"):
                 raise self.fail(node, f"{builtin.name}() takes a field of the filing, such as "
                                       f"{builtin.name}(carbon_footprint.total)")
-            if builtin.name == "present":
-                return Compiled(result, _present(args[0].fn, args[0].raw),
-                                emit=_emit_present(args[0].parts))
-            return Compiled(result, _readable(args[0].fn, args[0].raw),
-                            emit=_emit_readable(args[0].parts))
-        if builtin.name in ("exists", "missing") and args[0].raw is not None:
-            # a field that is there but unreadable: neither exists nor missing, unknown
-            negate = builtin.name == "missing"
-            q, parts = args[0].qraw, args[0].parts
-            assert parts is not None
-            emit = _emit_raw_exists(q, negate) if q is not None else _emit_presence(parts, negate)
-            return Compiled(result, _presence(args[0].fn, args[0].raw, negate), emit=emit)
+        elif outcome is not None:
+            # a field of the filing: readable, absent, or there but unreadable
+            q, parts, raw = args[0].qraw, args[0].parts, args[0].raw
+            assert parts is not None and raw is not None
+            emit = (_emit_raw_presence(q, outcome) if q is not None
+                    else _emit_presence(parts, outcome))
+            return Compiled(result, _presence(args[0].fn, raw, outcome), emit=emit)
         if builtin.name == "unit_of" and args[0].qraw is not None:
             # the unit text of a quantity field, read before conversion: a unit of the
             # wrong kind (kg CO2e per kg where per kWh is expected) is still named
@@ -1204,66 +1200,41 @@ def _raw_leaf(start: Fn, slot: int | None, keys: tuple[str, ...]) -> Fn:
     return read
 
 
-def _presence(value: Fn, raw: Fn, negate: bool) -> Fn:
-    """exists(chain), or missing(chain) when ``negate``: true or false when the
-    field is readable or absent, MISSING when it is there but unreadable."""
+# What exists(), missing(), readable() and present() give for a field of the
+# filing that is readable, absent, or there but unreadable (the README's table).
+Outcome = tuple[Any, Any, Any]
+PRESENCE: dict[str, Outcome] = {
+    "exists": (True, False, MISSING),
+    "missing": (False, True, MISSING),
+    "readable": (True, MISSING, False),
+    "present": (True, False, True),
+}
+
+
+def _presence(value: Fn, raw: Fn, outcome: Outcome) -> Fn:
+    readable, absent, unreadable = outcome
 
     def run(ctx: Context) -> Any:
         if value(ctx) is not MISSING:  # the read is evidence when traced
-            return not negate
-        return negate if raw(ctx) is None else MISSING
+            return readable
+        return absent if raw(ctx) is None else unreadable
 
     return run
 
 
-def _readable(value: Fn, raw: Fn) -> Fn:
-    """readable(chain): whether a field that is there reads as its type."""
-
-    def run(ctx: Context) -> Any:
-        if value(ctx) is not MISSING:
-            return True
-        return MISSING if raw(ctx) is None else False
-
-    return run
+def _outcome_code(outcome: Outcome) -> tuple[str, str, str]:
+    readable, absent, unreadable = (repr(v) if v is not MISSING else "MISSING" for v in outcome)
+    return readable, absent, unreadable
 
 
-def _emit_readable(parts: Callable[[Emitter], tuple[str, str]]) -> Emit:
+def _emit_presence(parts: Callable[[Emitter], tuple[str, str]], outcome: Outcome) -> Emit:
+    readable, absent, unreadable = _outcome_code(outcome)
+
     def emit(em: Emitter) -> str:
         raw, value = parts(em)
         out = em.tmp()
-        em.line(f"{out} = True if {value} is not MISSING else "
-                f"(MISSING if {raw} is None else False)")
-        return out
-
-    return emit
-
-
-def _present(value: Fn, raw: Fn) -> Fn:
-    """present(chain): whether the filing gives a value there, readable or not."""
-
-    def run(ctx: Context) -> Any:
-        value(ctx)  # the read is evidence when traced
-        return raw(ctx) is not None
-
-    return run
-
-
-def _emit_present(parts: Callable[[Emitter], tuple[str, str]]) -> Emit:
-    def emit(em: Emitter) -> str:
-        raw, _ = parts(em)
-        out = em.tmp()
-        em.line(f"{out} = {raw} is not None")
-        return out
-
-    return emit
-
-
-def _emit_presence(parts: Callable[[Emitter], tuple[str, str]], negate: bool) -> Emit:
-    def emit(em: Emitter) -> str:
-        raw, value = parts(em)
-        out = em.tmp()
-        em.line(f"{out} = {not negate} if {value} is not MISSING else "
-                f"({negate} if {raw} is None else MISSING)")
+        em.line(f"{out} = {readable} if {value} is not MISSING else "
+                f"({absent} if {raw} is None else {unreadable})")
         return out
 
     return emit
@@ -1418,16 +1389,17 @@ def _emit_raw_unit(q: QRaw) -> Emit:
     return emit
 
 
-def _emit_raw_exists(q: QRaw, negate: bool) -> Emit:
-    """exists(q) (or missing(q)) for a quantity read from the filing, without
-    converting it: MISSING when it is there but unreadable."""
+def _emit_raw_presence(q: QRaw, outcome: Outcome) -> Emit:
+    """exists(q), missing(q), readable(q) or present(q) for a quantity read from
+    the filing, without converting it."""
+    readable, absent, unreadable = _outcome_code(outcome)
 
     def emit(em: Emitter) -> str:
         obj, value, unit = _emit_quantity_parts(em, q)
         out = em.tmp()
         test = f"{value}.__class__ in {em.ref(_NUMBERS)} and {q[3].known(em, unit)}"
-        em.line(f"{out} = {not negate} if ({test}) else "
-                f"({negate} if {obj} is None else MISSING)")
+        em.line(f"{out} = {readable} if ({test}) else "
+                f"({absent} if {obj} is None else {unreadable})")
         return out
 
     return emit
