@@ -30,6 +30,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+# Bounds on one expression, far above what a rule needs (the shipped rules nest
+# at most 24 levels and hold at most 400 tokens). Past them the parser, and the
+# compiler and code generator after it, would recurse or work without end, so
+# the expression is refused with its position, as a syntax error is.
+MAX_TOKENS = 10_000
+MAX_NESTING = 32  # brackets, calls, 'if', 'not' and unary minus inside one another
+MAX_DEPTH = 100  # of the syntax tree, chains of 'and', 'or', '+' ... included
+MAX_NUMBER = 100  # characters of a number literal
+
 
 class ExprSyntaxError(ValueError):
     def __init__(self, message: str, pos: int) -> None:
@@ -159,6 +168,8 @@ def tokenize(text: str) -> list[Token]:
             kind = "number"
         assert kind is not None
         if kind != "ws":
+            if len(tokens) >= MAX_TOKENS:
+                raise ExprSyntaxError(f"the expression is longer than {MAX_TOKENS} tokens", pos)
             if m.group("number") is not None:
                 tokens.append(Token("number", m.group("number"), pos, m.group("unit")))
             else:
@@ -177,6 +188,15 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.i = 0
+        self.nesting = 0
+
+    def enter(self, pos: int) -> None:
+        """One level deeper; refused past MAX_NESTING (the caller leaves with
+        ``self.nesting -= 1``)."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise ExprSyntaxError(f"the expression nests more than {MAX_NESTING} levels deep",
+                                  pos)
 
     @property
     def tok(self) -> Token:
@@ -201,6 +221,13 @@ class _Parser:
         return node
 
     def expr(self) -> Node:
+        self.enter(self.tok.pos)
+        try:
+            return self.expr_inner()
+        finally:
+            self.nesting -= 1
+
+    def expr_inner(self) -> Node:
         if self.at("if"):
             pos = self.take("if").pos
             test = self.expr()
@@ -227,7 +254,11 @@ class _Parser:
     def not_(self) -> Node:
         if self.at("not"):
             pos = self.take("not").pos
-            return Unary(pos, "not", self.not_())
+            self.enter(pos)
+            try:
+                return Unary(pos, "not", self.not_())
+            finally:
+                self.nesting -= 1
         return self.compare()
 
     def compare(self) -> Node:
@@ -250,7 +281,11 @@ class _Parser:
     def unary(self) -> Node:
         if self.at("-"):
             pos = self.take("-").pos
-            return Unary(pos, "-", self.unary())
+            self.enter(pos)
+            try:
+                return Unary(pos, "-", self.unary())
+            finally:
+                self.nesting -= 1
         return self.postfix()
 
     def postfix(self) -> Node:
@@ -268,6 +303,9 @@ class _Parser:
         t = self.tok
         if t.kind == "number":
             self.i += 1
+            if len(t.text) > MAX_NUMBER:
+                raise ExprSyntaxError(f"a number literal of {len(t.text)} characters; at most "
+                                      f"{MAX_NUMBER} are read", t.pos)
             value: Any = Decimal(t.text) if any(c in t.text for c in ".eE") else int(t.text)
             if t.unit is not None:
                 return Literal(t.pos, (value, t.unit.strip()), "quantity")
@@ -337,4 +375,20 @@ class _Parser:
 
 def parse(text: str) -> Node:
     """Parse one expression; raises ExprSyntaxError with the offset of the problem."""
-    return _Parser(text).parse()
+    node = _Parser(text).parse()
+    _check_depth(node)
+    return node
+
+
+def _check_depth(root: Node) -> None:
+    """Refuse a syntax tree deeper than MAX_DEPTH (walked without recursion)."""
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExprSyntaxError(f"the expression is more than {MAX_DEPTH} operations deep "
+                                  "(split it, or derive a fact for a part)", node.pos)
+        for value in vars(node).values():
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, Node):
+                    stack.append((item, depth + 1))
