@@ -254,8 +254,9 @@ def _write(path: Path, text: str) -> bool:
 @with_options(*reading_options, *waiver_options)
 @click.option("--path", "pointer", help="Waive only at this JSON Pointer (default: the "
               "place of each finding of the rule; '' for anywhere in the filing).")
-@click.option("--filings", "pattern", help="Glob of filing names the waiver covers "
-              "(default: this filing's name).")
+@click.option("--filings-glob", "--filings", "pattern", help="A pattern over filing names "
+              "the waiver is meant to cover, written as filings_glob (default: this filing's "
+              "name, literally).")
 @click.option("--justification", prompt=True, help="Why the finding is accepted.")
 @click.option("--approver", prompt=True, help="Who accepted it.")
 @click.option("--ticket", help="Reference of the decision (ticket, memo).")
@@ -286,7 +287,8 @@ def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...
         {f.location.pointer or None for f in found}, key=lambda p: p or "")
     try:
         entries = [waiver_yaml(rule_id, pattern or name, place, justification, approver,
-                               ticket, expires, waiver_id if len(places) == 1 else None)
+                               ticket, expires, waiver_id if len(places) == 1 else None,
+                               glob=pattern is not None)
                    for place in places]
     except ValueError as exc:
         click.echo(f"invalid waiver / 豁免条目无效: {exc}", err=True)

@@ -182,6 +182,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "applies; the {matched} finding(s) it matched count again"),
     "waiver_unused": ("豁免 {id}（{rule}，第 {line} 行）未匹配任何发现，可删除",
                       "waiver {id} ({rule}, line {line}) matched no finding; it can be removed"),
+    "waiver_wide": ("豁免 {id}（{rule}，第 {line} 行）为通配模式“{filings}”，"
+                    "豁免了 {n} 个文件中的发现：{files}",
+                    "waiver {id} ({rule}, line {line}) is the pattern '{filings}' and waived "
+                    "findings in {n} filing(s): {files}"),
+    "waiver_literal": ("豁免 {id}（{rule}，第 {line} 行）的 filings“{filings}”按字面匹配文件名，"
+                       "没有文件叫这个名字；如需通配多个文件，请改写为 filings_glob",
+                       "waiver {id} ({rule}, line {line}): filings '{filings}' is one "
+                       "filing's name, taken literally, and no filing has that name; for a "
+                       "pattern over several filings write filings_glob instead"),
     "baseline_known": ("基线 {file} 已记录的 {known} 项发现未列出",
                        "{known} finding(s) known to baseline {file} not shown"),
     "baseline_fixed": ("基线中已不再出现的发现（已整改）：{n} 项",

@@ -5,13 +5,21 @@
     waivers:
       - id: W-2026-007                      # optional; default W-<n>
         rule: CN-EIDM-ANN-019               # the rule id, exactly
-        filings: "filings/2026/*.json"      # glob over filing names as reported
+        filings: filings/2026/acme.json     # one filing, its name exactly as reported
         path: /permits/0                    # optional JSON Pointer; the finding's
                                             # pointer must be it or lie under it
         justification: Permit renewal filed; the bureau confirmed in writing.
         approver: Li Wei (audit lead)
         ticket: AUD-1432                    # optional
         expires: 2027-03-31                 # last day the waiver applies
+
+``filings`` names one filing, literally: a name with ``*``, ``?`` or ``[`` in it
+is that name and nothing else. A waiver meant for several filings says so with
+``filings_glob`` instead (a glob over the names as reported, ``*`` crossing
+``/``); the report then names every filing whose findings it waived. Waiver
+files written before ``filings`` was literal read as before unless their
+``filings`` holds a pattern: such a waiver now matches nothing, and the report
+says what to write instead.
 
 A finding a waiver matches stays in every output, with outcome ``waived`` and
 the waiver's justification; it no longer counts towards the grade or the exit
@@ -30,9 +38,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from esgcheck.engine import yamlio
+from esgcheck import safetext
+from esgcheck.engine import loaderrors, yamlio
 from esgcheck.engine.findings import (
     FilingReport,
     Finding,
@@ -54,12 +63,29 @@ class WaiverEntry(BaseModel):
 
     id: str | None = Field(None, min_length=1)
     rule: str = Field(pattern=RULE)
-    filings: str = Field(min_length=1, description="glob over filing names")
+    filings: str | None = Field(None, min_length=1,
+                                description="one filing's name, exactly as reported")
+    filings_glob: str | None = Field(None, min_length=1, description=(
+        "a glob over filing names as reported, for a waiver meant for several filings"))
     path: str | None = Field(None, pattern=r"^(/.*)?$", description="JSON Pointer prefix")
     justification: str = Field(min_length=10)
     approver: str = Field(min_length=1)
     ticket: str | None = None
     expires: date
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> WaiverEntry:
+        if (self.filings is None) == (self.filings_glob is None):
+            raise ValueError(
+                "give either 'filings' (one filing's name, literally) or 'filings_glob' (a "
+                "pattern over filing names), not both and not neither / 需给出 filings"
+                "（一个文件名，按字面匹配）或 filings_glob（文件名通配模式）之一")
+        return self
+
+    @property
+    def scope(self) -> str:
+        """The name or the pattern, as written."""
+        return self.filings if self.filings is not None else str(self.filings_glob)
 
 
 class WaiverFile(BaseModel):
@@ -76,7 +102,11 @@ class Waiver:
 
     def matches(self, filing: str, finding: Finding) -> bool:
         e = self.entry
-        if finding.rule_id != e.rule or not fnmatch.fnmatchcase(filing, e.filings):
+        if finding.rule_id != e.rule:
+            return False
+        if e.filings is not None and filing != e.filings:
+            return False
+        if e.filings_glob is not None and not fnmatch.fnmatchcase(filing, e.filings_glob):
             return False
         if e.path is None:
             return True
@@ -103,19 +133,27 @@ def load_waivers(path: Path, display: str | None = None) -> Waivers:
 def parse_waivers(raw: bytes, name: str) -> Waivers:
     """A waiver file's content, validated; every problem names the file and line."""
     try:
-        located = yamlio.loads(raw.decode("utf-8"), name)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise WaiverError(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-                          ) from None
+        raise WaiverError(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}) / "
+                                      "不是 UTF-8 文本") from None
+    try:
+        located = yamlio.loads(text, name)
     except yamlio.YamlError as exc:
         raise WaiverError(name, exc.line, exc.message) from None
+    except (ValueError, OverflowError, RecursionError) as exc:
+        line, why = loaderrors.bad_scalar(text) or (None, f"invalid YAML: {exc}")
+        raise WaiverError(name, line, why) from None
+    if not isinstance(located.data, dict) or "waivers" not in located.data:
+        raise WaiverError(name, 1, "a waiver file is a mapping with a list 'waivers:' / "
+                                   "豁免文件应为含 waivers: 列表的映射")
     try:
         parsed = WaiverFile.model_validate(located.data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = tuple(first["loc"])
-        field = ".".join(str(p) for p in where) or "(file)"
-        raise WaiverError(name, located.line(where), f"{field}: {first['msg']}") from None
+        first = loaderrors.ordered(exc.errors())[0]
+        where = tuple(p for p in first["loc"] if isinstance(p, str | int))
+        raise WaiverError(name, located.line(where),
+                          loaderrors.describe(first, WaiverFile)) from None
     entries: list[Waiver] = []
     seen: dict[str, int | None] = {}
     for n, entry in enumerate(parsed.waivers):
@@ -145,7 +183,7 @@ def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
         changed = any(new is not old for new, old in zip(findings, filing.findings, strict=True))
         out.append(filing.model_copy(update={"findings": findings}) if changed else filing)
     statuses = [WaiverStatus(
-        id=w.id, rule=w.entry.rule, filings=w.entry.filings, path=w.entry.path,
+        id=w.id, rule=w.entry.rule, filings=w.entry.scope, path=w.entry.path,
         justification=w.entry.justification, approver=w.entry.approver,
         ticket=w.entry.ticket, expires=w.entry.expires, line=w.line,
         status="expired" if w.id not in live else "applied" if matched[w.id] else "unused",
@@ -173,20 +211,52 @@ def _waive(filing: str, finding: Finding, candidates: Sequence[Waiver],
 
 def waiver_yaml(rule: str, filing: str, pointer: str | None, justification: str,
                 approver: str, ticket: str | None, expires: date,
-                waiver_id: str | None = None) -> str:
-    """One entry of a waiver file, as ``esgcheck waive`` writes it."""
-    import yaml
-
+                waiver_id: str | None = None, glob: bool = False) -> str:
+    """One entry of a waiver file, as ``esgcheck waive`` writes it: ``filing``
+    is a name, written literally (YAML quotes it where it must), or with
+    ``glob`` a pattern the user gave on purpose."""
     entry: dict[str, object] = {}
     if waiver_id:
         entry["id"] = waiver_id
-    entry.update(rule=rule, filings=filing)
+    entry["rule"] = rule
+    entry["filings_glob" if glob else "filings"] = filing
     if pointer:
         entry["path"] = pointer
     entry.update(justification=justification, approver=approver)
     if ticket:
         entry["ticket"] = ticket
     entry["expires"] = expires
-    WaiverEntry.model_validate(entry)  # what is written must load
-    text = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=88)
-    return "".join("  " + line if line.strip() else line for line in text.splitlines(True))
+    try:
+        WaiverEntry.model_validate(entry)  # what is written must load
+    except ValidationError as exc:
+        raise ValueError(loaderrors.describe(loaderrors.ordered(exc.errors())[0],
+                                             WaiverEntry)) from None
+    lines = []
+    for n, (key, value) in enumerate(entry.items()):
+        text = value.isoformat() if isinstance(value, date) else _scalar(str(value))
+        lines.append(f"{'  - ' if n == 0 else '    '}{key}: {text}\n")
+    return "".join(lines)
+
+
+def _scalar(text: str) -> str:
+    """A YAML scalar that reads back as ``text`` exactly: plain where YAML
+    reads it so, else double-quoted with every unsafe character escaped, so
+    that the entry is one line whatever the text holds and safe to print."""
+    import yaml
+
+    if (not safetext.UNSAFE.search(text) and text == text.strip() and "\\" not in text
+            and not text.startswith(("'", '"'))):
+        try:
+            if yaml.safe_load(f"k: {text}\n") == {"k": text}:
+                return text
+        except yaml.YAMLError:
+            pass
+    body = (text.replace("\\", "\\\\").replace('"', '\\"'))
+    return '"' + safetext.UNSAFE.sub(lambda m: _yaml_escape(m.group()), body) + '"'
+
+
+def _yaml_escape(ch: str) -> str:
+    n = ord(ch)
+    if 0xD800 <= n <= 0xDFFF:
+        raise ValueError("a lone surrogate cannot be written / 孤立代理项无法写入")
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"

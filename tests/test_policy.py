@@ -42,7 +42,7 @@ def write(tmp_path: Path, text: str, name: str = "waivers.yaml") -> Path:
 
 def entry(rule: str = "CN-EIDM-ANN-002", filings: str = "fixtures/cn-eidm-annual/04-*",
           expires: str = "2027-01-31", extra: str = "") -> str:
-    return (f"  - rule: {rule}\n    filings: \"{filings}\"\n{extra}"
+    return (f"  - rule: {rule}\n    filings_glob: \"{filings}\"\n{extra}"
             "    justification: Late filing accepted by the bureau in writing.\n"
             f"    approver: Li Wei\n    ticket: AUD-7\n    expires: {expires}\n")
 

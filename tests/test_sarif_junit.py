@@ -276,7 +276,7 @@ def test_waived_finding_is_a_suppressed_result(annual_samples: Report) -> None:
 
 
 def test_expired_and_unused_waivers_are_configuration_warnings(annual_samples: Report) -> None:
-    entries = [WaiverStatus(id=f"W-{status}", rule="CN-EIDM-ANN-002", filings="*",
+    entries = [WaiverStatus(id=f"W-{status}", rule="CN-EIDM-ANN-002", filings="elsewhere.json",
                             justification="j", approver="a", expires=date(2024, 1, 1),
                             line=n, status=status, matched=1)
                for n, status in enumerate(("applied", "expired", "unused"), start=1)]

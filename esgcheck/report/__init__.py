@@ -6,11 +6,12 @@ the output is determined by the report and the options alone.
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from esgcheck.engine.findings import Report, WaiverApplied
+from esgcheck.engine.findings import Report, WaiverApplied, WaiverStatus
 from esgcheck.messages import message
 
 
@@ -46,3 +47,32 @@ def waiver_text(v: WaiverApplied, lang: str) -> str:
     return message("waiver", lang, id=v.id, justification=v.justification,
                    approver=v.approver, ticket=f", {v.ticket}" if v.ticket else "",
                    expires=v.expires.isoformat())
+
+
+def waiver_notes(report: Report, lang: str) -> list[tuple[WaiverStatus, str]]:
+    """What a reader of the report must know about the scope of each waiver:
+    one that waived findings in filings other than the one it names (a
+    ``filings_glob``), with those filings; one whose ``filings`` reads like a
+    pattern, matched no filing by name, and would have matched some as a glob
+    (a waiver file written when ``filings`` was a glob)."""
+    if report.waivers is None:
+        return []
+    reached: dict[str, set[str]] = {}
+    for filing in report.filings:
+        for f in filing.findings:
+            if f.waiver is not None and f.waiver.file == report.waivers.file:
+                reached.setdefault(f.waiver.id, set()).add(filing.file)
+    names = [r.file for r in report.filings]
+    notes: list[tuple[WaiverStatus, str]] = []
+    for e in report.waivers.entries:
+        files = sorted(reached.get(e.id, ()))
+        if files and files != [e.filings]:
+            notes.append((e, message("waiver_wide", lang, id=e.id, rule=e.rule, line=e.line,
+                                     filings=e.filings, n=len(files),
+                                     files=", ".join(files))))
+        elif (e.status == "unused" and any(c in e.filings for c in "*?[")
+              and e.filings not in names
+              and any(fnmatch.fnmatchcase(n, e.filings) for n in names)):
+            notes.append((e, message("waiver_literal", lang, id=e.id, rule=e.rule,
+                                     line=e.line, filings=e.filings)))
+    return notes

@@ -35,7 +35,7 @@ from esgcheck.engine.findings import (
 )
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import message, words
-from esgcheck.report import RenderOptions
+from esgcheck.report import RenderOptions, waiver_notes
 
 # The page's own words, (zh, en); the report's words come from esgcheck.messages.
 LABELS: dict[str, tuple[str, str]] = {
@@ -691,7 +691,7 @@ def _waiver_row(page: _Page, w: WaiverStatus) -> str:
             f'<td>{_e(w.expires.isoformat())}</td><td class="num">{w.matched}</td></tr>')
 
 
-def _waivers(page: _Page, w: WaiversUsed) -> str:
+def _waivers(page: _Page, w: WaiversUsed, notes: list[str]) -> str:
     applied = sum(x.status == "applied" for x in w.entries)
     open_ = [x for x in w.entries if x.status != "applied"]
     head = "".join(f"<th>{page.lb(k)}</th>" for k in (
@@ -702,9 +702,10 @@ def _waivers(page: _Page, w: WaiversUsed) -> str:
              if open_ else f"<p>{page.lb('none')}</p>")
     rows = [(page.lb("waivers_file"), _file_and_sum(w.file, w.sha256)),
             (page.lb("expiry_judged"), _e(w.today.isoformat()))]
+    scope = "".join(f'<p class="waiver-scope">⚠ {_e(note)}</p>' for note in notes)
     return (f'<section class="appendix" id="waivers"><h2>{page.lb("waivers_section")}</h2>'
             f'{_dl(rows)}<p class="waivers-applied">{page.lb("waivers_applied", n=applied)}</p>'
-            f'<h3>{page.lb("waivers_open")} ({len(open_)})</h3>{table}</section>')
+            f'{scope}<h3>{page.lb("waivers_open")} ({len(open_)})</h3>{table}</section>')
 
 
 # ---------------------------------------------------------------- page
@@ -734,7 +735,8 @@ def render(report: Report, options: RenderOptions) -> str:
         body.append(_summary(page, report))
     body += [_filing(page, r, n, multi) for n, r in enumerate(report.filings, 1)]
     if report.waivers is not None:
-        body.append(_waivers(page, report.waivers))
+        body.append(_waivers(page, report.waivers,
+                             [note for _, note in waiver_notes(report, options.lang)]))
     if report.baseline is not None:
         body.append(_baseline(page, report.baseline))
     lang = "zh-CN" if options.lang == "zh" else "en"

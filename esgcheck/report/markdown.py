@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from esgcheck.engine.findings import FilingReport, Finding, Location, ProofNode, Report
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import words
-from esgcheck.report import RenderOptions, waiver_text
+from esgcheck.report import RenderOptions, waiver_notes, waiver_text
 
 _LABELS: dict[str, tuple[str, str]] = {
     "title": ("esgcheck 检查结果", "esgcheck results"),
@@ -137,6 +137,8 @@ def policy(report: Report, d: _Doc) -> None:
                                           expires=e.expires.isoformat(), matched=e.matched)))
             elif e.status == "unused":
                 d.add("> ⚠️ " + cell(d.m("waiver_unused", id=e.id, rule=e.rule, line=e.line)))
+        for _, note in waiver_notes(report, d.o.lang):
+            d.add("> ⚠️ " + cell(note))
     if report.baseline is not None:
         b = report.baseline
         d.add("", d.m("baseline_known", file=b.file, known=b.known))

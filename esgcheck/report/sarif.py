@@ -33,7 +33,7 @@ from esgcheck.engine.findings import (
     fingerprint,
 )
 from esgcheck.messages import colon, message, words
-from esgcheck.report import RenderOptions
+from esgcheck.report import RenderOptions, waiver_notes
 
 Json = dict[str, Any]
 
@@ -311,6 +311,11 @@ def _configuration_notifications(report: Report, lang: str) -> list[Json]:
                        expires=w.expires.isoformat(), matched=w.matched)
         out.append({"level": "warning", "message": {"text": text},
                     "descriptor": {"id": f"waiver.{w.status}"},
+                    "locations": [{"physicalLocation": _physical(report.waivers.file, w.line,
+                                                                 None)}]})
+    for w, note in waiver_notes(report, lang):
+        out.append({"level": "warning", "message": {"text": note},
+                    "descriptor": {"id": "waiver.scope"},
                     "locations": [{"physicalLocation": _physical(report.waivers.file, w.line,
                                                                  None)}]})
     return out

@@ -9,7 +9,7 @@ import click
 from esgcheck.engine.findings import Evidence, FilingReport, Finding, Location, ProofNode, Report
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import message
-from esgcheck.report import RenderOptions, waiver_text
+from esgcheck.report import RenderOptions, waiver_notes, waiver_text
 
 _COLORS = {"critical": "red", "major": "magenta", "minor": "yellow", "info": "blue",
            "not_assessable": "cyan", "waived": "white"}
@@ -154,6 +154,8 @@ def policy(report: Report, w: _Writer) -> None:
             elif e.status == "unused":
                 w.say("! " + w.m("waiver_unused", id=e.id, rule=e.rule, line=e.line), 1,
                       fg="yellow")
+        for _, note in waiver_notes(report, w.o.lang):
+            w.say("! " + note, 1, fg="yellow")
         w.say()
     if report.baseline is not None:
         b = report.baseline
