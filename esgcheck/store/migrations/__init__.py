@@ -1,0 +1,1 @@
+"""Alembic migrations of the results store (run by ``esgcheck.store``, never by hand)."""
