@@ -230,7 +230,10 @@ def test_a_total_without_unit_is_not_taken_per_kwh(checker: Checker) -> None:
     assert filing.adapted is not None
     assert not filing.adapted.carries("/declarations/0/carbon_footprint/total")
     assert notes(filing.doc)["/cO2FootprintTotal"]["read_as"] == "210 kgCO2e"
-    report = checker.check_file(PUBLIC / "tractusx-dpp-TestPassport.json", "p.json")
+    # placed on the market today, so that the obligations are judged
+    doc = json.loads((PUBLIC / "tractusx-dpp-TestPassport.json").read_text("utf-8"))
+    doc["datePlacedOnMarket"] = "02.03.2026"
+    report = checker.check_bytes(json.dumps(doc).encode(), "p.json")
     unit = next(f for f in report.findings if f.rule_id == "BATT-RD-001"
                 and f.location.pointer == "/cO2FootprintTotal")
     assert "'210'" in unit.message.en and "unit:kilogram" in unit.message.en

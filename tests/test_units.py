@@ -4,7 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from esgcheck.engine.units import Quantity, UnitError, parse_unit, read_as, unit_problem
+from esgcheck.engine.units import (
+    Quantity,
+    UnitError,
+    dims_name,
+    parse_unit,
+    read_as,
+    unit_problem,
+)
 
 
 @pytest.mark.parametrize("a, b", [
@@ -71,3 +78,18 @@ def test_ppm_is_a_fraction_only_a_concentration_needs_a_molar_mass_for() -> None
 def test_sub_and_superscript_digits_read_as_digits() -> None:
     assert parse_unit("kg CO₂e/kWh").dims == parse_unit("kgCO2e/kWh").dims
     assert parse_unit("mg/m³").factor == parse_unit("mg/m3").factor
+
+
+@pytest.mark.parametrize("symbol, same_as", [
+    ("吨二氧化碳", "tCO2e"), ("万吨二氧化碳当量", "万吨CO2e"), ("mg\uff0fm3", "mg/m3"),
+    ("\uff4d\uff47/\uff4d\uff13", "mg/m3"), ("mg\u3000/m3", "mg/m3"),
+])
+def test_spellings_chinese_filings_use(symbol: str, same_as: str) -> None:
+    a, b = parse_unit(symbol), parse_unit(same_as)
+    assert (a.dims, a.factor) == (b.dims, b.factor)
+
+
+def test_dimensions_have_chinese_names_too() -> None:
+    assert dims_name(parse_unit("t/a").dims, "zh") == "质量/年"
+    assert dims_name(parse_unit("USD").dims, "zh") == "美元"
+    assert dims_name(parse_unit("t/a").dims, "en") == "mass per year"

@@ -113,7 +113,9 @@ _ALIASES: dict[str, str] = {
     "gCO2": "gCO2e", "kgCO2": "kgCO2e", "tCO2": "tCO2e",
     "tonne": "t", "tonnes": "t",
     "吨": "t", "千克": "kg", "公斤": "kg", "克": "g", "毫克": "mg",
-    "吨CO2e": "tCO2e", "吨二氧化碳当量": "tCO2e",
+    "吨CO2e": "tCO2e", "吨二氧化碳当量": "tCO2e", "吨CO2": "tCO2e", "吨二氧化碳": "tCO2e",
+    "千克二氧化碳当量": "kgCO2e", "千克二氧化碳": "kgCO2e", "公斤二氧化碳当量": "kgCO2e",
+    "万吨二氧化碳当量": "万tCO2e", "万吨二氧化碳": "万tCO2e",
     "千瓦时": "kWh", "兆瓦时": "MWh", "立方米": "m3", "m³": "m3", "Nm³": "Nm3",
     "升": "L", "l": "L", "元": "CNY", "人民币元": "CNY", "年": "a", "yr": "a",
     # micro: the Greek letter mu and the micro sign are both written, and "u" for either
@@ -134,8 +136,12 @@ _READ_AS: dict[Dims, Dims] = {
 # Multipliers written in front of a unit in Chinese filings (万吨, 万元, 万立方米).
 _PREFIXES: dict[str, Decimal] = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 
-# sub- and superscript digits (CO₂, m³) read as plain ones
-_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
+# sub- and superscript digits (CO₂, m³) read as plain ones, and the full-width
+# forms of ASCII characters (U+FF01 to U+FF5E: a full-width slash or letters, as
+# Chinese input methods type them) as the ASCII ones
+_DIGITS = str.maketrans(
+    "₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹" + "".join(chr(c + 0xFEE0) for c in range(0x21, 0x7F)),
+    "01234567890123456789" + "".join(chr(c) for c in range(0x21, 0x7F)))
 
 _TERM = re.compile(r"([^*/·]+)")
 
@@ -164,7 +170,8 @@ def parse_unit(symbol: str) -> Unit:
     Spaces are insignificant; ``/`` divides by the rest of the term, ``*`` or
     ``·`` multiplies.
     """
-    compact = symbol.replace(" ", "").replace("\u00a0", "").translate(_DIGITS)
+    compact = (symbol.replace(" ", "").replace("\u00a0", "").replace("\u3000", "")
+               .translate(_DIGITS))
     if not compact:
         raise UnitError(symbol)
     dims: Dims = ()
@@ -216,12 +223,34 @@ _DIM_NAMES: dict[Dims, tuple[str, str, str]] = {
 }
 
 
+# Each dimension's name, for quantities no entry above names (zh, en).
+_BASE_NAMES: dict[str, tuple[str, str]] = {
+    "mass": ("质量", "mass"), "ghg": ("二氧化碳当量", "CO2e"), "energy": ("能量", "energy"),
+    "charge": ("电荷量", "charge"), "volume": ("体积", "volume"),
+    "volume_normal": ("标准状态体积", "volume at standard conditions"),
+    "length": ("长度", "length"), "time": ("小时", "hours"), "year": ("年", "year"),
+    "fraction": ("分数", "fraction"), "CNY": ("人民币", "CNY"), "EUR": ("欧元", "EUR"),
+    "USD": ("美元", "USD"),
+}
+
+
 def dims_name(dims: Dims, lang: str) -> str:
     """What a quantity of ``dims`` is, in words (``lang`` zh or en)."""
     known = _DIM_NAMES.get(dims)
-    if known is None:
-        return describe_dims(dims)
-    return known[0] if lang == "zh" else known[1]
+    if known is not None:
+        return known[0] if lang == "zh" else known[1]
+    i = 0 if lang == "zh" else 1
+
+    def name(dim: str, exp: int) -> str:
+        word = _BASE_NAMES.get(dim, (dim, dim))[i]
+        return word if exp == 1 else f"{word}^{exp}"
+
+    num = [name(d, e) for d, e in dims if e > 0]
+    den = [name(d, -e) for d, e in dims if e < 0]
+    text = ("·" if lang == "zh" else "*").join(num) or "1"
+    if den:
+        text += ("/" if lang == "zh" else " per ") + ("·" if lang == "zh" else "*").join(den)
+    return text
 
 
 def dims_example(dims: Dims) -> str:
