@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import multiprocessing as mp
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,8 +52,16 @@ from esgcheck.engine.userconfig import UserConfig
 from esgcheck.filings.adapters import Adapted
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure
+from esgcheck.filings.paths import display_name as display_name  # callers import it here
+from esgcheck.filings.paths import expand
 from esgcheck.filings.reader import Filing, file_bytes, read_bytes
-from esgcheck.filings.validate import depth_bound, is_valid, once_per_source, validate
+from esgcheck.filings.validate import (
+    depth_bound,
+    is_valid,
+    once_per_source,
+    prepare,
+    validate,
+)
 from esgcheck.journal import Journal
 from esgcheck.messages import MESSAGES, message, text
 from esgcheck.waivers import Waivers, apply_waivers
@@ -204,30 +213,42 @@ class Checker:
     # -- one file
     def check_file(self, path: Path, display: str, options: Options = Options()
                    ) -> FilingReport:
+        """One file: only a regular file is read, never more than the bytes
+        limit, and a path ``expand`` refused is reported without being opened
+        (see esgcheck.filings.paths)."""
         try:
-            if path.stat().st_size > options.limits.max_bytes:  # not even read
-                return over_limit(LimitExceeded("bytes", display, options.limits.max_bytes))
-        except OSError:
-            pass  # reading says what is wrong
-        try:
-            data = file_bytes(path, display)
+            data = file_bytes(path, display, options.limits.max_bytes)
+        except LimitExceeded as exc:
+            return over_limit(exc)
         except InputError as exc:
             return unreadable(exc)
         return self.check_bytes(data, display, options)
 
     def check_bytes(self, data: bytes, display: str, options: Options = Options()
                     ) -> FilingReport:
+        """One filing's bytes. The ``seconds`` limit covers the whole filing:
+        reading, measuring and validating count against it, and the rules get
+        what is left."""
+        limits = options.limits
+        started = time.monotonic()
         try:
-            if len(data) > options.limits.max_bytes:
-                raise LimitExceeded("bytes", display, options.limits.max_bytes)
-            filing = read_bytes(data, display, self.registry, options.filing_type)
-            if not within_limits(filing, len(data), options.limits):
-                measure(filing.doc, options.limits, display)
+            if len(data) > limits.max_bytes:
+                raise LimitExceeded("bytes", display, limits.max_bytes)
+            filing = read_bytes(data, display, self.registry, options.filing_type, limits,
+                                started)
+            if not within_limits(filing, len(data), limits):
+                measure(filing.doc, limits, display)
+            prepare(filing)
+            left = limits.max_seconds - (time.monotonic() - started)
+            if left <= 0:
+                raise LimitExceeded("seconds", display, limits.max_seconds,
+                                    "limit.seconds_filing")
         except LimitExceeded as exc:
             return over_limit(exc)
         except InputError as exc:
             return unreadable(exc)
-        return self.check_guarded(filing, options)
+        return self.check_guarded(filing, dataclasses.replace(
+            options, limits=dataclasses.replace(limits, max_seconds=left)))
 
     def check_guarded(self, filing: Filing, options: Options) -> FilingReport:
         """``check_filing``, where even a fault of esgcheck's own costs only this
@@ -545,29 +566,6 @@ def resolve_path(doc: Any, path: tuple[str | int, ...]) -> Any:
     for key in path:
         node = node[key]  # the path was found in this document
     return node
-
-
-def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
-    """Files to check: each file given, and each .json/.xml file under each folder,
-    in sorted order, named relative to the working directory where possible."""
-    cwd = Path.cwd()
-    for path in paths:
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix.lower() in FILING_SUFFIXES)
-        else:
-            files = [path]
-        for file in files:
-            yield file, display_name(file, cwd)
-
-
-def display_name(path: Path, cwd: Path) -> str:
-    if path.is_absolute():
-        try:
-            return path.relative_to(cwd).as_posix()
-        except ValueError:
-            return path.as_posix()
-    return path.as_posix()
 
 
 def file_digest(path: Path) -> str:

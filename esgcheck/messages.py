@@ -14,6 +14,24 @@ from esgcheck.engine.model import Text
 MESSAGES: dict[str, tuple[str, str]] = {
     # input errors
     "io": ("无法读取文件：{reason}", "cannot read the file: {reason}"),
+    "not_regular": ("不是普通文件，而是{kind}；未打开，未读取（只读取普通文件）",
+                    "not a regular file but {kind}; not opened, not read (only regular "
+                    "files are read)"),
+    "file_kind.char_device": ("字符设备（如 /dev/zero）",
+                              "a character device (such as /dev/zero)"),
+    "file_kind.block_device": ("块设备", "a block device"),
+    "file_kind.fifo": ("命名管道（FIFO）", "a FIFO (named pipe)"),
+    "file_kind.socket": ("套接字", "a socket"),
+    "file_kind.folder": ("文件夹", "a folder"),
+    "file_kind.other_file": ("特殊文件", "a special file"),
+    "link_outside": ("符号链接指向所提交文件夹之外；未跟随，未读取",
+                     "a symbolic link that leads outside the submitted folder; not followed, "
+                     "not read"),
+    "folder_unreadable": ("无法读取文件夹：{reason}；其中的文件未予检查",
+                          "cannot read the folder: {reason}; the files in it were not checked"),
+    "xml_encoding": ("XML 声明的编码“{encoding}”无法识别，未读取",
+                     "the XML declares the encoding '{encoding}', which esgcheck does not "
+                     "know; not read"),
     "empty": ("文件为空", "the file is empty"),
     "encoding": ("文件不是有效的 {encoding} 文本（第 {offset} 字节）",
                  "the file is not valid {encoding} text (byte {offset})"),
@@ -83,6 +101,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "limit.steps": ("规则求值次数超过上限 {value}，未予评估（可用 --limit steps=N 调整）",
                     "more rule evaluations than the limit of {value}; not assessed "
                     "(adjust with --limit steps=N)"),
+    "limit.seconds_filing": (
+        "读取、校验和规则求值的总时间超过上限 {value} 秒，未予评估（可用 --limit seconds=N 调整）",
+        "reading, validating and evaluating the filing took longer than the limit of {value} s; "
+        "not assessed (adjust with --limit seconds=N)"),
     "limit.seconds": ("规则求值时间超过上限 {value} 秒，未予评估（可用 --limit seconds=N 调整）",
                       "rule evaluation took longer than the limit of {value} s; not assessed "
                       "(adjust with --limit seconds=N)"),
@@ -94,6 +116,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema.additionalProperties": ("不应出现的字段“{name}”", "unexpected field '{name}'"),
     "schema.format": ("格式不符：应为 {format}", "wrong format: expected {format}"),
     "schema.pattern": ("格式不符：应匹配 {pattern}", "does not match the pattern {pattern}"),
+    "schema.truncated": (
+        "另有 {more} 处同类结构问题（{kind}）未逐一列出：每类只列出前 {shown} 处",
+        "{more} more structural problems of this kind ({kind}) are not listed one by one: "
+        "only the first {shown} of each kind are"),
     "schema.other": ("结构错误：{detail}", "structural error: {detail}"),
     "schema.title": ("申报文件结构不符合 {type} 的规范", "filing does not fit the {type} schema"),
     "schema.unit_title": ("数量的单位与字段不符（{type}）",

@@ -28,6 +28,7 @@ from esgcheck.engine import yamlio
 from esgcheck.engine.build import pointer
 from esgcheck.engine.chain import Evaluation
 from esgcheck.engine.expr.values import MISSING
+from esgcheck.engine.files import inside, read_regular
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.model import RuleTests, TestCase
 from esgcheck.engine.rulebase import CompiledRule, RuleBase, load_rulebase
@@ -180,9 +181,14 @@ class RuleTester:
         base: Any = {}
         if tests.base is not None:
             base_path = self.folder / tests.base
+            if not inside(self.rb.folder, base_path):  # ../.., an absolute path, a link out
+                report.problems.append(
+                    f"{path.name}:{located.line(('base',)) or '?'}: base {tests.base}: "
+                    "outside the rule base; not read")
+                return
             try:
-                base = jsonread.parse(jsonread.decode(base_path.read_bytes(), tests.base),
-                                      tests.base)
+                raw = read_regular(base_path, yamlio.MAX_BYTES)
+                base = jsonread.parse(jsonread.decode(raw, tests.base), tests.base)
             except Exception as exc:
                 report.problems.append(f"base {tests.base}: {exc}")
                 return

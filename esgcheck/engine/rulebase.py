@@ -42,6 +42,7 @@ from esgcheck.engine.expr.compiler import (
 )
 from esgcheck.engine.expr.types import BOOLEAN, ObjectT, Type, is_any, same_kind
 from esgcheck.engine.expr.values import MISSING
+from esgcheck.engine.files import inside
 from esgcheck.engine.filing_types import Entity, FilingType, FilingTypeError, Registry
 from esgcheck.engine.model import Citation, Instrument, Rule, RuleBaseMeta, RuleFile, Version
 from esgcheck.engine.refdata import (
@@ -288,6 +289,10 @@ class _Loader:
             return None
 
     def read_yaml(self, path: Path) -> yamlio.Located | None:
+        if not inside(self.folder, path):  # a link out of the rule base
+            self.problem(self.name(path), None, None,
+                         "leads outside the rule base (a symbolic link); not read")
+            return None
         try:
             return yamlio.load(path, self.name(path))
         except (yamlio.YamlError, OSError) as exc:

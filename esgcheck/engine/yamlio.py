@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from esgcheck.engine import files
+
 Path_ = tuple[str | int, ...]
 
 # libyaml's parser when PyYAML was built with it (the wheels are), else the
@@ -79,19 +81,47 @@ class Located:
         return self.lines.get(())
 
 
+MAX_BYTES = 64 * 1024 * 1024  # a YAML file esgcheck reads (rule files, data, settings)
+
+
 def load(path: Path, display: str | None = None) -> Located:
+    """A YAML file: only a regular file is read (a FIFO or a device named as
+    one is refused, not waited on), and no more than ``MAX_BYTES`` of it."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = files.read_regular(path, MAX_BYTES)
+    except files.NotRegular as exc:
+        raise YamlError(name, None, f"not a regular file ({exc.kind.replace('_', ' ')}); "
+                                    "not read") from None
+    except files.TooLarge:
+        raise YamlError(name, None, f"larger than {MAX_BYTES:,} bytes; not read") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return loads(text, name)
 
 
-def loads(text: str, name: str) -> Located:
+# Anchors and aliases: an alias is a reference, so a few hundred bytes of
+# aliases of aliases name billions of values, and anything that walks the
+# document as a tree (the line map below, validation, the rules) would follow
+# each of them. A document may use aliases (rule tests written by a YAML
+# dumper share blocks that way) as long as the document they spell out is at
+# most ALIAS_FACTOR times the nodes written, plus ALIAS_ALLOWANCE; past that
+# it is refused at the alias that goes over, before anything is built.
+ALIAS_FACTOR = 10
+ALIAS_ALLOWANCE = 10_000
+MAX_NESTING = 500  # YAML nested deeper than any esgcheck file needs
+
+
+def loads(text: str, name: str, aliases: bool = True) -> Located:
+    """Parse YAML text. With ``aliases`` False, any alias is refused (for a
+    format that has no use for them)."""
     loader = _SafeLoader(text)
     try:
         root = loader.get_single_node()  # one parse: the nodes keep their lines
+        if root is not None:
+            _bounded(root, name, aliases)
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -99,6 +129,8 @@ def loads(text: str, name: str) -> Located:
         raise YamlError(name, line, f"invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise YamlError(name, None, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError(name, None, f"nested deeper than {MAX_NESTING} levels") from None
     finally:
         loader.dispose()
     lines: dict[Path_, int] = {}
@@ -106,6 +138,58 @@ def loads(text: str, name: str) -> Located:
     if root is not None:
         _walk(root, (), lines, styles, name)
     return Located(data, lines, styles, name, tuple(text.splitlines()))
+
+
+def _bounded(root: yaml.Node, name: str, aliases: bool) -> None:
+    """Refuse a document whose aliases spell out too much, or that nests too
+    deep, in time linear in the nodes written: each node's size as spelled
+    out (itself and everything under it, aliases followed) is worked out once,
+    children first, without recursion. An alias is a node met again; one met
+    again while it is still open is an alias of its own ancestor: a document
+    without end. (The parser gives an alias as the node it names, so a place
+    is the anchor's line, or that of the value that spells out too much.)"""
+    sizes: dict[int, int] = {}
+    closed: list[yaml.Node] = []
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            closed.append(node)
+            continue
+        if key in open_:
+            raise YamlError(name, node.start_mark.line + 1,
+                            "an alias (*name) of a value that contains it: it has no end")
+        if key in sizes:
+            if not aliases:
+                raise YamlError(name, node.start_mark.line + 1,
+                                "this value is used again through an alias (*name); this "
+                                "file does not take anchors and aliases: write it out")
+            continue
+        if len(open_) >= MAX_NESTING:
+            raise YamlError(name, node.start_mark.line + 1,
+                            f"nested deeper than {MAX_NESTING} levels")
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    budget = ALIAS_FACTOR * len(closed) + ALIAS_ALLOWANCE
+    if sizes[id(root)] > budget:
+        where = next(n for n in closed if sizes[id(n)] > budget)
+        raise YamlError(name, where.start_mark.line + 1,
+                        f"aliases (*name) make this value spell out more than {budget:,} "
+                        f"values from the {len(closed):,} written; write the values out, "
+                        "or share less")
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int],

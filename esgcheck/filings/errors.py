@@ -5,6 +5,11 @@ from __future__ import annotations
 from esgcheck.messages import message
 
 
+class Key(str):
+    """A parameter that is itself a message key: each language shows its own
+    words for it (a FIFO, 命名管道)."""
+
+
 class InputError(Exception):
     """Unreadable input, with the file and, where known, the line and column."""
 
@@ -17,6 +22,7 @@ class InputError(Exception):
         self.column = column
         self.pointer = pointer
         self.params = params
+        self.message_key = code  # the message shown; a code may have more than one
         super().__init__(self.describe("en"))
 
     def describe(self, lang: str) -> str:
@@ -25,4 +31,6 @@ class InputError(Exception):
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {message(self.code, lang, **self.params)}"
+        params = {name: message(value, lang) if isinstance(value, Key) else value
+                  for name, value in self.params.items()}
+        return f"{where}: {message(self.message_key, lang, **params)}"

@@ -251,8 +251,12 @@ class _CompactText:
             node = node[key] if isinstance(node, dict) else node[int(key)]
         return pos, True
 
+    @cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.text)
+
     def line_column(self, offset: int) -> tuple[int, int]:
-        return _line_column(self.text, offset)
+        return self.lines.line_column(offset)
 
 
 class _Members:
@@ -288,6 +292,41 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, start) + 1, offset - start + 1
 
 
+class LineIndex:
+    """Line and column of any offset of a text, in time bounded by a block's
+    length rather than the offset: for each block of ``BLOCK`` characters, the
+    lines before it and where the last of them ended are counted once, so a
+    filing with a hundred thousand findings is not scanned from its start for
+    each of them."""
+
+    BLOCK = 4096
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines_before: list[int] = []
+        self.last_newline: list[int] = []
+        lines, last = 0, -1
+        for start in range(0, len(text) + 1, self.BLOCK):
+            self.lines_before.append(lines)
+            self.last_newline.append(last)
+            block_end = start + self.BLOCK
+            lines += text.count("\n", start, block_end)
+            found = text.rfind("\n", start, block_end)
+            if found >= 0:
+                last = found
+        self.lines_before.append(lines)
+        self.last_newline.append(last)
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        block = offset // self.BLOCK
+        start = block * self.BLOCK
+        line = self.lines_before[block] + self.text.count("\n", start, offset) + 1
+        last = self.text.rfind("\n", start, offset)
+        if last < 0:
+            last = self.last_newline[block]
+        return line, offset - last
+
+
 class JsonLocator:
     """Line and column of any JSON path in one document's text."""
 
@@ -298,6 +337,10 @@ class JsonLocator:
         self._parsed = parsed  # what the parser learnt of the text's layout, if anything
         self._cache: dict[JsonPath, int] = {}
         self._scans: dict[int, _ContainerScan] = {}
+        # what looking for late members from the end may cost in all (characters
+        # parsed and members compared), so that many lookups stay linear: past
+        # it, the scan from the start, which remembers where it got to, is used
+        self._late_budget = 2 * len(text) + 1024
 
     @cached_property
     def spread(self) -> float:
@@ -360,11 +403,12 @@ class JsonLocator:
         than stepping over everything before them. None when this does not
         apply: the scan from the start then finds the member."""
         doc, text = self.doc, self.text
-        if doc.__class__ is not dict or key not in doc:
+        if doc.__class__ is not dict or key not in doc or self._late_budget <= 0:
             return None
         needle = json.dumps(key, ensure_ascii=False)
         found = text.rfind(needle)
-        if found < len(text) // 2:
+        self._late_budget -= len(text) - max(found, 0) + len(doc)
+        if found < len(text) // 2 or self._late_budget < 0:
             return None
         try:
             tail = orjson.loads("{" + text[found:])
@@ -392,8 +436,12 @@ class JsonLocator:
             return None
         return node
 
+    @cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.text)
+
     def line_column(self, offset: int) -> tuple[int, int]:
-        return _line_column(self.text, offset)
+        return self.lines.line_column(offset)
 
     def locate(self, path: JsonPath) -> tuple[int, int, bool]:
         fast = self._compact

@@ -17,9 +17,10 @@ from esgcheck.filings.errors import InputError
 class Limits:
     max_bytes: int = 64 * 1024 * 1024  # size of one file
     max_depth: int = 64  # nesting of objects and arrays (elements in XML)
-    max_values: int = 2_000_000  # values in one filing (members and items; XML elements)
+    max_values: int = 2_000_000  # values in one filing (members and items; XML elements
+    # and attributes, counted while the XML is parsed)
     max_steps: int = 1_000_000  # rule evaluations of the forward chainer per filing
-    max_seconds: float = 60.0  # time to evaluate one filing's rules
+    max_seconds: float = 60.0  # time to read, validate and evaluate one filing
     regex_seconds: float = 1.0  # one regular-expression match
 
     def with_settings(self, settings: dict[str, str]) -> Limits:
@@ -45,9 +46,13 @@ class Limits:
 class LimitExceeded(InputError):
     """A filing past one of the limits: not assessed, for that reason."""
 
-    def __init__(self, limit: str, file: str, value: object) -> None:
+    def __init__(self, limit: str, file: str, value: object, message_key: str | None = None
+                 ) -> None:
         super().__init__(f"limit.{limit}", file, value=value)
         self.limit = limit
+        if message_key is not None:
+            self.message_key = message_key
+            Exception.__init__(self, self.describe("en"))
 
 
 _CONTAINERS = (dict, list)

@@ -12,6 +12,8 @@ from esgcheck.engine.findings import Location
 from esgcheck.filings import jsonread, xmlread
 from esgcheck.filings.adapters import Adapted, adapt, reader_for, recognise
 from esgcheck.filings.errors import InputError
+from esgcheck.filings.limits import Limits
+from esgcheck.filings.paths import read_regular
 
 JsonPath = tuple[str | int, ...]
 
@@ -76,7 +78,13 @@ def _known(registry: Registry) -> str:
 
 
 def read_bytes(data: bytes, file: str, registry: Registry,
-               forced_type: str | None = None) -> Filing:
+               forced_type: str | None = None, limits: Limits | None = None,
+               started: float | None = None) -> Filing:
+    """The filing in ``data``. With ``limits``, an XML document holding more
+    elements and attributes than ``max_values`` is refused while it is parsed
+    (a JSON document is measured after parsing: see ``limits.measure``), and
+    one whose mapping runs past ``max_seconds`` from ``started`` (a
+    ``time.monotonic()``) is refused then."""
     kind = sniff(data, file)
     forced = None
     if forced_type is not None:
@@ -105,11 +113,15 @@ def read_bytes(data: bytes, file: str, registry: Registry,
             _not_a_filing(doc, file, registry, forced)
         ft = forced or _json_type(doc, file, registry)
         return Filing(file, "json", ft, doc, _json=locator)
-    root = xmlread.parse(data, file)
+    root = xmlread.parse(data, file, limits.max_values if limits is not None else None)
     detected = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
     if detected is None:
         raise InputError("no_type", file, 1, known=_known(registry))
-    mapper = xmlread.XmlMapper(detected.types)
+    deadline = None
+    if limits is not None and started is not None:
+        deadline = started + limits.max_seconds
+    mapper = xmlread.XmlMapper(detected.types, deadline, file,
+                               limits.max_seconds if limits is not None else 0.0)
     doc = mapper.map(root, detected.id)
     return Filing(file, "xml", detected, doc, _xml=mapper.places)
 
@@ -149,9 +161,7 @@ def _json_type(doc: dict[str, Any], file: str, registry: Registry) -> FilingType
     raise InputError("no_type", file, known=_known(registry))
 
 
-def file_bytes(path: Path, file: str) -> bytes:
-    """A file's content; an input error naming the file when it cannot be read."""
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError("io", file, reason=exc.strerror or str(exc)) from None
+def file_bytes(path: Path, file: str, max_bytes: int | None = None) -> bytes:
+    """A regular file's content, at most ``max_bytes`` of it; an input error
+    naming the file when it cannot or may not be read (see ``paths``)."""
+    return read_regular(path, file, max_bytes)

@@ -23,6 +23,7 @@ import jsonschema_rs
 from esgcheck.engine.filing_types import FilingType
 from esgcheck.filings.adapters import adapted_for
 from esgcheck.filings.limits import schema_depth
+from esgcheck.filings.reader import Filing
 
 JsonPath = tuple[str | int, ...]
 
@@ -46,6 +47,21 @@ def _validator(ft: FilingType) -> Any:
         validator = jsonschema_rs.validator_for(dict(ft.schema), validate_formats=True)
         _VALIDATORS[key] = validator
     return validator
+
+
+def prepare(filing: Filing) -> None:
+    """Validate a filing and locate its structural problems, so that the
+    checker can time this with reading: ``validate`` keeps its answer for the
+    filing and the locator the places, for the structural findings built
+    later. A fault here is left to be reported when that work is done again."""
+    try:
+        if filing.valid is None:
+            filing.valid = is_valid(filing.filing_type, filing.doc)
+        if not filing.valid:
+            for problem in validate(filing.filing_type, filing.doc, filing.valid, keep=True):
+                filing.location(problem.path)
+    except Exception:
+        pass  # the checker's guard reports it when the work is done again
 
 
 def is_valid(ft: FilingType, doc: Any) -> bool:
@@ -74,30 +90,104 @@ def _params(keyword: str, kind: Any, value: Any) -> dict[str, str]:
     return {}
 
 
-def validate(ft: FilingType, doc: Any, valid: bool | None = None) -> list[StructuralProblem]:
+# a document validated with keep=True and its problems, until they are asked
+# for again: the checker validates a filing while it times the reading, and
+# reports the problems later without validating twice
+_KEPT: list[Any] = [None, None, None]
+
+
+def validate(ft: FilingType, doc: Any, valid: bool | None = None, keep: bool = False
+             ) -> list[StructuralProblem]:
     """The document's structural problems; ``valid`` is the verdict of
-    ``is_valid`` when it is already known."""
+    ``is_valid`` when it is already known. With ``keep``, the answer is kept
+    for the next call for this same document (which takes it)."""
+    if _KEPT[0] is doc and _KEPT[1] is ft:
+        problems: list[StructuralProblem] = _KEPT[2]
+        _KEPT[:] = [None, None, None]
+        return list(problems)
+    problems = _validate(ft, doc, valid)
+    if keep:
+        _KEPT[:] = [doc, ft, problems]
+    return list(problems)
+
+
+def _validate(ft: FilingType, doc: Any, valid: bool | None) -> list[StructuralProblem]:
     validator = _validator(ft)
     if valid is None:
         valid = validator.is_valid(doc)  # the common case, much cheaper than collecting
     if valid:
         return []
-    problems: list[StructuralProblem] = []
+    kept = _FirstOfEachKind(MAX_PER_KIND)
     for error in validator.iter_errors(doc):
         schema_path = list(error.schema_path)
         keyword = str(schema_path[-1]) if schema_path else "schema"
         path: JsonPath = tuple(error.instance_path)
         if keyword == "additionalProperties":
             for name in error.kind.unexpected:
-                problems.append(StructuralProblem(keyword, (*path, str(name)),
-                                                  {"name": str(name)}, error.message))
+                kept.add(StructuralProblem(keyword, (*path, str(name)), {"name": str(name)},
+                                           error.message))
             continue
         params = _params(keyword, error.kind, error.instance)
         if keyword == "required":
             path = (*path, params["name"])
-        problems.append(StructuralProblem(keyword, path, params, error.message))
+        kept.add(StructuralProblem(keyword, path, params, error.message))
+    problems = kept.problems()
     problems.sort(key=lambda p: (path_key(p.path), p.keyword))
-    return _once_per_source(doc, problems)
+    return _once_per_source(doc, problems) + kept.summaries()
+
+
+# Structural problems listed one by one, per kind (keyword) and filing: a
+# filing of a hundred thousand unexpected members is not a hundred thousand
+# findings, each located and rendered. The first of each kind in path order
+# are listed; one more problem of kind ``truncated`` says how many of that
+# kind were left out, located at the first of them.
+MAX_PER_KIND = 100
+
+
+def _order(p: StructuralProblem) -> tuple[Any, ...]:
+    return (path_key(p.path), p.keyword)
+
+
+class _FirstOfEachKind:
+    """The first ``limit`` problems of each keyword in path order, kept in
+    time linear in the number of problems (each list is cut back to
+    ``limit`` whenever it doubles), and how many of each were left out."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kinds: dict[str, list[StructuralProblem]] = {}
+        self.omitted: dict[str, int] = {}
+        self.first_omitted: dict[str, StructuralProblem] = {}
+
+    def add(self, problem: StructuralProblem) -> None:
+        kind = self.kinds.setdefault(problem.keyword, [])
+        kind.append(problem)
+        if len(kind) >= 2 * self.limit:
+            self._cut(problem.keyword)
+
+    def _cut(self, keyword: str) -> None:
+        kind = self.kinds[keyword]
+        kind.sort(key=_order)
+        left = kind[self.limit:]
+        if left:
+            self.omitted[keyword] = self.omitted.get(keyword, 0) + len(left)
+            first = self.first_omitted.get(keyword)
+            if first is None or _order(left[0]) < _order(first):
+                self.first_omitted[keyword] = left[0]
+            del kind[self.limit:]
+
+    def problems(self) -> list[StructuralProblem]:
+        for keyword in list(self.kinds):
+            if len(self.kinds[keyword]) > self.limit:
+                self._cut(keyword)
+        return [p for kind in self.kinds.values() for p in kind]
+
+    def summaries(self) -> list[StructuralProblem]:
+        return [StructuralProblem(
+            "truncated", self.first_omitted[keyword].path,
+            {"kind": keyword, "more": f"{self.omitted[keyword]:,}", "shown": str(self.limit)},
+            f"{self.omitted[keyword]} more problems of kind {keyword}")
+            for keyword in sorted(self.omitted)]
 
 
 def _once_per_source(doc: Any, problems: list[StructuralProblem]) -> list[StructuralProblem]:

@@ -17,6 +17,9 @@ network; a document with a DOCTYPE is refused outright.
 
 from __future__ import annotations
 
+import codecs
+import re
+import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,30 +42,151 @@ def _parser() -> etree.XMLParser:
     )
 
 
-_DOCTYPE = tuple("<!DOCTYPE".encode(e) for e in ("ascii", "utf-16-le", "utf-16-be"))
+class _NothingExternal(etree.Resolver):
+    """Answers every request libxml2 makes for an external resource (a DTD, an
+    entity, anything its catalog would look up) with nothing, and remembers
+    that one was made. lxml asks its resolvers before libxml2's own loader,
+    which is what opens files and the compiled-in catalog; so neither runs.
+    Only a DOCTYPE can make such a request, and ``parse`` refuses every
+    DOCTYPE before libxml2 sees the document: this is the second wall."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = False
+
+    # lxml passes the parser context too, which lxml-stubs leave out
+    def resolve(self, system_url: Any, public_id: Any, context: Any = None) -> Any:
+        self.asked = True
+        return self.resolve_string("", context, base_url=None)
 
 
-def parse(data: bytes, file: str) -> etree._Element:
-    """Parse XML bytes (any encoding the declaration names) with every external
-    and expanding feature off. A DOCTYPE is refused before parsing starts, so
-    neither an internal subset nor an external DTD is ever looked at."""
-    head = data[:65536]
-    if any(marker in head for marker in _DOCTYPE):
-        raise InputError("xml_doctype", file, 1)
+_BOMS = (  # longest first: the UTF-32 marks begin with the UTF-16 ones
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_UNMARKED = (  # how "<?" (or "<" and a name) starts in each encoding, as libxml2 detects
+    (b"\x00\x00\x00\x3c", "utf-32-be"),
+    (b"\x3c\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x3c\x00\x3f", "utf-16-be"),
+    (b"\x3c\x00\x3f\x00", "utf-16-le"),
+    (b"\x4c\x6f\xa7\x94", "cp037"),  # EBCDIC: the declaration names the code page
+)
+_DECLARATION = re.compile(r"<\?xml[ \t\r\n][^>]*?\?>", re.DOTALL)
+_ENCODING = re.compile(r"""encoding[ \t\r\n]*=[ \t\r\n]*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+
+
+def decode(data: bytes, file: str) -> str:
+    """The document's text, decoded as libxml2 would decode it: a byte-order
+    mark, else the first bytes' pattern (UTF-16 and UTF-32 without a mark,
+    EBCDIC), else the encoding the declaration names, else UTF-8."""
+    encoding, skip = None, 0
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            encoding, skip = name, len(bom)
+            break
+    if encoding is None:
+        for start, name in _UNMARKED:
+            if data.startswith(start):
+                encoding = name
+                break
+    if encoding is None or encoding == "cp037":
+        head = data[:1024].decode(encoding or "latin-1")
+        declaration = _DECLARATION.match(head)
+        named = _ENCODING.search(declaration.group()) if declaration else None
+        if named is not None:
+            encoding = named.group(1)
+        encoding = encoding or "utf-8"
+        try:
+            info = codecs.lookup(encoding)
+        except LookupError:
+            info = None
+        if info is None or not getattr(info, "_is_text_encoding", True):
+            raise InputError("xml_encoding", file, 1, encoding=encoding)
+        encoding = info.name
     try:
-        root = etree.fromstring(data, _parser())
+        return data[skip:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError("encoding", file, encoding=encoding.upper(),
+                         offset=skip + exc.start) from None
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+
+def parse(data: bytes, file: str, max_values: int | None = None) -> etree._Element:
+    """Parse XML bytes (any encoding the declaration names) with every external
+    and expanding feature off.
+
+    The document is decoded here, searched for a DOCTYPE, and only then given
+    to libxml2, as UTF-8 with its declaration blanked out: libxml2 reads
+    exactly the text that was searched, so a DOCTYPE anywhere (after a long
+    comment, in UTF-16, in an encoding only the declaration names) is refused
+    before libxml2 can act on it, with the same message whatever it names.
+    ``max_values`` bounds the elements and attributes, counted while parsing,
+    so that a document of millions of empty elements is refused before its
+    tree is built."""
+    text = decode(data, file)
+    found = text.find("<!DOCTYPE")
+    if found >= 0:
+        raise InputError("xml_doctype", file, _line_of(text, found))
+    declaration = _DECLARATION.match(text)
+    if declaration is not None:  # the text is now UTF-8; keep lines and columns
+        blank = re.sub(r"[^\n]", " ", declaration.group())
+        text = blank + text[declaration.end():]
+    body = text.encode("utf-8", errors="surrogatepass")
+    del text
+    resolver = _NothingExternal()
+    try:
+        if max_values is not None and body.count(b"<") + body.count(b"=") > max_values:
+            root = _parse_counting(body, file, max_values, resolver)
+        else:
+            parser = _parser()
+            parser.resolvers.add(resolver)
+            root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
+        if resolver.asked:
+            raise InputError("xml_doctype", file, 1) from None
         line, column = exc.position if exc.position else (None, None)
         if "Excessive depth" in (exc.msg or ""):
             raise LimitExceeded("parser_depth", file, LXML_DEPTH) from None
         raise InputError("xml_syntax", file, line, column, reason=exc.msg) from None
-    except ValueError as exc:  # e.g. an unsupported encoding declaration
+    except ValueError as exc:
         raise InputError("xml_syntax", file, reason=str(exc)) from None
     docinfo: Any = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
+    if resolver.asked or docinfo.doctype or docinfo.internalDTD is not None:
         raise InputError("xml_doctype", file, 1)
     for node in root.iter(etree.Entity):
         raise InputError("xml_entity", file, _line(node), name=str(getattr(node, "name", "")))
+    return root
+
+
+_FEED = 1 << 16
+
+
+def _parse_counting(body: bytes, file: str, max_values: int,
+                    resolver: _NothingExternal) -> etree._Element:
+    """Parse in pieces, counting each element and its attributes as it starts,
+    and stop at the first value past ``max_values``."""
+    parser = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False,
+        dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=True,
+        collect_ids=False)
+    parser.resolvers.add(resolver)
+    count = 0
+    view = memoryview(body)
+    for start in range(0, len(body), _FEED):
+        parser.feed(bytes(view[start:start + _FEED]))
+        for _, element in parser.read_events():
+            if isinstance(element, etree._Element):
+                count += 1 + len(element.attrib)
+        if count > max_values:
+            raise LimitExceeded("values", file, max_values)
+    root: etree._Element = parser.close()
     return root
 
 
@@ -72,11 +196,15 @@ def _line(el: Any) -> int:
 
 
 def local(tag: Any) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """The local name of a tag or attribute name in Clark notation ({ns}name)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def namespace(tag: Any) -> str | None:
-    return etree.QName(tag).namespace if isinstance(tag, str) else None
+    """The namespace of a name in Clark notation; None when it has none."""
+    if isinstance(tag, str) and tag.startswith("{"):
+        return tag[1:tag.index("}")]
+    return None
 
 
 def item_name(types: SchemaTypes, items: Mapping[str, Any]) -> str:
@@ -84,66 +212,153 @@ def item_name(types: SchemaTypes, items: Mapping[str, Any]) -> str:
     return str(node.get("x-xml-item") or node.get("x-entity") or "item")
 
 
+# attributes that say how to process the document, never what it says: the
+# schema-instance hints (xsi:schemaLocation, xsi:type, ...) and xml:lang, xml:space
+IGNORED_ATTRIBUTE_NAMESPACES = frozenset({
+    "http://www.w3.org/2001/XMLSchema-instance",
+    "http://www.w3.org/XML/1998/namespace",
+})
+
+
 class XmlMapper:
     """Turns an XML filing into the canonical JSON structure, recording for every
-    value the line and XPath it came from."""
+    value the line and XPath it came from.
 
-    def __init__(self, types: SchemaTypes) -> None:
+    Only elements in the filing's namespace (the root's) are read as its
+    fields. An element in another namespace (``<uscc xmlns="urn:evil">``), or
+    in none inside a filing that has one, keeps its namespace in its name
+    (``{urn:evil}uscc``, ``{}uscc``): no field of the filing has such a name,
+    so validation reports it as an unexpected field naming both, and the
+    filing's own field of that local name is neither replaced nor supplied by
+    it. An attribute in a namespace is treated alike, except the schema-
+    instance and ``xml:`` attributes, which are processing hints and are
+    ignored. A scalar field (text, number, date, or a quantity's value) that
+    holds elements or attributes is read as an object, so validation reports
+    the wrong type instead of its content being dropped."""
+
+    def __init__(self, types: SchemaTypes, deadline: float | None = None,
+                 file: str = "", max_seconds: float = 0.0) -> None:
         self.types = types
         self.places: dict[JsonPath, tuple[int, str]] = {}
+        self.ns: str | None = None
+        # the seconds limit, which covers reading: checked every few thousand elements
+        self.deadline = deadline
+        self.file = file
+        self.max_seconds = max_seconds
+        self.mapped = 0
 
     def map(self, root: etree._Element, type_id: str) -> Any:
+        self.ns = namespace(root.tag)
         xpath = f"/{local(root.tag)}"
         doc = self.element(root, self.types.schema, (), xpath)
         if isinstance(doc, dict) and "filing_type" in self.types.properties(self.types.schema):
             doc.setdefault("filing_type", type_id)
         return doc
 
+    def key(self, tag: str) -> str:
+        """The member name of a child element or attribute: its local name in the
+        filing's namespace, else its name with the namespace it is really in."""
+        name = local(tag)
+        ns = namespace(tag)
+        return name if ns == self.ns else f"{{{ns or ''}}}{name}"
+
+    def attribute_key(self, name: str) -> str | None:
+        """The member name of an attribute (unprefixed attributes are in no
+        namespace, whatever the default); None for one that is ignored."""
+        ns = namespace(name)
+        if ns is None:
+            return local(name)
+        if ns in IGNORED_ATTRIBUTE_NAMESPACES:
+            return None
+        return f"{{{ns}}}{local(name)}"
+
+    def step(self, xpath: str, tag: str) -> str:
+        ns = namespace(tag)
+        if ns == self.ns:
+            return f"{xpath}/{local(tag)}"
+        return f"{xpath}/*[namespace-uri()='{ns or ''}' and local-name()='{local(tag)}']"
+
     def element(self, el: etree._Element, node: Mapping[str, Any] | None, path: JsonPath,
                 xpath: str) -> Any:
         self.places[path] = (_line(el), xpath)
+        self.mapped += 1
+        if self.deadline is not None and not self.mapped & 4095 and (
+                time.monotonic() > self.deadline):
+            raise LimitExceeded("seconds", self.file, self.max_seconds, "limit.seconds_filing")
         node = self.types.resolve(node) if node is not None else None
         kind = node.get("type") if node is not None else None
         children = [c for c in el if isinstance(c.tag, str)]
-        if node is not None and "x-quantity" in node:
+        attributes = [(key, value) for name, value in _attributes(el)
+                      if (key := self.attribute_key(name)) is not None]
+        if node is not None and "x-quantity" in node and not children:
             out: dict[str, Any] = {"value": _number((el.text or "").strip())}
-            for name, value in el.attrib.items():
-                out[local(name)] = str(value)
-                self.places[(*path, local(name))] = (_line(el), f"{xpath}/@{local(name)}")
+            for key, value in attributes:
+                out[key] = value
+                self.places[(*path, key)] = (_line(el), f"{xpath}/@{key}")
             self.places[(*path, "value")] = (_line(el), xpath)
             return out
         if kind == "array" and node is not None:
             items = node.get("items") if isinstance(node.get("items"), Mapping) else None
-            return [self.element(c, items, (*path, i), f"{xpath}/{local(c.tag)}[{i + 1}]")
-                    for i, c in enumerate(children)]
-        if kind == "object" or (node is None and (children or el.attrib)) or (
+            out_items: list[Any] = []
+            for i, c in enumerate(children):
+                step = self.step(xpath, c.tag) + f"[{i + 1}]"
+                if namespace(c.tag) == self.ns:
+                    out_items.append(self.element(c, items, (*path, i), step))
+                else:  # not an item of the filing: an object that names what it is
+                    self.places[(*path, i)] = (_line(c), step)
+                    out_items.append({self.key(c.tag): self.element(
+                        c, None, (*path, i, self.key(c.tag)), step)})
+            return out_items
+        if kind == "object" or children or attributes or (
                 node is not None and "properties" in node):
-            return self.object(el, node, children, path, xpath)
+            return self.object(el, node, children, attributes, path, xpath)
         return _scalar((el.text or "").strip(), node)
 
     def object(self, el: etree._Element, node: Mapping[str, Any] | None,
-               children: list[etree._Element], path: JsonPath, xpath: str) -> dict[str, Any]:
+               children: list[etree._Element], attributes: list[tuple[str, str]],
+               path: JsonPath, xpath: str) -> dict[str, Any]:
         props = self.types.properties(node) if node is not None else {}
         out: dict[str, Any] = {}
-        for name, value in el.attrib.items():
-            key = local(name)
-            out[key] = _scalar(str(value), props.get(key))
-            self.places[(*path, key)] = (_line(el), f"{xpath}/@{key}")
+        keys = [self.key(child.tag) for child in children]
         counts: dict[str, int] = {}
-        for child in children:
-            key = local(child.tag)
+        for key in keys:
             counts[key] = counts.get(key, 0) + 1
+        for key, value in attributes:
+            scalar = _scalar(value, props.get(key))
+            if key in counts:  # an attribute and an element of one name: neither hides
+                out[key] = [scalar]  # the other; validation reports the repeat
+                counts[key] += 1
+            else:
+                out[key] = scalar
+            self.places[(*path, key)] = (_line(el), f"{xpath}/@{key}")
         seen: dict[str, int] = {}
-        for child in children:
-            key = local(child.tag)
+        for child, key in zip(children, keys, strict=True):
             seen[key] = seen.get(key, 0) + 1
-            sub_xpath = f"{xpath}/{key}" if counts[key] == 1 else f"{xpath}/{key}[{seen[key]}]"
+            step = self.step(xpath, child.tag)
+            sub_xpath = step if counts[key] == 1 else f"{step}[{seen[key]}]"
             value = self.element(child, props.get(key), (*path, key), sub_xpath)
             if counts[key] > 1:  # a repeated element where one is expected: keep all,
                 out.setdefault(key, []).append(value)  # so validation reports the type
             else:
                 out[key] = value
         return out
+
+
+_ALL_ATTRIBUTES = etree.XPath("@*")
+
+
+def _attributes(el: etree._Element) -> list[tuple[str, str]]:
+    """An element's attributes (names in Clark notation) in document order, in
+    time linear in their number: lxml's ``attrib.items()`` looks each value up
+    by name, which for a hundred thousand attributes on one element takes
+    minutes; the XPath answer carries each name with its value."""
+    names = el.keys()
+    if not names:
+        return []
+    if len(names) <= 16:
+        return [(str(name), str(value)) for name, value in el.items()]
+    found: Any = _ALL_ATTRIBUTES(el)
+    return [(str(a.attrname), str(a)) for a in found]
 
 
 def _number(text: str) -> Any:
