@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import gc
 import json
 import os
@@ -23,7 +24,9 @@ from esgcheck.engine.userconfig import UserConfigError, load_user_config
 from esgcheck.filings.limits import Limits
 from esgcheck.journal import Journal
 from esgcheck.messages import message
+from esgcheck.outputs import clashes, is_journal, write_text
 from esgcheck.report import FORMATS, RenderOptions, renderer
+from esgcheck.safetext import visible_lines
 from esgcheck.waivers import WaiverError, Waivers, load_waivers, parse_waivers, waiver_yaml
 
 SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
@@ -85,7 +88,55 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=_d
                            show_default="from the locale", help="Language of the output.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130  # as shells report a command ended by SIGINT (128 + 2)
+
+
+class _Main(click.Group):
+    """The command group, ending an interrupted run with 130 (click's own
+    handling exits 1, which here means "a breach was found") and an output
+    that cannot be written, standard output on a full device included, with
+    a message and 2 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _say("interrupted; no output was written half / 已中断，未写入不完整的输出", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # click ends quietly on a closed pipe
+            where = exc.filename or "standard output / 标准输出"
+            _say(f"cannot write / 无法写入 {where}: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_INPUT)
+
+
+def _say(text: str, err: bool = False, nl: bool = True) -> None:
+    """A message to the user, every control character made visible first
+    (file names and values come from filings: see esgcheck.safetext)."""
+    click.echo(visible_lines(text), err=err, nl=nl)
+
+
+def _refuse_inputs(outputs: Sequence[Path], inputs: Sequence[Path | None],
+                   journal: Path | None = None) -> None:
+    """Exit 2, writing nothing, when an output would overwrite an input (the
+    same file by device and inode, through any link), or the journal names a
+    file that is not a journal."""
+    problems = [f"{out} is the input {given}; an output never overwrites an input / "
+                f"输出文件即输入文件 {given}，不会覆盖输入"
+                for out, given in clashes([*outputs, *([journal] if journal else [])],
+                                          [p for p in inputs if p is not None])]
+    if journal is not None and not problems and not is_journal(journal):
+        problems.append(f"--journal {journal} exists and is not an esgcheck journal; it is "
+                        "left as it is (give a new file or an earlier run's journal) / "
+                        "该文件已存在且不是 esgcheck 日志，未改动")
+    for problem in problems:
+        _say(f"refused / 拒绝写入: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_INPUT)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="esgcheck")
 def main() -> None:
     """Check ESG and environmental disclosure filings against rule bases."""
@@ -194,6 +245,8 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
           evidence: Path | None, explain: bool, color: bool | None, jobs: int,
           limit_settings: Limits, journal: Path | None) -> None:
     """Check filings (files or folders of .json/.xml files)."""
+    _refuse_inputs([p for _, p in outputs] + ([evidence] if evidence else []),
+                   [*paths, rules_config, waivers, baseline], journal)
     checker = _load(rules, rules_config)
     _check_grade(checker, fail_on_grade)
     waived, known = _load_policy(waivers, baseline)
@@ -239,11 +292,12 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
 
 
 def _write(path: Path, text: str) -> bool:
-    """Write one output; on failure say why and go on with the others."""
+    """Write one output, whole or not at all; on failure say why and go on
+    with the others."""
     try:
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
     except OSError as exc:
-        click.echo(f"cannot write / 无法写入 {path}: {exc.strerror or exc}", err=True)
+        _say(f"cannot write / 无法写入 {path}: {exc.strerror or exc}", err=True)
         return False
     return True
 
@@ -272,6 +326,7 @@ def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...
           approver: str, ticket: str | None, expires: date, waiver_id: str | None,
           append_to: Path | None) -> None:
     """Write a waiver entry for the findings of RULE_ID in FILING."""
+    _refuse_inputs([append_to] if append_to else [], [filing, rules_config])
     checker = _load(rules, rules_config)
     report = checker.check_paths([filing], Options(as_of=as_of, filing_type=filing_type))
     report = checker.settle(report, waivers=_load_policy(waivers, None)[0], today=today)
@@ -326,13 +381,17 @@ def render(report_file: Path, fmt: str, output: Path | None, lang: str, explain:
     from pydantic import ValidationError
 
     from esgcheck.engine.findings import REPORT_SCHEMA_VERSION, Report
+    from esgcheck.engine.loaderrors import describe, ordered
 
+    _refuse_inputs([output] if output else [], [report_file])
     try:
         report = Report.model_validate_json(report_file.read_bytes())
     except (OSError, ValidationError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        click.echo(f"{report_file}: not an esgcheck report (schema {REPORT_SCHEMA_VERSION}) / "
-                   f"不是 esgcheck 报告: {first}", err=True)
+        first = (describe(ordered(exc.errors())[0], Report)
+                 if isinstance(exc, ValidationError) and exc.errors()
+                 else getattr(exc, "strerror", None) or exc)
+        _say(f"{report_file}: not an esgcheck report (schema {REPORT_SCHEMA_VERSION}) / "
+             f"不是 esgcheck 报告: {first}", err=True)
         sys.exit(EXIT_INPUT)
     text = renderer(fmt)(report, RenderOptions(lang=lang, explain=explain, fail_on=fail_on))
     if output is None:
@@ -405,6 +464,7 @@ def baseline_create(paths: tuple[Path, ...], output: Path | None, as_of: date | 
     """Record every finding of PATHS (waived ones excepted) as a baseline."""
     from esgcheck.baseline import dumps
 
+    _refuse_inputs([output] if output else [], [*paths, rules_config, waivers])
     checker = _load(rules, rules_config)
     waived, _ = _load_policy(waivers, None)
     report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type),

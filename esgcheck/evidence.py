@@ -13,7 +13,10 @@
   ``sha256sum -c`` reads.
 
 Nothing in it depends on the clock or the machine: run again on the same
-inputs, the bundle is byte-identical.
+inputs, the bundle is byte-identical. It is written into a temporary folder
+beside DIR and renamed into place when complete, so it appears whole or not
+at all; an existing DIR is replaced only when it holds nothing but an earlier
+bundle.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from esgcheck import __version__
 from esgcheck.engine.findings import REPORT_SCHEMA_VERSION, Report
+from esgcheck.outputs import new_folder
 from esgcheck.report import RenderOptions, renderer
 
 if TYPE_CHECKING:
@@ -91,7 +95,6 @@ def write_bundle(folder: Path, report: Report, checker: Checker, *, lang: str = 
                  options: dict[str, Any] | None = None) -> list[Path]:
     """Write the bundle; the paths written, SHA256SUMS last. The HTML report
     always shows the proof trees."""
-    folder.mkdir(parents=True, exist_ok=True)
     copies = {role: (path, path.read_bytes())  # read once: hashed and copied alike
               for role, path in (("rules-config", rules_config), ("waivers", waivers),
                                  ("baseline", baseline))
@@ -106,12 +109,17 @@ def write_bundle(folder: Path, report: Report, checker: Checker, *, lang: str = 
     }
     for role, (path, data) in copies.items():
         files[_copy_name(role, path)] = data
-    written = []
-    for name in sorted(files):
-        target = folder / name
-        target.write_bytes(files[name])
-        written.append(target)
-    sums = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in sorted(files))
-    (folder / "SHA256SUMS").write_text(sums, encoding="utf-8")
-    written.append(folder / "SHA256SUMS")
-    return written
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n"
+                                  for n in sorted(files)).encode()
+    with new_folder(folder, is_bundle_file) as temp:  # the bundle appears whole or not at all
+        for name in (*sorted(n for n in files if n != "SHA256SUMS"), "SHA256SUMS"):
+            (temp / name).write_bytes(files[name])
+    return [folder / name for name in (*sorted(n for n in files if n != "SHA256SUMS"),
+                                       "SHA256SUMS")]
+
+
+def is_bundle_file(name: str) -> bool:
+    """Whether a file of this name belongs in an evidence bundle (one of an
+    earlier run may be replaced by a new bundle; any other file is not)."""
+    return name in ("report.json", "report.html", "manifest.json", "SHA256SUMS") or any(
+        name.startswith(f"{role}.") for role in ("rules-config", "waivers", "baseline"))

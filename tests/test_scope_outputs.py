@@ -5,8 +5,14 @@ half-written."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -130,3 +136,240 @@ def test_any_name_waive_writes_reads_back_as_that_name_exactly(name: str) -> Non
                                       date(2030, 1, 31))
     [waiver] = parse_waivers(text.encode("utf-8"), "w.yaml").entries
     assert waiver.entry.filings == name and waiver.entry.filings_glob is None
+
+
+# ---------------------------------------------------------------- outputs never overwrite inputs
+
+
+@pytest.fixture()
+def inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(LATE, folder / "late.json")
+    (tmp_path / "link.json").symlink_to(folder / "late.json")
+    (tmp_path / "hard.json").hardlink_to(folder / "late.json")
+    return folder
+
+
+@pytest.mark.parametrize("target", ["in/late.json", "link.json", "hard.json"])
+@pytest.mark.parametrize("option", ["--output", "--output=html", "--journal"])
+def test_an_output_over_an_input_is_refused_and_nothing_is_written(
+        inputs: Path, target: str, option: str) -> None:
+    before = (inputs / "late.json").read_bytes()
+    value = f"{option.split('=')[1]}={target}" if "=" in option else target
+    code, out, err = run("check", "in", option.split("=")[0], value,
+                         "--output", "sarif=other.sarif")
+    assert code == 2 and out == ""
+    assert "refused / 拒绝写入" in err and "never overwrites an input" in err
+    assert (inputs / "late.json").read_bytes() == before
+    assert not Path("other.sarif").exists()
+
+
+def test_the_files_given_with_the_options_are_inputs_too(inputs: Path) -> None:
+    Path("w.yaml").write_text("waivers:\n  - rule: CN-EIDM-ANN-002\n    filings: x\n"
+                              "    justification: Accepted in writing.\n    approver: A\n"
+                              "    expires: 2030-01-01\n", encoding="utf-8")
+    before = Path("w.yaml").read_bytes()
+    code, _, err = run("check", "in/late.json", "--waivers", "w.yaml", "-o", "json=w.yaml")
+    assert code == 2 and "is the input w.yaml" in err
+    assert Path("w.yaml").read_bytes() == before
+
+
+def test_render_baseline_and_waive_refuse_to_write_over_their_input(inputs: Path) -> None:
+    _, out, _ = run("check", "--format", "json", "in/late.json")
+    Path("report.json").write_text(out, encoding="utf-8")
+    assert run("render", "report.json", "-o", "report.json")[0] == 2
+    assert Path("report.json").read_text(encoding="utf-8") == out
+    before = (inputs / "late.json").read_bytes()
+    assert run("baseline", "create", "in/late.json", "-o", "hard.json")[0] == 2
+    assert run("waive", "in/late.json", "CN-EIDM-ANN-002", *WAIVE, "--append", "link.json"
+               )[0] == 2
+    assert (inputs / "late.json").read_bytes() == before
+
+
+def test_a_journal_that_is_not_a_journal_is_left_alone(inputs: Path) -> None:
+    Path("notes.txt").write_text("my notes\n", encoding="utf-8")
+    code, _, err = run("check", "in", "--journal", "notes.txt")
+    assert code == 2 and "not an esgcheck journal" in err
+    assert Path("notes.txt").read_text(encoding="utf-8") == "my notes\n"
+    first = run("check", "in", "--journal", "run.journal")
+    assert first[0] == 1
+    assert run("check", "in", "--journal", "run.journal") == first  # its own journal: fine
+
+
+def test_a_new_output_file_is_written(inputs: Path) -> None:
+    code, _, err = run("check", "in", "-o", "json=report.json")
+    assert code == 1, err
+    assert json.loads(Path("report.json").read_text())["filings"][0]["grade"] == "C"
+
+
+# ---------------------------------------------------------------- whole or not at all
+
+
+class _FullDisk:
+    """A file object that takes half of what is written, then fails as a full
+    disk does."""
+
+    def __init__(self, handle: object) -> None:
+        self.handle = handle
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()  # type: ignore[attr-defined]
+
+    def write(self, data: bytes) -> int:
+        self.handle.write(data[:len(data) // 2])  # type: ignore[attr-defined]
+        self.handle.flush()  # type: ignore[attr-defined]
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _no_leftovers(folder: Path) -> None:
+    assert not [p.name for p in folder.iterdir() if p.name.endswith((".part", ".old"))]
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "sarif", "junit", "markdown", "text"])
+def test_a_full_disk_leaves_the_old_output_as_it_was(
+        inputs: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    import esgcheck.outputs
+
+    Path("report.out").write_text("the report of yesterday\n", encoding="utf-8")
+    real = os.fdopen
+    monkeypatch.setattr(esgcheck.outputs.os, "fdopen",
+                        lambda fd, mode: _FullDisk(real(fd, mode)))
+    code, _, err = run("check", "in", "--output", f"{fmt}=report.out",
+                       "--output", f"{fmt}=new.out")
+    assert code == 2 and "No space left on device" in err
+    assert Path("report.out").read_text(encoding="utf-8") == "the report of yesterday\n"
+    assert not Path("new.out").exists()
+    _no_leftovers(Path.cwd())
+
+
+def test_a_full_disk_leaves_no_evidence_bundle_or_the_old_one_whole(
+        inputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run("check", "in", "--evidence", "bundle")
+    assert code == 1, err
+    old = {p.name: p.read_bytes() for p in Path("bundle").iterdir()}
+    real = Path.write_bytes
+
+    def fails_on_html(self: Path, data: bytes) -> int:
+        if self.name == "report.html":
+            real(self, data[:100])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", fails_on_html)
+    for folder in ("bundle", "new-bundle"):
+        code, _, err = run("check", "in", "--explain", "--evidence", folder)
+        assert code == 2 and "cannot write the evidence bundle" in err
+    assert {p.name: p.read_bytes() for p in Path("bundle").iterdir()} == old
+    assert not Path("new-bundle").exists()
+    _no_leftovers(Path.cwd())
+
+
+def test_an_evidence_folder_holding_other_files_is_not_replaced(inputs: Path) -> None:
+    Path("mine").mkdir()
+    Path("mine", "thesis.docx").write_text("keep me", encoding="utf-8")
+    code, _, err = run("check", "in", "--evidence", "mine")
+    assert code == 2 and "not an evidence bundle's" in err
+    assert [p.name for p in Path("mine").iterdir()] == ["thesis.docx"]
+
+
+def test_an_evidence_bundle_replaces_an_earlier_one(inputs: Path) -> None:
+    assert run("check", "in", "--evidence", "bundle")[0] == 1
+    first = {p.name: p.read_bytes() for p in Path("bundle").iterdir()}
+    assert run("check", "in", "--evidence", "bundle")[0] == 1
+    assert {p.name: p.read_bytes() for p in Path("bundle").iterdir()} == first
+    _no_leftovers(Path.cwd())
+
+
+def test_waive_append_and_baseline_create_write_whole_or_not_at_all(
+        inputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import esgcheck.outputs
+
+    assert run("waive", "in/late.json", "CN-EIDM-ANN-002", *WAIVE, "--append", "w.yaml")[0] == 0
+    assert run("baseline", "create", "in", "-o", "base.json")[0] == 0
+    before = Path("w.yaml").read_bytes(), Path("base.json").read_bytes()
+    real = os.fdopen
+    monkeypatch.setattr(esgcheck.outputs.os, "fdopen",
+                        lambda fd, mode: _FullDisk(real(fd, mode)))
+    assert run("waive", "in/late.json", "CN-EIDM-ANN-002", *WAIVE, "--path", "/x",
+               "--append", "w.yaml")[0] == 2
+    assert run("baseline", "create", "in", "-o", "base.json")[0] == 2
+    assert (Path("w.yaml").read_bytes(), Path("base.json").read_bytes()) == before
+    _no_leftovers(Path.cwd())
+
+
+def test_an_output_through_a_link_or_to_a_device_is_written_where_it_leads(
+        inputs: Path) -> None:
+    Path("reports").mkdir()
+    Path("latest.json").symlink_to(Path("reports") / "r.json")
+    assert run("check", "in", "-o", "json=latest.json")[0] == 1
+    assert Path("latest.json").is_symlink()
+    assert json.loads(Path("reports", "r.json").read_text())["filings"]
+    assert run("check", "in", "-o", "json=/dev/null")[0] == 1
+    assert Path("/dev/null").is_char_device()
+
+
+def _esgcheck(*args: str, **kw: object) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "esgcheck", *args], stdout=kw.pop(
+        "stdout", subprocess.PIPE), stderr=subprocess.PIPE, **kw)  # type: ignore[call-overload]
+
+
+def test_standard_output_on_a_full_device_is_a_message_and_exit_2() -> None:
+    with open("/dev/full", "wb") as full:
+        proc = _esgcheck("check", str(LATE), stdout=full)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert b"Traceback" not in err and b"No space left on device" in err
+
+
+# ---------------------------------------------------------------- interrupts
+
+
+def test_an_interrupt_ends_with_130_and_writes_nothing(
+        inputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from esgcheck.checker import Checker
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Checker, "check_paths", interrupted)
+    code, out, err = run("check", "in", "-o", "html=r.html", "--evidence", "ev")
+    assert code == 130 and out == ""
+    assert "interrupted" in err and "已中断" in err
+    assert not Path("r.html").exists() and not Path("ev").exists()
+
+
+def test_an_interrupt_while_writing_leaves_the_old_output(
+        inputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import esgcheck.outputs
+
+    Path("r.html").write_text("old", encoding="utf-8")
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(esgcheck.outputs.os, "fsync", interrupted)
+    code, _, _ = run("check", "in", "-o", "html=r.html", "--evidence", "ev")
+    assert code == 130
+    assert Path("r.html").read_text(encoding="utf-8") == "old" and not Path("ev").exists()
+    _no_leftovers(Path.cwd())
+
+
+def test_sigint_ends_a_real_run_with_130(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(3000):
+        (folder / f"{n:04}.json").write_bytes(LATE.read_bytes())
+    proc = _esgcheck("check", str(folder), "--jobs", "1", "-o", f"html={tmp_path / 'r.html'}",
+                     cwd=ROOT)
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert not (tmp_path / "r.html").exists()
+    _no_leftovers(tmp_path)
