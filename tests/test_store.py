@@ -26,6 +26,7 @@ from .conftest import FIXTURES
 from .pg import Server, new_postgres_db, postgres  # noqa: F401  # fixtures used by name
 
 ANNUAL = FIXTURES / "cn-eidm-annual"
+TEMPORARY = FIXTURES / "cn-eidm-temporary"  # some have no findings at all
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -57,7 +58,8 @@ def test_migrations_build_exactly_the_tables_the_code_declares(store_url: str) -
 
 def test_a_run_stores_every_filing_once_with_its_findings(
         store_url: str, checker: Checker) -> None:
-    run_id, report = run_into(store_url, checker, [ANNUAL])
+    run_id, report = run_into(store_url, checker, [ANNUAL, TEMPORARY])
+    assert any(not f.findings for f in report.filings)
     store = open_store(store_url)  # opened again: nothing is held in memory
     stored = store.filings(run_id)
     assert [f.model_dump_json() for f in stored] == [

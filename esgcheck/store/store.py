@@ -431,14 +431,14 @@ class RunWriter:
         found = tx.execute(select(reports.c.id).where(
             reports.c.path == file, reports.c.sha256 == (sha256 or "-"),
             reports.c.settings_key == self.key)).scalar_one()
-        if result.rowcount:  # new: its findings too
+        if result.rowcount and report.findings:  # new: its findings too
             tx.execute(findings.insert(), [{
                 "report_id": found, "ordinal": i, "rule_id": f.rule_id,
                 "rulebase": f.rulebase, "rulebase_version": f.rulebase_version,
                 "severity": f.severity, "outcome": f.outcome, "section": f.section,
                 "pointer": f.location.pointer, "line": f.location.line,
                 "col": f.location.column, "fingerprint": f.fingerprint,
-            } for i, f in enumerate(report.findings)] or None)
+            } for i, f in enumerate(report.findings)])
         return int(found)
 
     def finish(self, report: Report) -> None:

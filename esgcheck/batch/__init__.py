@@ -1,0 +1,2 @@
+"""Many filings: checking on a Dask cluster (``cluster``) and showing progress
+(``progress``)."""
