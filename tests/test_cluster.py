@@ -25,7 +25,7 @@ from esgcheck.store.schema import reports, run_filings
 from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-from generate import generate  # noqa: E402  # the benchmark's filing generator
+from generate import generate  # the benchmark's filing generator
 
 
 def _port() -> int:
