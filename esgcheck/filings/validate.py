@@ -139,9 +139,10 @@ def _validate(ft: FilingType, doc: Any, valid: bool | None) -> list[StructuralPr
 # Structural problems listed one by one, per kind (keyword) and filing: a
 # filing of a hundred thousand unexpected members is not a hundred thousand
 # findings, each located and rendered. The first of each kind in path order
-# are listed; one more problem of kind ``truncated`` says how many of that
-# kind were left out, located at the first of them.
-MAX_PER_KIND = 100
+# are listed; one more problem of kind ``truncated`` (SCHEMA.truncated, major,
+# whatever the kind: a filing with that many structural defects cannot be
+# relied on) says how many of that kind were left out, located at the first.
+MAX_PER_KIND = 1000
 
 
 def _order(p: StructuralProblem) -> tuple[Any, ...]:
