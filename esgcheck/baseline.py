@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from esgcheck.engine.findings import BaselineEntry, BaselineUsed, FilingReport, Report
 from esgcheck.engine.grading import count
+from esgcheck.safetext import json_safe
 
 FORMAT = 1
 
@@ -63,7 +64,7 @@ def entries_of(report: Report) -> list[BaselineEntry]:
 
 def dumps(report: Report) -> str:
     data = BaselineFile(esgcheck_baseline=FORMAT, findings=entries_of(report))
-    return data.model_dump_json(indent=2, exclude_none=True) + "\n"
+    return json_safe(data.model_dump_json(indent=2, exclude_none=True)) + "\n"
 
 
 def load_baseline(path: Path, display: str | None = None) -> Baseline:

@@ -26,7 +26,7 @@ from esgcheck.journal import Journal
 from esgcheck.messages import message
 from esgcheck.outputs import clashes, is_journal, write_text
 from esgcheck.report import FORMATS, RenderOptions, renderer
-from esgcheck.safetext import visible_lines
+from esgcheck.safetext import json_safe, visible_lines
 from esgcheck.waivers import WaiverError, Waivers, load_waivers, parse_waivers, waiver_yaml
 
 SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
@@ -67,12 +67,12 @@ def _load(rules: Sequence[Path], rules_config: Path | None = None) -> Checker:
         user_config = load_user_config(rules_config) if rules_config is not None else None
         checker = Checker(list(rules) or None, user_config=user_config)
     except UserConfigError as exc:
-        click.echo(f"rules configuration error / 规则配置错误: {exc}", err=True)
+        _say(f"rules configuration error / 规则配置错误: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     except RuleBaseError as exc:
-        click.echo("rule base errors / 规则库错误:", err=True)
+        _say("rule base errors / 规则库错误:", err=True)
         for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
+            _say(f"  {problem}", err=True)
         sys.exit(EXIT_INPUT)
     # The compiled rule bases live as long as the process; keeping them out of
     # the cyclic collector's sight makes each filing's collections cheaper.
@@ -163,16 +163,16 @@ def _load_policy(waivers: Path | None, baseline: Path | None
         return (load_waivers(waivers) if waivers is not None else None,
                 load_baseline(baseline) if baseline is not None else None)
     except WaiverError as exc:
-        click.echo(f"waiver file error / 豁免文件错误: {exc}", err=True)
+        _say(f"waiver file error / 豁免文件错误: {exc}", err=True)
     except BaselineError as exc:
-        click.echo(f"baseline error / 基线文件错误: {exc}", err=True)
+        _say(f"baseline error / 基线文件错误: {exc}", err=True)
     sys.exit(EXIT_INPUT)
 
 
 def _check_grade(checker: Checker, grade: str | None) -> None:
     if grade is not None and grade not in checker.grades():
-        click.echo(f"--fail-on-grade: no rule base grades '{grade}' (grades, worst first: "
-                   f"{', '.join(checker.grades())})", err=True)
+        _say(f"--fail-on-grade: no rule base grades '{grade}' (grades, worst first: "
+             f"{', '.join(checker.grades())})", err=True)
         sys.exit(EXIT_INPUT)
 
 
@@ -282,8 +282,8 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
                              "limits": dataclasses.asdict(limit_settings)})
         except OSError as exc:
             written = False
-            click.echo(f"cannot write the evidence bundle / 无法写入证据包 {evidence}: "
-                       f"{exc.strerror or exc}", err=True)
+            _say(f"cannot write the evidence bundle / 无法写入证据包 {evidence}: "
+                 f"{exc.strerror or exc}", err=True)
     code = exit_code(report.filings, fail_on)
     if code == EXIT_OK and fail_on_grade is not None and any(
             checker.fails_grade(f, fail_on_grade) for f in report.filings):
@@ -334,8 +334,8 @@ def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...
              if f.rule_id == rule_id and f.outcome != "waived"]
     if not found:
         fired = sorted({f.rule_id for r in report.filings for f in r.findings})
-        click.echo(f"{rule_id} reports nothing on {report.filings[0].file} / 该规则在此文件上"
-                   f"没有发现 (findings: {', '.join(fired) or 'none'})", err=True)
+        _say(f"{rule_id} reports nothing on {report.filings[0].file} / 该规则在此文件上"
+             f"没有发现 (findings: {', '.join(fired) or 'none'})", err=True)
         sys.exit(EXIT_INPUT)
     name = report.filings[0].file
     places = [pointer or None] if pointer is not None else sorted(
@@ -346,21 +346,21 @@ def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...
                                glob=pattern is not None)
                    for place in places]
     except ValueError as exc:
-        click.echo(f"invalid waiver / 豁免条目无效: {exc}", err=True)
+        _say(f"invalid waiver / 豁免条目无效: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     if append_to is None:
-        click.echo("waivers:\n" + "".join(entries), nl=False)
+        _say("waivers:\n" + "".join(entries), nl=False)
         return
     try:
         old = append_to.read_bytes().decode("utf-8") if append_to.exists() else "waivers:\n"
         text = old + ("" if old.endswith("\n") else "\n") + "".join(entries)
         parse_waivers(text.encode("utf-8"), append_to.as_posix())  # what is written loads
     except (OSError, UnicodeDecodeError, WaiverError) as exc:
-        click.echo(f"waiver file error / 豁免文件错误: {exc} (file left unchanged)", err=True)
+        _say(f"waiver file error / 豁免文件错误: {exc} (file left unchanged)", err=True)
         sys.exit(EXIT_INPUT)
     if not _write(append_to, text):
         sys.exit(EXIT_INPUT)
-    click.echo(f"added {len(entries)} waiver(s) to {append_to}")
+    _say(f"added {len(entries)} waiver(s) to {append_to}")
 
 
 @main.command()
@@ -422,25 +422,25 @@ def why_not_cmd(rule_id: str, filing: Path, as_of: date | None, rules: tuple[Pat
     checker = _load(rules, rules_config)
     found = [(rb, r) for rb, r in _all_rules(checker) if r.id == rule_id]
     if not found:
-        click.echo(f"no rule {rule_id} / 没有规则 {rule_id}", err=True)
+        _say(f"no rule {rule_id} / 没有规则 {rule_id}", err=True)
         sys.exit(EXIT_INPUT)
     rb, rule = found[0]
     if rule.is_derive:
-        click.echo(f"{rule_id} is a derive rule; why-not explains check rules / "
-                   "why-not 只解释检查规则", err=True)
+        _say(f"{rule_id} is a derive rule; why-not explains check rules / "
+             "why-not 只解释检查规则", err=True)
         sys.exit(EXIT_INPUT)
     name = display_name(filing, Path.cwd())
     try:
         read = read_bytes(file_bytes(filing, name), name, checker.registry, filing_type)
     except InputError as exc:
-        click.echo(f"{exc.describe(lang)}", err=True)
+        _say(f"{exc.describe(lang)}", err=True)
         sys.exit(EXIT_INPUT)
     day, _ = as_of_date(read.filing_type, read.doc, as_of)
     answer = why_not(rb, rule, read, day)
     if fmt == "json":
-        click.echo(TypeAdapter(Answer).dump_json(answer, indent=2).decode())
+        click.echo(json_safe(TypeAdapter(Answer).dump_json(answer, indent=2).decode()))
     else:
-        click.echo(render_text(answer, lang), nl=False)
+        _say(render_text(answer, lang), nl=False)
     sys.exit(EXIT_FINDINGS if answer.reason == "fires" else EXIT_OK)
 
 
@@ -477,7 +477,7 @@ def baseline_create(paths: tuple[Path, ...], output: Path | None, as_of: date | 
         sys.exit(EXIT_INPUT)
     else:
         n = sum(len(r.findings) for r in report.filings)
-        click.echo(f"baseline of {n} findings in {len(report.filings)} files: {output}")
+        _say(f"baseline of {n} findings in {len(report.filings)} files: {output}")
     if any(r.status != "checked" for r in report.filings):
         sys.exit(EXIT_INPUT)
 

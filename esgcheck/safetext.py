@@ -34,3 +34,20 @@ def visible(text: str) -> str:
 def visible_lines(text: str) -> str:
     """Several lines of text: the line breaks kept, everything else as ``visible``."""
     return "\n".join(visible(line) for line in text.split("\n"))
+
+
+# What JSON and XML serialisers leave as it is (they escape the C0 controls
+# themselves): DEL, C1, the bidirectional controls, separators, BOM.
+RAW_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+
+
+def json_safe(text: str) -> str:
+    """Serialised JSON with the characters its serialiser leaves raw written as
+    ``\\uXXXX`` escapes (the same JSON value, safe on a terminal)."""
+    return RAW_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def xml_safe(text: str) -> str:
+    """Serialised XML or HTML with those characters as character references."""
+    return RAW_UNSAFE.sub(lambda m: f"&#x{ord(m.group()):x};", text)

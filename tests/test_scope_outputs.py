@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -48,6 +49,11 @@ def batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+def plain(text: str) -> str:
+    """Report text with markdown's backslash escapes and HTML's quote entity undone."""
+    return re.sub(r"\\(.)", r"\1", text).replace("&#x27;", "'")
+
+
 def grades(*args: str) -> dict[str, str]:
     code, out, err = run("check", "--format", "json", "--today", "2025-01-01", *args)
     assert code in (0, 1), err
@@ -81,7 +87,7 @@ def test_a_pattern_is_written_on_purpose_and_the_report_names_what_it_reached(
     for fmt in ("text", "markdown", "html", "sarif"):
         _, out, _ = run("check", "--format", fmt, "--no-color", "--today", "2025-01-01",
                         "--waivers", "w.yaml", "in")
-        assert says in out.replace("&#x27;", "'"), fmt
+        assert says in plain(out), fmt
     _, zh, _ = run("check", "--lang", "zh", "--no-color", "--today", "2025-01-01",
                    "--waivers", "w.yaml", "in")
     assert "为通配模式“in/*.json”，豁免了 2 个文件中的发现" in zh
@@ -104,7 +110,7 @@ def test_an_old_pattern_in_filings_matches_nothing_and_the_report_says_why(
     for fmt in ("text", "markdown", "html", "sarif"):
         _, out, _ = run("check", "--format", fmt, "--no-color", "--today", "2025-01-01",
                         "--waivers", "w.yaml", "in")
-        assert "taken literally" in out and "filings_glob" in out, fmt
+        assert "taken literally" in plain(out) and "filings_glob" in plain(out), fmt
 
 
 @pytest.mark.parametrize(("entry", "line", "says"), [

@@ -36,6 +36,7 @@ from esgcheck.engine.findings import (
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import message, words
 from esgcheck.report import RenderOptions, waiver_notes
+from esgcheck.safetext import visible
 
 # The page's own words, (zh, en); the report's words come from esgcheck.messages.
 LABELS: dict[str, tuple[str, str]] = {
@@ -204,7 +205,10 @@ def _css() -> str:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """Text for the page: control and bidirectional characters shown as
+    escapes (a value can neither reorder nor hide what the auditor reads),
+    then HTML-escaped."""
+    return html.escape(visible(str(value)), quote=True)
 
 
 def key_of(f: Finding) -> str:

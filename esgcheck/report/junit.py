@@ -29,6 +29,7 @@ from esgcheck.engine.model import SEVERITY_RANK
 from esgcheck.messages import colon, message, words
 from esgcheck.report import RenderOptions, waiver_text
 from esgcheck.report.text import where
+from esgcheck.safetext import xml_safe
 
 # Characters XML 1.0 cannot carry; a filing's own text may contain them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -209,4 +210,4 @@ def render(report: Report, options: RenderOptions) -> str:
         root.set(name, str(sum(int(s.get(name, "0")) for s in suites)))
     root.set("time", "0")
     xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return xml.decode("utf-8")
+    return xml_safe(xml.decode("utf-8"))  # C1 and bidirectional controls as references

@@ -8,12 +8,15 @@ finding carries its proof tree and remediation.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 
 from esgcheck.engine.findings import FilingReport, Finding, Location, ProofNode, Report
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import words
 from esgcheck.report import RenderOptions, waiver_notes, waiver_text
+from esgcheck.safetext import visible
 
 _LABELS: dict[str, tuple[str, str]] = {
     "title": ("esgcheck 检查结果", "esgcheck results"),
@@ -27,15 +30,47 @@ _MARKS = {"critical": "🔴", "major": "🟠", "minor": "🟡", "info": "🔵",
           "not_assessable": "❔", "waived": "⚪"}
 
 
+# Characters that could start inline markdown (emphasis, code, links and images,
+# raw HTML and autolinks, entities, strikethrough, table cells, math) or a GFM
+# autolink (scheme:, user@host): each is written backslash-escaped.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>()#!|~&:@$])")
+
+
 def cell(text: str) -> str:
-    """Text safe inside a table cell: no pipes, no line breaks, no HTML."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace(">", "&gt;").replace("\n", " ").strip())
+    """Text from a filing, a rule base or a user's file as plain markdown text,
+    in a table cell or a list item alike: control characters and line breaks
+    shown as escapes (so it stays on its line and cannot start a heading or a
+    block), every character that could begin markdown or HTML escaped (so it
+    makes no link, image, code, emphasis or HTML), ``www.`` broken so that it
+    is not linked."""
+    text = _MD_SPECIAL.sub(r"\\\1", visible(text).strip())
+    return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)
+
+
+def code(text: str, table: bool = False) -> str:
+    """Text as an inline code span, whatever it holds: fenced with one backtick
+    more than its longest run of backticks, padded where it starts or ends
+    with a backtick or a space, on one line; in a table cell a pipe is escaped
+    (GFM splits cells before it reads code spans)."""
+    text = visible(text)
+    if not text:
+        return "` `"  # an empty span would be two literal backticks
+    if table:
+        text = text.replace("|", "\\|")
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def html_text(text: str) -> str:
+    """Text inside the report's own HTML (a <summary>): escaped for HTML, on one line."""
+    return html.escape(visible(text), quote=True)
 
 
 def place(loc: Location) -> str:
     target = loc.xpath or loc.pointer or "/"
-    return f"`{loc.place(column=False)}` `{target}`"
+    return f"{code(loc.place(column=False))} {code(target)}"
 
 
 class _Doc:
@@ -75,19 +110,21 @@ def filings_table(report: Report, d: _Doc) -> None:
     for r in report.filings:
         if r.status != "checked":
             state = d.m("unreadable" if r.status == "unreadable" else "not_assessed")
-            d.add(f"| `{cell(r.file)}` | {r.filing_type or '—'} | ❗ {state} |" + " |" * 6)
+            d.add(f"| {code(r.file, table=True)} | {cell(r.filing_type or '—')} | ❗ {state} |"
+                  + " |" * 6)
             continue
         c = r.counts
-        d.add(f"| `{cell(r.file)}` | {r.filing_type} | **{r.grade}** | "
+        d.add(f"| {code(r.file, table=True)} | {cell(r.filing_type or '—')} | "
+              f"**{cell(r.grade or '')}** | "
               + " | ".join(str(getattr(c, k) or "") for k in (
                   *SEVERITIES, "not_assessable", "waived")) + " |")
 
 
 def proof(node: ProofNode, depth: int) -> Iterator[str]:
     rules = ", ".join(node.rules) or "—"
-    yield f"{'  ' * depth}- `facts.{node.fact}` = {cell(node.value)} ← {rules}"
+    yield f"{'  ' * depth}- {code(f'facts.{node.fact}')} = {cell(node.value)} ← {cell(rules)}"
     for e in node.evidence:
-        yield f"{'  ' * (depth + 1)}- `{e.name}` = {cell(e.display)}"
+        yield f"{'  ' * (depth + 1)}- {code(e.name)} = {cell(e.display)}"
     for child in node.because:
         yield from proof(child, depth + 1)
 
@@ -95,7 +132,7 @@ def proof(node: ProofNode, depth: int) -> Iterator[str]:
 def finding(f: Finding, d: _Doc) -> None:
     lang = d.o.lang
     key = f.severity if f.outcome == "breach" else f.outcome
-    d.add(f"- {_MARKS[key]} **{f.rule_id}** {cell(f.title.get(lang))}: "
+    d.add(f"- {_MARKS[key]} **{cell(f.rule_id)}** {cell(f.title.get(lang))}: "
           f"{cell(f.message.get(lang))}  ",
           f"  {d.m('citation')}: {cell(f.citation.text.get(lang))} · {place(f.location)}")
     if f.waiver is not None:
@@ -109,19 +146,21 @@ def finding(f: Finding, d: _Doc) -> None:
             for node in f.derivation:
                 d.add(*("  " + line for line in proof(node, 2)))
             for e in shown:
-                d.add(f"    - `{e.name}` = {cell(e.display if e.present else d.m('absent'))}")
+                d.add(f"    - {code(e.name)} = "
+                      f"{cell(e.display if e.present else d.m('absent'))}")
 
 
 def filing(r: FilingReport, d: _Doc) -> None:
     if r.status != "checked":
         problem = r.error.message.get(d.o.lang) if r.error else ""
-        d.add(f"**`{cell(r.file)}`**: ❗ {cell(problem)}", "")
+        d.add(f"**{code(r.file)}**: ❗ {cell(problem)}", "")
         return
     if not r.findings:
         return
     label = r.grade_label.get(d.o.lang) if r.grade_label else ""
-    d.add("<details>", f"<summary><code>{cell(r.file)}</code>: {d.m('grade')} "
-          f"<b>{r.grade}</b> ({cell(label)}), {len(r.findings)} {d.m('findings')}</summary>", "")
+    d.add("<details>", f"<summary><code>{html_text(r.file)}</code>: {d.m('grade')} "
+          f"<b>{html_text(r.grade or '')}</b> ({html_text(label)}), {len(r.findings)} "
+          f"{d.m('findings')}</summary>", "")
     for f in r.findings:
         finding(f, d)
     if r.baselined:
@@ -141,10 +180,10 @@ def policy(report: Report, d: _Doc) -> None:
             d.add("> ⚠️ " + cell(note))
     if report.baseline is not None:
         b = report.baseline
-        d.add("", d.m("baseline_known", file=b.file, known=b.known))
+        d.add("", cell(d.m("baseline_known", file=b.file, known=b.known)))
         if b.fixed:
             d.add("", "✅ " + d.m("baseline_fixed", n=len(b.fixed)), "")
-            d.add(*(f"- `{cell(e.rule_id)}` `{cell(e.file)}` `{e.pointer or '/'}`"
+            d.add(*(f"- {code(e.rule_id)} {code(e.file)} {code(e.pointer or '/')}"
                     for e in b.fixed))
     d.add("")
 

@@ -34,6 +34,7 @@ from esgcheck.engine.findings import (
 )
 from esgcheck.messages import colon, message, words
 from esgcheck.report import RenderOptions, waiver_notes
+from esgcheck.safetext import json_safe
 
 Json = dict[str, Any]
 
@@ -391,4 +392,4 @@ def run(report: Report, options: RenderOptions) -> Json:
 
 def render(report: Report, options: RenderOptions) -> str:
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run(report, options)]}
-    return json.dumps(log, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    return json_safe(json.dumps(log, ensure_ascii=False, indent=2, sort_keys=False)) + "\n"

@@ -10,6 +10,7 @@ from esgcheck.engine.findings import Evidence, FilingReport, Finding, Location, 
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import message
 from esgcheck.report import RenderOptions, waiver_notes, waiver_text
+from esgcheck.safetext import visible
 
 _COLORS = {"critical": "red", "major": "magenta", "minor": "yellow", "info": "blue",
            "not_assessable": "cyan", "waived": "white"}
@@ -23,6 +24,9 @@ class _Writer:
 
     def say(self, text: str = "", indent: int = 0, fg: str | None = None,
             bold: bool = False) -> None:
+        # one line of the report: whatever a filing put in it (escape sequences,
+        # line breaks, bidirectional controls) is shown as escapes, never acted on
+        text = visible(text)
         if self.o.color and (fg or bold):
             text = click.style(text, fg=fg, bold=bold)
         self.lines.append("  " * indent + text)
