@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -219,6 +219,45 @@ class Store:
                 .order_by(run_filings.c.position)).all()
         return [FilingReport.model_validate_json(settled or raw) for settled, raw in rows]
 
+    def iter_filings(self, run_id: int, raw: bool = False, page: int = 200
+                     ) -> Iterator[tuple[int, FilingReport]]:
+        """(position, report) of the run in order, ``page`` at a time: as the run
+        settled them, or as checked (``raw``)."""
+        after = -1
+        while True:
+            with self._tx() as tx:
+                rows = tx.execute(
+                    select(run_filings.c.position, run_filings.c.settled, reports.c.report)
+                    .join(reports, reports.c.id == run_filings.c.report_id)
+                    .where(run_filings.c.run_id == run_id, run_filings.c.position > after)
+                    .order_by(run_filings.c.position).limit(page)).all()
+            if not rows:
+                return
+            for position, settled, report in rows:
+                yield position, FilingReport.model_validate_json(
+                    report if raw or settled is None else settled)
+            after = rows[-1][0]
+
+    @contextmanager
+    def settling(self, run_id: int) -> Iterator[Callable[[int, FilingReport], None]]:
+        """A function recording a filing of the run as its waivers left it: its
+        grade, and the findings they waived; written in batches."""
+        pending: list[tuple[int, FilingReport]] = []
+
+        def write_all() -> None:
+            with self._tx() as tx:
+                for position, filing in pending:
+                    _settle_one(tx, run_id, position, filing)
+            pending.clear()
+
+        def write(position: int, filing: FilingReport) -> None:
+            pending.append((position, filing))
+            if len(pending) >= BATCH:
+                write_all()
+
+        yield write
+        write_all()
+
     def filing(self, run_id: int, path: str) -> FilingReport | None:
         with self._tx() as tx:
             row = tx.execute(
@@ -370,7 +409,9 @@ class RunWriter:
         self.key = key
         self._positions: dict[str, list[int]] = {}
         self._next = 0
-        self._pending: list[tuple[int, str, str, FilingReport | None, int | None]] = []
+        # position, file, sha256, report (None: reused), stored report id, its grade
+        self._pending: list[tuple[int, str, str, FilingReport | None, int | None,
+                                  str | None]] = []
         self._last = time.monotonic()
         self.reused = 0
         self.stored = 0
@@ -380,12 +421,12 @@ class RunWriter:
         self._next += 1
         self._positions.setdefault(file, []).append(position)
         with self.store._tx() as tx:
-            row = tx.execute(select(reports.c.id, reports.c.report).where(
+            row = tx.execute(select(reports.c.id, reports.c.report, reports.c.grade).where(
                 reports.c.path == file, reports.c.sha256 == sha256,
                 reports.c.settings_key == self.key)).first()
         if row is None or not sha256:
             return None
-        self._queue(position, file, sha256, None, int(row[0]))
+        self._queue(position, file, sha256, None, int(row[0]), row[2])
         self.reused += 1
         return FilingReport.model_validate_json(row[1])
 
@@ -396,11 +437,11 @@ class RunWriter:
         else:  # a run that did not ask first
             position = self._next
             self._next += 1
-        self._queue(position, file, sha256, report, None)
+        self._queue(position, file, sha256, report, None, report.grade)
 
     def _queue(self, position: int, file: str, sha256: str, report: FilingReport | None,
-               report_id: int | None) -> None:
-        self._pending.append((position, file, sha256, report, report_id))
+               report_id: int | None, grade: str | None) -> None:
+        self._pending.append((position, file, sha256, report, report_id, grade))
         if len(self._pending) >= BATCH or time.monotonic() - self._last >= BATCH_SECONDS:
             self.flush()
 
@@ -410,15 +451,14 @@ class RunWriter:
             return
         pending, self._pending = self._pending, []
         with self.store._tx() as tx:
-            for position, file, sha256, report, report_id in pending:
+            for position, file, sha256, report, report_id, grade in pending:
                 if report_id is None:
                     assert report is not None
                     report_id = self._store_report(tx, file, sha256, report)
                     self.stored += 1
                 tx.execute(self.store._insert(run_filings).values(
                     run_id=self.id, position=position, report_id=report_id,
-                    reused=report is None,
-                    grade=None))
+                    reused=report is None, grade=grade))
         self._last = time.monotonic()
 
     def _store_report(self, tx: Connection, file: str, sha256: str,
@@ -449,23 +489,15 @@ class RunWriter:
             ids = dict(tx.execute(select(run_filings.c.position, run_filings.c.report_id).where(
                 run_filings.c.run_id == self.id)).all())
             for position, filing in enumerate(report.filings):
-                report_id = ids.get(position)
-                if report_id is None:
-                    continue
-                marks = [(i, f) for i, f in enumerate(filing.findings) if f.waiver is not None]
-                settled = filing.model_dump_json() if marks else None
-                tx.execute(update(run_filings).where(
-                    run_filings.c.run_id == self.id, run_filings.c.position == position
-                ).values(grade=filing.grade, settled=settled))
-                if marks:
-                    by_ordinal = dict(tx.execute(select(findings.c.ordinal, findings.c.id).where(
-                        findings.c.report_id == report_id)).all())
-                    for i, f in marks:
-                        assert f.waiver is not None
-                        tx.execute(waived.insert().values(
-                            run_id=self.id, finding_id=by_ordinal[i], waiver_id=f.waiver.id,
-                            justification=f.waiver.justification, approver=f.waiver.approver,
-                            expires=f.waiver.expires))
+                if position in ids:
+                    _settle_one(tx, self.id, position, filing)
+            tx.execute(update(runs).where(runs.c.id == self.id).values(
+                status="complete", finished=_now()))
+
+    def finish_settled(self) -> None:
+        """Mark the run complete (its waivers applied with ``Store.settling``)."""
+        self.flush()
+        with self.store._tx() as tx:
             tx.execute(update(runs).where(runs.c.id == self.id).values(
                 status="complete", finished=_now()))
 
@@ -477,3 +509,23 @@ class RunWriter:
             with self.store._tx() as tx:
                 tx.execute(update(runs).where(runs.c.id == self.id).values(
                     status="interrupted", finished=_now()))
+
+
+def _settle_one(tx: Connection, run_id: int, position: int, filing: FilingReport) -> None:
+    """A filing of a run as the run's waivers left it."""
+    marks = [(i, f) for i, f in enumerate(filing.findings) if f.waiver is not None]
+    tx.execute(update(run_filings).where(
+        run_filings.c.run_id == run_id, run_filings.c.position == position
+    ).values(grade=filing.grade, settled=filing.model_dump_json() if marks else None))
+    if not marks:
+        return
+    report_id = tx.execute(select(run_filings.c.report_id).where(
+        run_filings.c.run_id == run_id, run_filings.c.position == position)).scalar_one()
+    by_ordinal = dict(tx.execute(select(findings.c.ordinal, findings.c.id).where(
+        findings.c.report_id == report_id)).all())
+    for i, f in marks:
+        assert f.waiver is not None
+        tx.execute(waived.insert().values(
+            run_id=run_id, finding_id=by_ordinal[i], waiver_id=f.waiver.id,
+            justification=f.waiver.justification, approver=f.waiver.approver,
+            expires=f.waiver.expires))
