@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from esgcheck.engine import loaderrors
 from esgcheck.engine.findings import BaselineEntry, BaselineUsed, FilingReport, Report
 from esgcheck.engine.grading import count
 from esgcheck.safetext import json_safe
@@ -74,9 +75,30 @@ def load_baseline(path: Path, display: str | None = None) -> Baseline:
     except OSError as exc:
         raise BaselineError(name, exc.strerror or str(exc)) from None
     try:
-        parsed = BaselineFile.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as exc:
-        raise BaselineError(name, f"not an esgcheck baseline: {str(exc).splitlines()[0]}"
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BaselineError(name, f"not UTF-8 text ({exc.reason} at byte {exc.start}) / "
+                                  "不是 UTF-8 文本") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(name, f"line {exc.lineno}, column {exc.colno}: not JSON "
+                                  f"({exc.msg}) / 不是有效的 JSON") from None
+    except (RecursionError, ValueError) as exc:  # nested too deep; an integer too long
+        found = loaderrors.json_beyond_limits(text)
+        where = f"line {found[0]}, column {found[1]}: " if found else ""
+        reason = found[2] if found else str(exc).split(";")[0]
+        raise BaselineError(name, f"{where}not an esgcheck baseline: {reason}") from None
+    if not isinstance(data, dict) or "esgcheck_baseline" not in data:
+        raise BaselineError(name, "not an esgcheck baseline: a JSON object with "
+                                  "'esgcheck_baseline' and 'findings' (written by esgcheck "
+                                  "baseline create) / 不是 esgcheck 基线文件") from None
+    try:
+        parsed = BaselineFile.model_validate(data)
+    except ValidationError as exc:
+        wrong = [loaderrors.describe(e, BaselineFile) for e in loaderrors.ordered(exc.errors())]
+        more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
+        raise BaselineError(name, "not an esgcheck baseline: " + "; ".join(wrong[:3]) + more
                             ) from None
     if parsed.esgcheck_baseline != FORMAT:
         raise BaselineError(name, f"baseline format {parsed.esgcheck_baseline}; this "

@@ -6,6 +6,7 @@ import dataclasses
 import errno
 import gc
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -46,6 +47,13 @@ def _limits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
         name, sep, value = item.partition("=")
         if not sep:
             raise click.BadParameter(f"'{item}': expected NAME=VALUE")
+        try:
+            number = float(value)
+        except ValueError:
+            number = 0.0  # not a number: Limits says so
+        if not math.isfinite(number) or len(value.strip()) > 30:
+            raise click.BadParameter(f"limit {name.strip()}: '{value.strip()[:30]}' is not a "
+                                     "finite number of reasonable size / 不是有限的数值")
         settings[name.strip()] = value.strip()
     try:
         return Limits().with_settings(settings)
@@ -553,7 +561,7 @@ def rules_test(rule_ids: tuple[str, ...], rules: tuple[Path, ...], verbose: bool
     checker = _load(rules)
     from esgcheck.ruletest import RuleTester
 
-    failed = total = 0
+    failed = total = unusable = 0
     for rb in checker.rulebases:
         for report in RuleTester(rb, checker.registry).run(set(rule_ids) or None):
             total += 1
@@ -561,7 +569,7 @@ def rules_test(rule_ids: tuple[str, ...], rules: tuple[Path, ...], verbose: bool
             if verbose or not report.ok:
                 click.echo(f"{status:<5}{report.rule}  ({rb.id}/{report.file})")
             for problem in report.problems:
-                click.echo(f"       {problem}")
+                _say(f"       {problem}")
             for result in report.results:
                 if verbose or not result.ok:
                     mark = "ok" if result.ok else "FAIL"
@@ -569,8 +577,9 @@ def rules_test(rule_ids: tuple[str, ...], rules: tuple[Path, ...], verbose: bool
                     click.echo(f"       {mark:<5}[{result.format}] {result.case} ({fires})"
                                + (f": {result.detail}" if result.detail else ""))
             failed += not report.ok
+            unusable += report.unusable
     click.echo(f"{total - failed} of {total} rules pass their cases")
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    sys.exit(EXIT_INPUT if unusable else EXIT_FINDINGS if failed else EXIT_OK)
 
 
 @rules.command("functions")

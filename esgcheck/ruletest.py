@@ -24,14 +24,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from esgcheck.checker import as_of_date
-from esgcheck.engine import yamlio
+from esgcheck.engine import loaderrors, yamlio
 from esgcheck.engine.build import pointer
 from esgcheck.engine.chain import Evaluation
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.files import inside, read_regular
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.model import RuleTests, TestCase
-from esgcheck.engine.rulebase import CompiledRule, RuleBase, load_rulebase
+from esgcheck.engine.rulebase import CompiledRule, RuleBase, RuleBaseError, load_rulebase
 from esgcheck.engine.userconfig import Overrides
 from esgcheck.filings import jsonread, xmlread
 
@@ -54,6 +54,7 @@ class RuleReport:
     file: str
     results: list[CaseResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unusable: bool = False  # the test file could not be read or one of its cases not run
 
     @property
     def ok(self) -> bool:
@@ -168,10 +169,24 @@ class RuleTester:
     def run_file(self, rule: CompiledRule, path: Path, report: RuleReport,
                  formats: tuple[str, ...]) -> None:
         try:
-            located = yamlio.load(path)
+            located = yamlio.load(path, path.name)
             tests = RuleTests.model_validate(normalise(located.data))
-        except (yamlio.YamlError, ValidationError) as exc:
-            report.problems.append(f"{path.name}: {exc}")
+        except yamlio.YamlError as exc:
+            report.problems.append(str(exc))
+            report.unusable = True
+            return
+        except ValidationError as exc:
+            first = loaderrors.ordered(exc.errors())[0]
+            where = tuple(p for p in first["loc"] if isinstance(p, str | int))
+            report.problems.append(f"{path.name}:{located.line(where) or '?'}: "
+                                   f"{loaderrors.describe(first, RuleTests)}")
+            report.unusable = True
+            return
+        except (ValueError, OverflowError) as exc:  # a scalar YAML resolves but cannot build
+            found = loaderrors.bad_scalar(path.read_text(encoding="utf-8", errors="replace"))
+            line, why = found or (None, f"invalid YAML: {exc}")
+            report.problems.append(f"{path.name}:{line or '?'}: {why}")
+            report.unusable = True
             return
         if tests.rule != rule.id:
             report.problems.append(f"{path.name} is for rule {tests.rule}")
@@ -192,15 +207,28 @@ class RuleTester:
             except Exception as exc:
                 report.problems.append(f"base {tests.base}: {exc}")
                 return
-        for case in tests.cases:
-            doc = case.filing if case.filing is not None else merge_patch(base, case.patch or {})
-            if case.set:
-                doc = set_pointers(doc, case.set)
-            for fmt in formats:
-                if fmt == "xml" and ft.xml_root is None:
-                    continue
-                subject = via_xml(doc, ft) if fmt == "xml" else copy.deepcopy(doc)
-                report.results.append(self.run_case(rule, ft, case, subject, fmt))
+        for n, case in enumerate(tests.cases):
+            try:
+                doc = (case.filing if case.filing is not None
+                       else merge_patch(base, case.patch or {}))
+                if case.set:
+                    doc = set_pointers(doc, case.set)
+                for fmt in formats:
+                    if fmt == "xml" and ft.xml_root is None:
+                        continue
+                    subject = via_xml(doc, ft) if fmt == "xml" else copy.deepcopy(doc)
+                    report.results.append(self.run_case(rule, ft, case, subject, fmt))
+            except RuleBaseError as exc:  # the case's config or data does not fit the rule base
+                report.problems.append(f"{path.name}:{located.line(('cases', n)) or '?'}: case "
+                                       f"'{case.name}': " + "; ".join(
+                                           p.message for p in exc.problems))
+                report.unusable = True
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError,
+                    RecursionError) as exc:  # a pointer, fact or value the case cannot use
+                report.problems.append(f"{path.name}:{located.line(('cases', n)) or '?'}: case "
+                                       f"'{case.name}' cannot be run: {type(exc).__name__}: "
+                                       f"{str(exc)[:200]}")
+                report.unusable = True
 
     def variant(self, case: TestCase) -> RuleBase:
         """The rule base compiled with a case's configuration values and table rows."""

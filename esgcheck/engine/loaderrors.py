@@ -95,6 +95,8 @@ def describe(error: ErrorDetails, model: type[BaseModel] | None = None) -> str:
         allowed = f" (keys: {', '.join(known)})" if known else ""
         return (f"{where}: unknown key '{key}'{hint_en}{allowed} / "
                 f"未知的键“{key}”{hint_zh}")
+    if kind == "json_invalid":
+        return f"{error['msg']} / 不是有效的 JSON"
     if kind == "missing":
         return f"{where}: '{key}' is required but missing / 缺少必填项“{key}”"
     if kind == "string_too_short":
@@ -182,3 +184,40 @@ def _kind(tag: str) -> str:
     name = tag.rsplit(":", 1)[-1]
     return {"timestamp": "a date (YYYY-MM-DD)", "int": "an integer",
             "float": "a number"}.get(name, name)
+
+
+def json_beyond_limits(text: str, max_depth: int = 500, max_digits: int = 4000
+                       ) -> tuple[int, int, str] | None:
+    """Where a JSON text nests deeper than ``max_depth`` or holds a number of
+    more than ``max_digits`` digits (which Python's parser refuses without a
+    position): line, column and what is wrong; None when it does neither."""
+    depth = line = 1
+    line_start = 0
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch in "[{":
+            depth += 1
+            if depth > max_depth + 1:
+                return line, i - line_start + 1, (f"nested more than {max_depth} levels deep / "
+                                                  f"嵌套超过 {max_depth} 层")
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "\n":
+            line += 1
+            line_start = i + 1
+        elif ch.isdigit():
+            start = i
+            while i < n and text[i].isdigit():
+                i += 1
+            if i - start > max_digits:
+                return line, start - line_start + 1, (
+                    f"a number of {i - start} digits; at most {max_digits} are read / "
+                    f"数字有 {i - start} 位，最多读取 {max_digits} 位")
+            continue
+        i += 1
+    return None

@@ -17,6 +17,7 @@ clashes, unknown facts and cycles between derive rules.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from esgcheck.engine import yamlio
+from esgcheck.engine import loaderrors, yamlio
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.codegen import RuleEmit, build_entity_runner, build_rule
 from esgcheck.engine.expr.compiler import (
@@ -260,11 +261,18 @@ class _Loader:
         meta = self.load_meta()
         self.rb_id = meta.id
         for schema_dir in (self.folder / "schemas",):
-            if schema_dir.is_dir():
+            if schema_dir.is_dir() and self.schemas_are_local(schema_dir):
                 try:
                     self.registry.add_folder(schema_dir)
-                except FilingTypeError as exc:
-                    self.problem(self.name(schema_dir), None, None, str(exc))
+                    for ft in self.registry:  # resolve each of them now, not while checking
+                        if ft.path.parent == schema_dir:
+                            _ = ft.entities, ft.types
+                except (FilingTypeError, ValueError, TypeError, KeyError, AttributeError,
+                        RecursionError) as exc:
+                    self.problem(self.name(schema_dir), None, None,
+                                 f"filing-type schema: {exc}")
+        if self.problems:
+            raise RuleBaseError(self.problems)
         tables, calendars = self.load_data()
         config = self.load_config(meta)
         files = self.load_rule_files(meta)
@@ -274,18 +282,51 @@ class _Loader:
         return RuleBase(meta, self.folder, rules, by_type, tables, calendars, config,
                         self.overrides)
 
+    def schemas_are_local(self, folder: Path) -> bool:
+        """Whether every ``$ref`` of the filing-type schemas in ``folder`` points
+        into its own file (``#/...``). A reference to a URL or another file is a
+        problem with the file, the place and the line: esgcheck never fetches
+        a schema, and a validator must not be given one that would."""
+        ok = True
+        for path in sorted(folder.glob("*.schema.json")):
+            try:
+                text = path.read_text(encoding="utf-8")
+                schema = json.loads(text)
+            except (OSError, ValueError, RecursionError) as exc:
+                reason = "nested too deep" if isinstance(exc, RecursionError) else exc
+                self.problem(self.name(path), None, None, f"cannot read schema: {reason}")
+                ok = False
+                continue
+            stack: list[tuple[Any, str]] = [(schema, "")]
+            while stack:
+                node, pointer = stack.pop()
+                if isinstance(node, dict):
+                    ref = node.get("$ref")
+                    if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
+                        shown = json.dumps(ref, ensure_ascii=False)
+                        at = text.find(shown)
+                        line = text.count("\n", 0, at) + 1 if at >= 0 else None
+                        self.problem(self.name(path), line, None,
+                                     f"{pointer}/$ref: {shown[:80]} is not a reference inside "
+                                     "this schema (#/...); schemas are never fetched / "
+                                     "只允许引用本文件内的定义")
+                        ok = False
+                    stack.extend((v, f"{pointer}/{k}") for k, v in node.items())
+                elif isinstance(node, list):
+                    stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(node))
+        return ok
+
     def validated(self, located: yamlio.Located, model: Any,
                   rule_of: Callable[[tuple[Any, ...]], str | None] | None = None) -> Any:
         try:
             return model.model_validate(located.data)
         except ValidationError as exc:
-            for err in exc.errors():
+            for err in loaderrors.ordered(exc.errors()):
                 loc = tuple(err["loc"])
                 path = tuple(p for p in loc if isinstance(p, str | int))
                 rule = rule_of(path) if rule_of else None
-                where = ".".join(str(p) for p in path) or "(top level)"
                 self.problem(located.file, located.line(path), rule,
-                             f"{where}: {err['msg']}")
+                             loaderrors.describe(err, model))
             return None
 
     def read_yaml(self, path: Path) -> yamlio.Located | None:
@@ -298,6 +339,11 @@ class _Loader:
         except (yamlio.YamlError, OSError) as exc:
             line = exc.line if isinstance(exc, yamlio.YamlError) else None
             message = exc.message if isinstance(exc, yamlio.YamlError) else str(exc)
+            self.problem(self.name(path), line, None, message)
+            return None
+        except (ValueError, OverflowError) as exc:  # a scalar YAML resolves but cannot build
+            found = loaderrors.bad_scalar(path.read_text(encoding="utf-8"))
+            line, message = found or (None, f"invalid YAML: {exc}")
             self.problem(self.name(path), line, None, message)
             return None
 
@@ -516,7 +562,9 @@ class _Compiler:
             group = [e for e in entries if e[3].filing_type == type_id]
             ft = self.loader.registry.get(type_id)
             if ft is None:
-                self.loader.problem(META_FILE, None, None, f"unknown filing type {type_id}")
+                self.loader.problem(self.loader.name(self.loader.folder / META_FILE), None, None,
+                                    f"unknown filing type {type_id} (no schema of the rule base "
+                                    "or of esgcheck defines it)")
                 continue
             rules = _TypeCompiler(self, ft, group).run()
             by_type[type_id] = rules

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from esgcheck.engine import yamlio
+from esgcheck.engine import loaderrors, yamlio
 
 
 class UserConfigError(yamlio.YamlError):
@@ -60,12 +60,16 @@ class UserConfig:
 def load_user_config(path: Path, display: str | None = None) -> UserConfig:
     name = display or path.as_posix()
     try:
-        raw = path.read_bytes()
         located = yamlio.load(path, name)
+        raw = path.read_bytes()
     except OSError as exc:
         raise UserConfigError(name, None, exc.strerror or str(exc)) from None
     except yamlio.YamlError as exc:
         raise UserConfigError(name, exc.line, exc.message) from None
+    except (ValueError, OverflowError) as exc:  # a scalar YAML resolves but cannot build
+        line, why = loaderrors.bad_scalar(path.read_text(encoding="utf-8")) or (
+            None, f"invalid YAML: {exc}")
+        raise UserConfigError(name, line, why) from None
     data = located.data
     if not isinstance(data, Mapping) or not data:
         raise UserConfigError(name, 1, "a rules configuration maps rule-base ids to "
