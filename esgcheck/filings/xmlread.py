@@ -138,6 +138,8 @@ def parse(data: bytes, file: str, max_values: int | None = None) -> etree._Eleme
     if declaration is not None:  # the text is now UTF-8; keep lines and columns
         blank = re.sub(r"[^\n]", " ", declaration.group())
         text = blank + text[declaration.end():]
+    elif text.startswith("<?xml") and text[5:6] in (" ", "\t", "\r", "\n"):
+        raise InputError("xml_syntax", file, 1, 1, reason="malformed XML declaration")
     body = text.encode("utf-8", errors="surrogatepass")
     del text
     resolver = _NothingExternal()
@@ -241,6 +243,8 @@ class XmlMapper:
         self.types = types
         self.places: dict[JsonPath, tuple[int, str]] = {}
         self.ns: str | None = None
+        self._keys: dict[str, str] = {}  # by tag
+        self._steps: dict[str, str] = {}  # by tag
         # the seconds limit, which covers reading: checked every few thousand elements
         self.deadline = deadline
         self.file = file
@@ -256,11 +260,13 @@ class XmlMapper:
         return doc
 
     def key(self, tag: str) -> str:
-        """The member name of a child element or attribute: its local name in the
-        filing's namespace, else its name with the namespace it is really in."""
-        name = local(tag)
-        ns = namespace(tag)
-        return name if ns == self.ns else f"{{{ns or ''}}}{name}"
+        """The member name of a child element: its local name in the filing's
+        namespace, else its name with the namespace it is really in."""
+        known = self._keys.get(tag)
+        if known is None:
+            name, ns = local(tag), namespace(tag)
+            known = self._keys[tag] = name if ns == self.ns else f"{{{ns or ''}}}{name}"
+        return known
 
     def attribute_key(self, name: str) -> str | None:
         """The member name of an attribute (unprefixed attributes are in no
@@ -273,10 +279,14 @@ class XmlMapper:
         return f"{{{ns}}}{local(name)}"
 
     def step(self, xpath: str, tag: str) -> str:
-        ns = namespace(tag)
-        if ns == self.ns:
-            return f"{xpath}/{local(tag)}"
-        return f"{xpath}/*[namespace-uri()='{ns or ''}' and local-name()='{local(tag)}']"
+        """The XPath of a child element of the element at ``xpath``."""
+        known = self._steps.get(tag)
+        if known is None:
+            ns = namespace(tag)
+            known = self._steps[tag] = (
+                f"/{local(tag)}" if ns == self.ns
+                else f"/*[namespace-uri()='{ns or ''}' and local-name()='{local(tag)}']")
+        return xpath + known
 
     def element(self, el: etree._Element, node: Mapping[str, Any] | None, path: JsonPath,
                 xpath: str) -> Any:
