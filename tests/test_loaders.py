@@ -109,6 +109,7 @@ settings.register_profile("loaders-ci", max_examples=40, deadline=None,
 settings.register_profile("loaders-long", max_examples=2_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 FUZZ = "loaders-long" if os.environ.get("ESGCHECK_FUZZ") == "long" else "loaders-ci"
+SLOW_EXAMPLES = 500 if FUZZ == "loaders-long" else 25  # each loads a rule base
 
 LATE = ROOT / "fixtures" / "cn-eidm-annual" / "04-late-annual-report.json"
 WAIVERS = ("waivers:\n  - id: W-1\n    rule: CN-EIDM-ANN-002\n    filings: a.json\n"
@@ -207,8 +208,7 @@ def test_fuzzed_rules_configurations_load_or_name_the_file(
 
 @pytest.mark.parametrize("rel", ["rulebase.yaml", "rules/battery.yaml",
                                  "data/cf-thresholds.yaml", "schemas/demo-discharge.schema.json"])
-@settings(settings.get_profile(FUZZ), max_examples=min(settings.get_profile(FUZZ).max_examples,
-                                                       25))
+@settings(settings.get_profile(FUZZ), max_examples=SLOW_EXAMPLES)
 @given(data=st.data())
 def test_fuzzed_rule_base_files_load_or_name_the_file(
         tmp_path_factory: pytest.TempPathFactory, rel: str, data: st.DataObject) -> None:
@@ -224,8 +224,7 @@ def test_fuzzed_rule_base_files_load_or_name_the_file(
             assert "validation error for" not in problem.message
 
 
-@settings(settings.get_profile(FUZZ), max_examples=min(settings.get_profile(FUZZ).max_examples,
-                                                       25))
+@settings(settings.get_profile(FUZZ), max_examples=SLOW_EXAMPLES)
 @given(data=st.data())
 def test_fuzzed_rule_tests_run_or_name_the_file(tmp_path_factory: pytest.TempPathFactory,
                                                 data: st.DataObject) -> None:
@@ -240,8 +239,7 @@ def test_fuzzed_rule_tests_run_or_name_the_file(tmp_path_factory: pytest.TempPat
         assert any(p.startswith("DEMO-BAT-001.yaml") for p in report.problems), report.problems
 
 
-@settings(settings.get_profile(FUZZ), max_examples=min(settings.get_profile(FUZZ).max_examples,
-                                                       25))
+@settings(settings.get_profile(FUZZ), max_examples=SLOW_EXAMPLES)
 @given(data=st.data())
 def test_fuzzed_saved_reports_render_or_name_the_file(tmp_path_factory: pytest.TempPathFactory,
                                                       data: st.DataObject) -> None:
@@ -298,6 +296,9 @@ def test_a_broken_waiver_file_is_exit_2_with_file_and_line_and_nothing_written(
     ("--rules-config", "c.yaml", "eu-battery:\n  config:\n    energy_tolerance: 1" + "0" * 5000
      + "\n", "c.yaml:3: an integer of 5001 digits"),
     ("--rules-config", "c.yaml", "eu-battery: " + "[" * 3000 + "\n", "c.yaml"),
+    ("--rules-config", "c.yaml", "eu-battery:\n  data:\n    thresholds:\n      - {id: ev, "
+     "max_footprint: {value: 1, unit: 2030-13-01kg}}\n",
+     "c.yaml:4: eu-battery: table thresholds, row 1, max_footprint: unknown unit"),
     ("--baseline", "b.json", "[" * 100_000, "b.json: line 1, column 501: not an esgcheck "
      "baseline: nested more than 500 levels deep"),
     ("--baseline", "b.json", "\xff\xfe{}", "b.json: not UTF-8 text"),

@@ -421,8 +421,13 @@ class _Loader:
                              f"{', '.join(known.columns)})")
                 continue
             try:
-                cells = {c: cell(row[c], known.columns[c], f"row {i + 1}, {c}") for c in row}
-            except RefDataError as exc:
+                cells = {}
+                for c in row:
+                    try:
+                        cells[c] = cell(row[c], known.columns[c], f"row {i + 1}, {c}")
+                    except UnitError as exc:
+                        raise RefDataError(f"row {i + 1}, {c}: unknown unit '{exc}'") from None
+            except (RefDataError, ValueError, TypeError, ArithmeticError) as exc:
                 self.problem(self.overrides.file, line, None, f"{self.rb_id}: table {name}, "
                                                               f"{exc}")
                 continue
