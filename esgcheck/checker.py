@@ -19,11 +19,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from esgcheck import __version__
 from esgcheck.baseline import Baseline, apply_baseline
 from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding, citation, pointer
-from esgcheck.engine.chain import Evaluation, EvaluationLimitError
+from esgcheck.engine.chain import STAGE, Evaluation, EvaluationLimitError
 from esgcheck.engine.expr.compiler import LIMITS, TypedValue
 from esgcheck.engine.expr.types import QuantityT
 from esgcheck.engine.expr.unreadable import describe as describe_unreadable
@@ -65,6 +67,7 @@ from esgcheck.filings.validate import (
 from esgcheck.journal import Journal
 from esgcheck.messages import MESSAGES, message, text
 from esgcheck.waivers import Waivers, apply_waivers
+from esgcheck.workers import Lost, results
 
 PACKAGE_RULES = Path(__file__).resolve().parent / "rules"
 FILING_SUFFIXES = (".json", ".xml")
@@ -81,13 +84,19 @@ class Options:
     limits: Limits = field(default_factory=Limits)
 
 
-_WORKER: tuple[Checker, Options] | None = None  # what forked workers check with
+# The stages of checking one filing, in order: a fault of esgcheck's own is
+# reported with the stage it happened in (see chain.STAGE).
+STAGES = ("read", "limits", "validate", "as_of", "derive", "check", "findings", "grade",
+          "send")
+
+_BATCH: tuple[Checker, Options, list[tuple[Path, str]]] | None = None  # for forked workers
 
 
-def _check_in_worker(file: tuple[Path, str]) -> FilingReport:
-    assert _WORKER is not None
-    checker, options = _WORKER
-    return checker.check_file(file[0], file[1], options)
+def _check_item(n: int) -> bytes:
+    assert _BATCH is not None
+    checker, options, files = _BATCH
+    path, display = files[n]
+    return checker.check_serialised(path, display, options)
 
 
 class Checker:
@@ -157,7 +166,7 @@ class Checker:
         rule bases); with a ``journal``, filings it already holds are taken from
         it and every newly checked one is added as soon as it is done. The
         report is the same either way, in the same order."""
-        files = list(expand(paths))
+        files = [(path, portable_name(display)) for path, display in expand(paths)]
         results: dict[int, FilingReport] = {}
         todo: list[tuple[int, tuple[Path, str]]] = []
         sums: dict[int, str] = {}
@@ -174,18 +183,40 @@ class Checker:
             results[n] = report
             if journal is not None:
                 journal.add(display, sums[n], report)
-        filings = [results[n] for n in range(len(files))]
+        filings = [self.in_order(results[n]) for n in range(len(files))]
         return make_report(filings, fail_on, self.configuration(), self.rule_catalogue(
             f.filing_type for f in filings if f.filing_type is not None))
 
     def check_files(self, files: list[tuple[Path, str]], options: Options,
                     jobs: int) -> Iterator[FilingReport]:
-        """Reports in the order of ``files``, each as soon as it is ready."""
+        """Reports in the order of ``files``, each as soon as it is ready.
+        Whatever goes wrong with one filing, at any stage, is that filing's
+        ``not_assessed`` entry and the others are checked as if it were not
+        there (see ``check_contained``)."""
         if jobs > 1 and len(files) > 1 and "fork" in mp.get_all_start_methods():
             yield from self.check_parallel(files, options, jobs)
         else:
             for path, display in files:
-                yield self.check_file(path, display, options)
+                yield sendable(self.check_contained(path, display, options))
+
+    def in_order(self, report: FilingReport) -> FilingReport:
+        """A report with its section grades in the rule bases' order of sections
+        (as ``grade_fields`` writes them), whatever it was read back from: a
+        journal, a worker, a store, another tool. Equal reports are then written
+        byte for byte the same in every format."""
+        grades = report.section_grades
+        graded = {u.id for u in report.rulebases if u.ran != "none"}  # as in grade_fields
+        order = list(dict.fromkeys(s for rb in self.rulebases if rb.id in graded
+                                   for s in self.sections(rb) if s in grades))
+        known = set(order)
+        order += sorted(s for s in grades if s not in known)
+        if list(grades) == order:
+            return report
+        return report.model_copy(update={"section_grades": {s: grades[s] for s in order}})
+
+    @staticmethod
+    def sections(rb: RuleBase) -> list[str]:
+        return [s.id for s in rb.meta.sections]
 
     def settings(self, options: Options) -> dict[str, Any]:
         """What a journal's reports depend on besides the files themselves."""
@@ -201,14 +232,48 @@ class Checker:
 
     def check_parallel(self, files: list[tuple[Path, str]], options: Options,
                        jobs: int) -> Iterator[FilingReport]:
-        global _WORKER
-        _WORKER = (self, options)
+        """``jobs`` forked worker processes, each sent ranges of ``files`` and
+        sending back each filing's report as JSON (see esgcheck.workers); a
+        worker that ends while checking a filing costs only that filing."""
+        global _BATCH
+        _BATCH = (self, options, files)
         try:
-            with mp.get_context("fork").Pool(min(jobs, len(files))) as pool:
-                chunk = max(1, min(16, len(files) // (jobs * 8)))
-                yield from pool.imap(_check_in_worker, files, chunksize=chunk)
+            for (_, display), result in zip(files, results(len(files), _check_item, jobs),
+                                            strict=True):
+                yield received(result, display)
         finally:
-            _WORKER = None
+            _BATCH = None
+
+    def check_contained(self, path: Path, display: str, options: Options = Options()
+                        ) -> FilingReport:
+        """``check_file``, where a fault of esgcheck's own at any stage (reading,
+        limits, validation, the as-of date, deriving, checking, building the
+        findings, grading) costs only this filing: it is ``not_assessed`` with
+        code ``internal``, naming the stage, and the run goes on."""
+        STAGE.name = "read"
+        try:
+            return self.check_file(path, display, options)
+        except Exception as exc:  # whatever it is, it is this filing's alone
+            return internal_error(display, STAGE.name, exc)
+
+    def check_serialised(self, path: Path, display: str, options: Options = Options(),
+                         data: bytes | None = None) -> bytes:
+        """A filing's report as JSON bytes (of its bytes ``data`` when given,
+        else of the file), as a worker sends it: never raises for anything the
+        filing holds (see ``check_contained``); a report that cannot be written
+        as JSON is an internal error at the ``send`` stage."""
+        if data is None:
+            report = self.check_contained(path, display, options)
+        else:
+            STAGE.name = "read"
+            try:
+                report = self.check_bytes(data, display, options)
+            except Exception as exc:  # as in check_contained
+                report = internal_error(display, STAGE.name, exc)
+        try:
+            return _REPORT_JSON.dump_json(report)
+        except Exception as exc:  # whatever it is, it is this filing's alone
+            return _REPORT_JSON.dump_json(internal_error(display, "send", exc))
 
     # -- one file
     def check_file(self, path: Path, display: str, options: Options = Options()
@@ -252,20 +317,20 @@ class Checker:
 
     def check_guarded(self, filing: Filing, options: Options) -> FilingReport:
         """``check_filing``, where even a fault of esgcheck's own costs only this
-        filing: it is reported as not assessed, and the run goes on."""
+        filing: it is reported as not assessed, naming the stage, and the run
+        goes on."""
         try:
             return self.check_filing(filing, options)
-        except (MemoryError, RecursionError, ArithmeticError, ValueError, TypeError,
-                LookupError, AttributeError, AssertionError) as exc:
-            return FilingReport(
-                file=filing.file, status="not_assessed", filing_type=filing.filing_type.id,
-                format=filing.format, error=InputProblem(
-                    code="internal", message=text("internal", kind=type(exc).__name__)))
+        except Exception as exc:  # whatever it is, it is this filing's alone
+            return internal_error(filing.file, STAGE.name, exc).model_copy(update={
+                "filing_type": filing.filing_type.id, "format": filing.format})
 
     def check_filing(self, filing: Filing, options: Options = Options()) -> FilingReport:
         LIMITS.regex_seconds = options.limits.regex_seconds
         ft = filing.filing_type
+        STAGE.name = "validate"
         findings = schema_findings(filing)
+        STAGE.name = "as_of"
         as_of, source = as_of_date(ft, filing.doc, options.as_of)
         used: list[RuleBaseUsed] = []
         evaluated = 0
@@ -306,13 +371,16 @@ class Checker:
                     error=InputProblem(code=f"limit.{exc.limit}",
                                        message=text(f"limit.{exc.limit}", value=exc.value)))
             evaluated += sum(1 for r in rules.check if active is None or r.id in active)
+            STAGE.name = "findings"
             own = [build_finding(hit, rb, version.version, evaluation, filing.location)
                    for hit in hits]
             if filing.adapted is not None:
                 own = [not_carried(f, filing.adapted) for f in own]
             findings.extend(own)
+        STAGE.name = "findings"
         findings = without_covered_units(findings)
         findings.sort(key=finding_order)
+        STAGE.name = "grade"
         return FilingReport(
             file=filing.file, status="checked", filing_type=ft.id,
             format=filing.format, read_as=filing.read_as,
@@ -356,8 +424,7 @@ class Checker:
             scope = [f for f in findings if f.rulebase in (rb.id, "schema")]
             step_grade, label, rank = grading.grade(scope, rb.meta.grading)
             grades.append((rank, step_grade, label))
-            sections.update(grading.section_grades(
-                scope, rb.meta.grading, [s.id for s in rb.meta.sections]))
+            sections.update(grading.section_grades(scope, rb.meta.grading, self.sections(rb)))
         worst = min(grades, key=lambda g: g[0]) if grades else None
         return {"grade": worst[1] if worst else None,
                 "grade_label": worst[2] if worst else None,
@@ -436,6 +503,60 @@ def finding_order(f: Finding) -> tuple[Any, ...]:
             f.location.pointer)
 
 
+def internal_error(file: str, stage: str, exc: BaseException) -> FilingReport:
+    """A filing esgcheck failed on, at ``stage``: not assessed, with code
+    ``internal``, the stage and the kind of fault (not its text, which may hold
+    addresses or the filing's content and would make the report differ
+    between runs)."""
+    kind = type(exc).__name__
+    return FilingReport(file=file, status="not_assessed", error=InputProblem(
+        code="internal", message=Text(**{
+            lang: message("internal.stage", lang, kind=kind, stage=stage,
+                          doing=message(f"stage.{stage}", lang)
+                          if f"stage.{stage}" in MESSAGES else stage)
+            for lang in ("zh", "en")})))
+
+
+_REPORT_JSON: TypeAdapter[FilingReport] = TypeAdapter(FilingReport)
+
+
+def sendable(report: FilingReport) -> FilingReport:
+    """The report, once it is known to write as JSON, as every output and the
+    journal write it; else an internal error at the ``send`` stage."""
+    try:
+        _REPORT_JSON.dump_json(report)
+    except Exception as exc:  # whatever it is, it is this filing's alone
+        return internal_error(report.file, "send", exc)
+    return report
+
+
+def received(result: bytes | Lost, display: str) -> FilingReport:
+    """A report as a worker sent it; a worker that ended while checking the
+    filing, or a report that does not read back, is an internal error."""
+    if isinstance(result, Lost):
+        return FilingReport(file=display, status="not_assessed", error=InputProblem(
+            code="internal", message=text("internal.worker", how=result.describe())))
+    try:
+        return _REPORT_JSON.validate_json(result)
+    except Exception as exc:  # whatever it is, it is this filing's alone
+        return internal_error(display, "send", exc)
+
+
+def portable_name(name: str) -> str:
+    """A file name every output can carry: a byte of the name that is not
+    UTF-8 (which Python holds as a lone surrogate) is written ``\\xNN``, the
+    same way every time."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = name.encode("utf-8", "surrogateescape")  # the name's own bytes
+        except UnicodeEncodeError:  # a surrogate no byte stands for: written as itself
+            raw = name.encode("utf-8", "backslashreplace")
+        return raw.decode("utf-8", "backslashreplace")
+    return name
+
+
 def over_limit(exc: LimitExceeded) -> FilingReport:
     """A filing past a limit: not assessed, saying which limit and how to raise it."""
     return FilingReport(
@@ -479,6 +600,7 @@ def within_limits(filing: Filing, size: int, limits: Limits) -> bool:
     the limit, and its text is too short to hold more values than allowed
     (each member or item takes at least two characters with its separator).
     Validation runs once: its verdict is kept for the structural findings."""
+    STAGE.name = "limits"
     if filing.format != "json" or filing.adapted is not None:
         return False
     bound = depth_bound(filing.filing_type)

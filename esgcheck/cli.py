@@ -23,7 +23,7 @@ from esgcheck.engine.grading import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, exit_cod
 from esgcheck.engine.rulebase import RuleBase, RuleBaseError
 from esgcheck.engine.userconfig import UserConfigError, load_user_config
 from esgcheck.filings.limits import Limits
-from esgcheck.journal import Journal
+from esgcheck.journal import Journal, JournalError
 from esgcheck.messages import message
 from esgcheck.outputs import clashes, is_journal, write_text
 from esgcheck.report import FORMATS, RenderOptions, renderer
@@ -203,6 +203,11 @@ waiver_options = [
 ]
 
 
+# Filings and folders to check: one that is missing or cannot be read is an
+# entry of its own in the report (unreadable, with the reason; exit 2), and the
+# others are still checked, so the command line does not refuse the whole run.
+FILING_PATHS = click.Path(exists=False, readable=False, path_type=Path)
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -216,8 +221,7 @@ def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=FILING_PATHS)
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text",
               show_default=True, help="Output format on standard output (or of --output PATH).")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]PATH",
@@ -259,7 +263,7 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
     _check_grade(checker, fail_on_grade)
     waived, known = _load_policy(waivers, baseline)
     options = Options(as_of=as_of, filing_type=filing_type, limits=limit_settings)
-    record = Journal(journal, checker.settings(options)) if journal is not None else None
+    record = _open_journal(journal, checker.settings(options)) if journal is not None else None
     try:
         report = checker.check_paths(paths, options, jobs=jobs or os.cpu_count() or 1,
                                      journal=record, fail_on=fail_on)
@@ -297,6 +301,15 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
             checker.fails_grade(f, fail_on_grade) for f in report.filings):
         code = EXIT_FINDINGS
     sys.exit(code if written else EXIT_INPUT)
+
+
+def _open_journal(path: Path, settings: dict[str, Any]) -> Journal:
+    """The run's journal; exit 2 with the file and place when it cannot be used."""
+    try:
+        return Journal(path, settings)
+    except JournalError as exc:
+        _say(f"journal error / 日志文件错误: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 def _write(path: Path, text: str) -> bool:
@@ -458,8 +471,7 @@ def baseline() -> None:
 
 
 @baseline.command("create")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=FILING_PATHS)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the baseline here (default: standard output).")
 @with_options(*reading_options, *waiver_options)

@@ -86,6 +86,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "internal": ("esgcheck 内部错误（{kind}），该申报未予评估；请报告此问题",
                  "internal error in esgcheck ({kind}); the filing was not assessed. "
                  "Please report it"),
+    "internal.stage": ("esgcheck 在{doing}时内部出错（阶段 {stage}，{kind}），该申报未予评估，"
+                       "其他申报不受影响；请报告此问题",
+                       "internal error in esgcheck while {doing} (stage '{stage}', {kind}); "
+                       "the filing was not assessed, the other filings are unaffected. "
+                       "Please report it"),
+    "internal.worker": ("检查该申报的工作进程意外结束（{how}），该申报未予评估，其他申报不受影响；"
+                        "请报告此问题",
+                        "the worker process checking this filing ended ({how}); the filing "
+                        "was not assessed, the other filings are unaffected. Please report it"),
+    "stage.read": ("读取文件", "reading the file"),
+    "stage.limits": ("检查处理限制", "checking the limits"),
+    "stage.validate": ("校验结构", "validating the structure"),
+    "stage.as_of": ("确定适用日期", "choosing the as-of date"),
+    "stage.derive": ("推导事实", "deriving facts"),
+    "stage.check": ("执行检查规则", "running the check rules"),
+    "stage.findings": ("生成发现", "building the findings"),
+    "stage.grade": ("评级", "grading"),
+    "stage.send": ("传递报告", "passing the report on"),
     "limit.bytes": ("文件超过大小上限 {value} 字节，未予评估（可用 --limit bytes=N 调整）",
                     "the file is larger than the limit of {value} bytes and was not assessed "
                     "(adjust with --limit bytes=N)"),

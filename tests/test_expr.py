@@ -15,6 +15,7 @@ from esgcheck.engine.expr.compiler import (
     Environment,
     ExprTypeError,
     FactStore,
+    Note,
     Read,
     bounded_width,
     compile_expr,
@@ -34,6 +35,8 @@ SCHEMA = {
         "day": {"type": "string", "format": "date"},
         "flag": {"type": "boolean"},
         "n": {"type": "number"},
+        "big": {"type": "number"},
+        "far": {"type": "number"},
         "total": {**QUANTITY, "x-quantity": "t"},
         "footprint": {**QUANTITY, "x-quantity": "kgCO2e/kWh"},
         "tags": {"type": "array", "items": {"type": "string"}},
@@ -45,12 +48,13 @@ SCHEMA = {
 TYPES = SchemaTypes(SCHEMA, "demo")
 
 
-def run(expr: str, doc: dict[str, Any], trace: bool = False) -> Any:
-    """The expression's value on ``doc``. Untraced, it is worked out both by the
-    closures and by the generated code (see codegen), which must agree."""
+def run(expr: str, doc: dict[str, Any] | str, trace: bool = False) -> Any:
+    """The expression's value on ``doc`` (or on the JSON text ``doc``). Untraced,
+    it is worked out both by the closures and by the generated code (see
+    codegen), which must agree."""
     env = Environment(TYPES, TYPES.root())
     compiled = compile_expr(parse(expr), env)
-    doc = json.loads(json.dumps(doc), parse_float=Decimal)
+    doc = json.loads(doc if isinstance(doc, str) else json.dumps(doc), parse_float=Decimal)
     ctx = Context(doc, FactStore(), date(2024, 3, 1), env.slots)
     ctx.env[1], ctx.paths[1] = doc, ()
     if trace:
@@ -253,3 +257,55 @@ def test_regexes_keep_backslashes() -> None:
 ])
 def test_only_bounded_patterns_run_without_timeout(pattern: str, bounded: bool) -> None:
     assert bounded_width(pattern) is bounded
+
+
+# Values past what a built-in or an operator can work in: both ways of
+# evaluating agree that the condition cannot be decided, and the traced one
+# notes the operation and the values, so the finding names them.
+HUGE = ('{"n": 3, "day": "2024-03-15", "name": "x", "big": 1e600000, "far": 1e9999999,'
+        ' "total": {"value": 1e999999, "unit": "t"}, "footprint": {"value": 1, "unit":'
+        ' "kgCO2e/kWh"}, "outlets": [{"code": "DA001", "total": {"value": 9e999999, "unit":'
+        ' "t"}}, {"code": "DA002", "total": {"value": 9e999999, "unit": "t"}},'
+        ' {"code": "DA003", "total": {"value": 1, "unit": "kg"}}]}')
+
+
+@pytest.mark.parametrize("expr, note", [
+    ("round(n, 1000000000) > 1", "round(3, 1000000000) is out of range (InvalidOperation)"),
+    ("add_months(day, 100000000000) > day",
+     "add_months(2024-03-15, 100000000000) is out of range"),
+    ("date(100000000000, 1, 1) > day", "date(100000000000, 1, 1) is not a date"),
+    ("add_days(day, 1e30) > day", "1000000000000000000000000000000 is beyond the range of a"),
+    ("add_days(day, far) > day", "1E+9999999 is beyond the range of a count"),
+    ("add_months(9999-12-31, 1) > day", "add_months(9999-12-31, 1) is out of range"),
+    ("add_days(9999-12-31, 1) > day", "add_days(9999-12-31, 1) is out of range (OverflowError)"),
+    ("substr(name, 1, 1e30) == 'x'", "beyond the range of a count"),
+    ("total > 1[kg]", "1E+999999 t > 1 kg is out of range (Overflow)"),
+    ("total == 1[kg]", "1E+999999 t == 1 kg is out of range (Overflow)"),
+    ("total in [1[kg], 2[kg]]", "is out of range (Overflow)"),
+    ("approx(total, 1[kg], 0.1)", "approx(1E+999999 t, 1 kg, 0.1) is out of range"),
+    ("value_in(total, 'kg') > 0", "value_in(1E+999999 t, kg) is out of range (Overflow)"),
+    ("big * big > 0", "1E+600000 * 1E+600000 is out of range (Overflow)"),
+    ("-far < 0", "-(1E+9999999) is out of range (Overflow)"),
+    ("sum(o in outlets: o.total) > 0[t]", "9E+999999 t + 9E+999999 t is out of range"),
+    ("max(o in outlets: o.total) > 0[t]",
+     "max(9E+999999 t, 9E+999999 t, 1 kg) is out of range (Overflow)"),
+])
+def test_values_out_of_range_cannot_be_decided_and_are_named(expr: str, note: str) -> None:
+    assert run(expr, HUGE) is MISSING
+    value, trace = run(expr, HUGE, trace=True)
+    assert value is MISSING
+    notes = [e.text for e in trace if isinstance(e, Note)]
+    assert any(note in n for n in notes), notes
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("total > 20[t]", True),  # same unit: compared as written, however large
+    ("n < far", True),
+    ("big > 5", True),
+    ("-big < 0", True),
+    ("round(n, 2) == 3", True),
+    ("add_months(9999-11-30, 1) == 9999-12-30", True),
+    ("sum(o in outlets: o.total) > 0[t] or n == 3", True),  # true or unknown
+])
+def test_large_values_that_can_be_decided_are(expr: str, expected: Any) -> None:
+    assert run(expr, HUGE) is expected

@@ -37,13 +37,21 @@ def pointer(path: JsonPath) -> str:
     return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in path)
 
 
+# Integers beyond this are written as text, as exact decimals are: a JSON reader
+# may hold numbers as doubles (exact only to 2^53), and Python's own writer
+# refuses integers of more than 4,300 digits.
+_JSON_INT = 2 ** 53
+
+
 def json_value(value: Any) -> tuple[Any, str | None]:
-    """A value as JSON: exact decimals become strings; quantities split off their unit."""
+    """A value as JSON: exact decimals and integers beyond 2^53 become strings;
+    quantities split off their unit."""
     if value is MISSING:
         return None, None
     if isinstance(value, Quantity):
         return json_value(value.exact)[0], value.unit.symbol
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal) or (
+            isinstance(value, int) and not -_JSON_INT < value < _JSON_INT):
         return display(value), None
     if isinstance(value, date):
         return value.isoformat(), None

@@ -29,6 +29,21 @@ JsonPath = tuple[str | int, ...]
 Instance = tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]  # path, object, enclosing
 
 
+class Stage:
+    """Which stage of checking one filing this process is at, so that a fault
+    can be reported with the stage it happened in: the checker moves it on as
+    the work goes (reading, limits, validation, as-of date, findings, grades),
+    and an evaluation sets ``derive`` and ``check`` (see checker.STAGES)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self) -> None:
+        self.name = "read"
+
+
+STAGE = Stage()
+
+
 class EvaluationLimitError(Exception):
     """More rule evaluations, or more time, than the configured bound: the filing
     is not assessed."""
@@ -159,11 +174,13 @@ class Evaluation:
 
     # -- the run
     def run(self, active: set[str] | None = None) -> list[Hit]:
+        STAGE.name = "derive"
         for rule in self.rules.derive:
             if active is None or rule.id in active:
                 self.in_time()
                 self.derive(rule)
         found: list[tuple[int, int, CompiledRule, Instance, Any]] = []
+        STAGE.name = "check"
         for group in self.rules.check_groups:
             on = [active is None or rule.id in active for rule in group.rules]
             if not any(on):

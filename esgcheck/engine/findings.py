@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import date
+from itertools import pairwise
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from esgcheck.engine.model import Outcome, Severity, Text
 
@@ -27,6 +28,19 @@ def fingerprint(rulebase: str, rule_id: str, pointer: str) -> str:
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def canonical(value: dict[str, Any]) -> dict[str, Any]:
+    """A mapping of the report in its one order, by key, whatever built it: a
+    check, a journal or store read back, another tool's JSON. Reports that are
+    equal are then written byte for byte the same. (A filing's section grades
+    follow the rule bases' order of sections instead, which the checker puts
+    them in wherever a report comes from: see Checker.in_order.)"""
+    return value if _in_order(value) else dict(sorted(value.items()))
+
+
+def _in_order(value: dict[str, Any]) -> bool:
+    return all(a < b for a, b in pairwise(value))
 
 
 class Location(_Model):
@@ -199,6 +213,15 @@ class Summary(_Model):
     grades: dict[str, int]
     counts: Counts
 
+    @field_validator("grades")
+    @classmethod
+    def _canonical_grades(cls, value: dict[str, int]) -> dict[str, int]:
+        return canonical(value)
+
+    @field_serializer("grades")
+    def _grades_in_order(self, value: dict[str, int]) -> dict[str, int]:
+        return canonical(value)
+
 
 class Tool(_Model):
     name: Literal["esgcheck"] = "esgcheck"
@@ -216,6 +239,21 @@ class ConfigurationUsed(_Model):
         description="every configuration value as text; null: not known yet")
     data: dict[str, list[dict[str, str | None]]] = Field(
         default_factory=dict, description="reference-table rows from the file, as merged")
+
+    @field_validator("values", "data")
+    @classmethod
+    def _canonical_tables(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _canonical_config(value)
+
+    @field_serializer("values", "data")
+    def _tables_in_order(self, value: dict[str, Any]) -> dict[str, Any]:
+        return _canonical_config(value)
+
+
+def _canonical_config(value: dict[str, Any]) -> dict[str, Any]:
+    """Configuration values, or tables whose rows are mappings too, in order."""
+    return canonical({k: [canonical(row) for row in v] if isinstance(v, list) else v
+                      for k, v in value.items()})
 
 
 class RuleInfo(_Model):

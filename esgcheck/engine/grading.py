@@ -21,6 +21,7 @@ def grade(findings: Sequence[Finding], policy: GradingPolicy) -> tuple[str, Text
 
 def section_grades(findings: Sequence[Finding], policy: GradingPolicy,
                    sections: Iterable[str]) -> dict[str, str]:
+    """The grade of each section, in the order of ``sections``."""
     return {
         section: grade([f for f in findings if f.section == section], policy)[0]
         for section in sections

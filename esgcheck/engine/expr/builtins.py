@@ -30,7 +30,7 @@ from esgcheck.engine.expr.types import (
     RecordT,
     Type,
 )
-from esgcheck.engine.expr.values import MISSING, Undecidable
+from esgcheck.engine.expr.values import MISSING, Undecidable, whole
 from esgcheck.engine.refdata import Calendar, Table
 from esgcheck.engine.units import Quantity, Unit
 
@@ -57,31 +57,31 @@ class Builtin:
 
 
 def _add_months(day: date, months: int) -> date:
-    month0 = day.month - 1 + int(months)
+    month0 = day.month - 1 + whole(months)
     year, month = day.year + month0 // 12, month0 % 12 + 1
     return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
 
 
 def _make_date(year: Any, month: Any, day: Any) -> date:
     try:
-        return date(int(year), int(month), int(day))
-    except ValueError as exc:
+        return date(whole(year), whole(month), whole(day))
+    except (ValueError, OverflowError) as exc:
         raise Undecidable(f"date({year}, {month}, {day}) is not a date: {exc}") from None
 
 
 def _substr(text: str, start: Any, length: Any) -> str:
     """1-based, like the standards that say 'positions 3 to 8'."""
-    begin = int(start) - 1
+    begin = whole(start) - 1
     if begin < 0:
         raise Undecidable("substr positions start at 1")
-    return text[begin:begin + int(length)]
+    return text[begin:begin + whole(length)]
 
 
 def _code_prefix(code: str, levels: Any) -> str:
     """The first n levels of a dotted catalogue code: code_prefix('3.2.2.1', 3) is '3.2.2'.
     A code with fewer levels has no such prefix."""
     parts = code.split(".")
-    n = int(levels)
+    n = whole(levels)
     if n < 1 or len(parts) < n:
         raise Undecidable(f"'{code}' has no {n}-level prefix")
     return ".".join(parts[:n])
@@ -161,7 +161,7 @@ def _abs(x: Any) -> Any:
 
 
 def _round(x: Any, places: Any) -> Decimal:
-    return Decimal(x).quantize(Decimal(1).scaleb(-int(places)))
+    return Decimal(x).quantize(Decimal(1).scaleb(-whole(places)))
 
 
 def _least(a: Any, b: Any) -> Any:
@@ -272,13 +272,13 @@ _ENTRIES = [
     Builtin("month", ("date",), NUMBER, lambda d: d.month, "month (1-12) of a date"),
     Builtin("day", ("date",), NUMBER, lambda d: d.day, "day of the month"),
     Builtin("add_days", ("date", "number"), DATE,
-            lambda d, n: d + timedelta(days=int(n)), "a date plus n calendar days"),
+            lambda d, n: d + timedelta(days=whole(n)), "a date plus n calendar days"),
     Builtin("add_months", ("date", "number"), DATE, _add_months,
             "a date plus n months, clamped to the month's last day"),
     Builtin("days_between", ("date", "date"), NUMBER, lambda a, b: (b - a).days,
             "calendar days from the first date to the second"),
     Builtin("add_working_days", ("date", "number", "calendar"), DATE,
-            lambda d, n, cal: cal.add_working_days(d, int(n)),
+            lambda d, n, cal: cal.add_working_days(d, whole(n)),
             "the n-th working day after a date, on the named holiday calendar"),
     Builtin("working_days_between", ("date", "date", "calendar"), NUMBER,
             lambda a, b, cal: cal.working_days_between(a, b),

@@ -47,11 +47,13 @@ from esgcheck.engine.expr.types import (
 from esgcheck.engine.expr.unreadable import describe as describe_unreadable
 from esgcheck.engine.expr.values import (
     MISSING,
+    OUT_OF_RANGE,
     Undecidable,
     add,
     compare_key,
     div,
     mul,
+    out_of_range,
     sub,
     to_number,
 )
@@ -622,7 +624,17 @@ class _Compiler:
                             emit=_emit_strict(operator.not_, [operand.emitter()], False))
         if not (is_scalar(operand.type, "number") or isinstance(operand.type, QuantityT)):
             raise self.fail(node, f"cannot negate a {operand.type.describe()}")
-        return Compiled(operand.type, lambda ctx: _strict1(operator.neg, f(ctx)))
+        def negate(ctx: Context) -> Any:
+            v = f(ctx)
+            if v is MISSING:
+                return MISSING
+            try:
+                return -v
+            except OUT_OF_RANGE as exc:  # -1e9999999 rounds past the exponent limit
+                ctx.note(out_of_range("-", (v,), exc))
+                return MISSING
+
+        return Compiled(operand.type, negate)
 
     def expect_boolean(self, node: ast.Node, c: Compiled) -> None:
         if not is_scalar(c.type, "boolean"):
@@ -685,7 +697,7 @@ class _Compiler:
             if not ordered:
                 raise self.fail(node, f"'{node.op}' cannot order {lt.describe()} values")
         self.check_enum(node, left, right)
-        cmp = _COMPARE[node.op]
+        cmp, op = _COMPARE[node.op], node.op
         lf, rf = left.fn, right.fn
         if isinstance(lt, QuantityT) or isinstance(rt, QuantityT) or is_any(lt) or is_any(rt):
             def run(ctx: Context) -> Any:
@@ -693,15 +705,24 @@ class _Compiler:
                 if a is MISSING or b is MISSING:
                     return MISSING
                 try:
+                    if a.__class__ is Quantity and b.__class__ is Quantity and a.unit is b.unit:
+                        return cmp(a.value, b.value)  # as read: exact, whatever their size
                     return cmp(compare_key(a), compare_key(b))
                 except TypeError:
+                    return MISSING
+                except OUT_OF_RANGE as exc:  # a quantity past the exponent limit in base units
+                    ctx.note(out_of_range(op, (a, b), exc))
                     return MISSING
         else:
             def run(ctx: Context) -> Any:
                 a, b = lf(ctx), rf(ctx)
                 if a is MISSING or b is MISSING:
                     return MISSING
-                return cmp(a, b)
+                try:
+                    return cmp(a, b)
+                except OUT_OF_RANGE as exc:
+                    ctx.note(out_of_range(op, (a, b), exc))
+                    return MISSING
         emit = _emit_compare(
             node.op, left.emitter(), right.emitter(),
             isinstance(lt, QuantityT) and isinstance(rt, QuantityT),
@@ -755,9 +776,15 @@ class _Compiler:
 
             def member(ctx: Context) -> Any:
                 a = lf(ctx)
-                return MISSING if a is MISSING else test(a)
+                if a is MISSING:
+                    return MISSING
+                try:
+                    return test(a)
+                except OUT_OF_RANGE as exc:
+                    ctx.note(out_of_range(node.op, (a, right.const), exc))
+                    return MISSING
 
-            return Compiled(BOOLEAN, member, emit=_emit_strict(test, [left.emitter()], False))
+            return Compiled(BOOLEAN, member, emit=_emit_strict(test, [left.emitter()], True))
 
         def contains(a: Any, coll: Any) -> bool:
             if a.__class__ is str:  # only an equal text is equal to a text
@@ -769,10 +796,14 @@ class _Compiler:
             a, coll = lf(ctx), rf(ctx)
             if a is MISSING or coll is MISSING:
                 return MISSING
-            return contains(a, coll)
+            try:
+                return contains(a, coll)
+            except OUT_OF_RANGE as exc:
+                ctx.note(out_of_range(node.op, (a, coll), exc))
+                return MISSING
 
         return Compiled(BOOLEAN, run,
-                        emit=_emit_strict(contains, [left.emitter(), right.emitter()], False))
+                        emit=_emit_strict(contains, [left.emitter(), right.emitter()], True))
 
     def matches(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
         if not is_scalar(left.type, "string"):
@@ -1117,6 +1148,9 @@ def _call(builtin: Builtin, fns: list[Fn]) -> Fn:
         except Undecidable as exc:
             ctx.note(f"{builtin.name}: {exc.reason}")
             return MISSING
+        except OUT_OF_RANGE as exc:  # a date past 9999-12-31, round(x, 10**9), ...
+            ctx.note(out_of_range(builtin.name, args, exc))
+            return MISSING
 
     return run
 
@@ -1134,6 +1168,9 @@ def _call1(builtin: Builtin, f: Fn) -> Fn:
             return impl(arg)
         except Undecidable as exc:
             ctx.note(f"{name}: {exc.reason}")
+            return MISSING
+        except OUT_OF_RANGE as exc:
+            ctx.note(out_of_range(name, (arg,), exc))
             return MISSING
 
     return run
@@ -1282,15 +1319,18 @@ def _emit_compare(op: str, left: Emit, right: Emit, quantities: bool, plain: boo
             test = f"{a} {op} {b}"
         else:
             key = em.ref(compare_key)
-            with em.block(f"if {a} is MISSING or {b} is MISSING:"):
+            test = f"{key}({a}) {op} {key}({b})"
+        with em.block(f"if {a} is MISSING or {b} is MISSING:"):
+            em.line(f"{out} = MISSING")
+        with em.block("else:"):
+            with em.block("try:"):
+                em.line(f"{out} = {test}")
+            # as the closures: a value out of range (a quantity past the exponent
+            # limit in base units) cannot be decided; neither can values that do
+            # not compare
+            errors = (*OUT_OF_RANGE, TypeError) if not (quantities or plain) else OUT_OF_RANGE
+            with em.block(f"except {em.ref(errors)}:"):
                 em.line(f"{out} = MISSING")
-            with em.block("else:"):
-                with em.block("try:"):
-                    em.line(f"{out} = {key}({a}) {op} {key}({b})")
-                with em.block("except TypeError:"):
-                    em.line(f"{out} = MISSING")
-            return out
-        em.line(f"{out} = MISSING if {a} is MISSING or {b} is MISSING else ({test})")
         return out
 
     return emit
@@ -1353,7 +1393,10 @@ def _emit_raw_compare(op: str, left: QRaw, right: QRaw, general: Emit) -> Emit:
         same = (f"{ua} == {ub} and {va}.__class__ in {nums} and {vb}.__class__ in {nums}"
                 f" and {left[3].known(em, ua)} and {right[3].known(em, ua)}")
         with em.block(f"if {same}:"):
-            em.line(f"{out} = {va} {op} {vb}")
+            with em.block("try:"):
+                em.line(f"{out} = {va} {op} {vb}")
+            with em.block(f"except {em.ref(OUT_OF_RANGE)}:"):
+                em.line(f"{out} = MISSING")
         with em.block("else:"):
             em.line(f"{out} = {general(em)}")
         return out
@@ -1426,7 +1469,8 @@ def _emit_logic(op: str, left: Emit, right: Emit) -> Emit:
 
 def _emit_strict(fn: Callable[..., Any], args: list[Emit], guarded: bool) -> Emit:
     """``fn(*args)``, MISSING when an argument is; ``guarded``: an Undecidable
-    from ``fn`` gives MISSING."""
+    from ``fn``, or a value out of its range (OUT_OF_RANGE), gives MISSING, as
+    the closures do (they also note why)."""
 
     def emit(em: Emitter) -> str:
         names = [a(em) for a in args]
@@ -1439,13 +1483,16 @@ def _emit_strict(fn: Callable[..., Any], args: list[Emit], guarded: bool) -> Emi
             if guarded:
                 with em.block("try:"):
                     em.line(f"{out} = {call}")
-                with em.block(f"except {em.ref(Undecidable)}:"):
+                with em.block(f"except {em.ref(_UNDECIDED)}:"):
                     em.line(f"{out} = MISSING")
             else:
                 em.line(f"{out} = {call}")
         return out
 
     return emit
+
+
+_UNDECIDED = (Undecidable, *OUT_OF_RANGE)
 
 
 def _root(ctx: Context) -> Any:
@@ -1645,7 +1692,14 @@ def _q_fold(kind: str) -> Callable[..., Compiled]:
                 if v is MISSING:
                     return MISSING
                 picked.append(v)
-            return _fold(kind, picked, zero)
+            try:
+                return _fold(kind, picked, zero)
+            except Undecidable as exc:  # a sum past the exponent limit
+                ctx.note(f"{kind}: {exc.reason}")
+                return MISSING
+            except OUT_OF_RANGE as exc:  # min or max of quantities past it in base units
+                ctx.note(out_of_range(kind, picked, exc))
+                return MISSING
 
         return Compiled(value_t, run)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from typing import Any, Final
 
-from esgcheck.engine.units import Quantity, base_unit, combine_dims
+from esgcheck.engine.units import Quantity, Unit, base_unit, combine_dims
 
 
 class _Missing:
@@ -62,13 +62,31 @@ def to_number(value: Any) -> int | Decimal | None:
     return None
 
 
+# Numbers a filing can write in a few characters can be very long written out
+# in full (1e999999 is a million digits): past this length a number is shown in
+# scientific notation, still exact (every significant digit kept).
+PLAIN_DIGITS = 40
+
+
 def display(value: Any) -> str:
-    """How a value appears in messages: ISO dates, plain decimals, units."""
+    """How a value appears in messages: ISO dates, plain decimals, units.
+    Numbers are exact; one whose plain form would be longer than
+    ``PLAIN_DIGITS`` is written in scientific notation (1E+999999)."""
     if value is MISSING:
         return "—"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        if -_PLAIN_INT < value < _PLAIN_INT:
+            return str(value)
+        return _scientific(Decimal(value))  # Decimal(int) is exact, and str() may refuse
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            return str(value)
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite
+        if value.adjusted() >= PLAIN_DIGITS or exponent < -PLAIN_DIGITS:
+            return _scientific(value)
         text = format(value, "f")
         if "." in text:
             text = text.rstrip("0").rstrip(".")
@@ -77,15 +95,74 @@ def display(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Quantity):
         return f"{display(value.exact)} {value.unit.symbol}"
+    if isinstance(value, Unit):
+        return value.symbol
     if isinstance(value, list | tuple | frozenset | set):
         return ", ".join(display(v) for v in value)
     return str(value)
+
+
+_PLAIN_INT = 10 ** PLAIN_DIGITS
+
+
+def _scientific(value: Decimal) -> str:
+    """Exact scientific notation without trailing zeros: 1E+999999, 1.25E-400."""
+    return format(value.normalize(_EXACT), "E")
+
+
+# a context that only drops trailing zeros: precision enough for any number a
+# filing can hold, and exponents as wide as Decimal allows
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+# Arithmetic and date errors that mean a value is out of the range a built-in or
+# an operator can work in (a date past 9999-12-31, a decimal past its exponent
+# limit, round(x, 10**9)): the condition that met it cannot be decided.
+OUT_OF_RANGE = (ArithmeticError, ValueError)
+
+# A number used to count (days, months, positions, decimal places) must be
+# within this: no calendar or text reaches it, and turning 1e999999999 into a
+# Python integer would itself exhaust the machine.
+MAX_WHOLE = 10 ** 18
+
+
+def whole(x: Any) -> int:
+    """A number as a whole number to count with (its integer part, as int()
+    gives it); Undecidable beyond +/-10^18 or when it is not finite."""
+    if isinstance(x, Decimal):
+        if not x.is_finite() or x.adjusted() > 18:
+            raise Undecidable(f"{display(x)} is beyond the range of a count (±10^18)")
+        x = int(x)
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise Undecidable(f"{display(x)} is not a number")
+    if not -MAX_WHOLE <= x <= MAX_WHOLE:
+        raise Undecidable(f"{display(x)} is beyond the range of a count (±10^18)")
+    return x
+
+
+def brief(value: Any, width: int = 60) -> str:
+    """A value as displayed, cut to ``width`` characters: for the note that names
+    a value a condition could not work with (a text may be 100 KB long)."""
+    text = display(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def out_of_range(what: str, args: Any, exc: BaseException) -> str:
+    """The note for a condition that met a value out of range: the operation and
+    the values it was given, so the finding names them."""
+    kind = type(exc).__name__
+    if not what.isidentifier() and len(args) == 2:  # an operator: a + b
+        return f"{brief(args[0])} {what} {brief(args[1])} is out of range ({kind})"
+    shown = [brief(a) for a in list(args)[:4]] + (["…"] if len(args) > 4 else [])
+    return f"{what}({', '.join(shown)}) is out of range ({kind})"
 
 
 # ---------------------------------------------------------------- arithmetic
 # Numbers are exact (int or Decimal). Quantities keep the left operand's unit
 # when added or subtracted; products and quotients of quantities are expressed
 # in base units, and become plain numbers when the dimensions cancel.
+
+
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 
 
 def _num(x: Any) -> Decimal:
@@ -100,8 +177,9 @@ def _bounded(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def run(a: Any, b: Any) -> Any:
         try:
             return op(a, b)
-        except ArithmeticError as exc:
-            raise Undecidable(f"arithmetic out of range ({type(exc).__name__})") from None
+        except OUT_OF_RANGE as exc:
+            raise Undecidable(out_of_range(_SYMBOLS.get(op.__name__, op.__name__),
+                                           (a, b), exc)) from None
 
     return run
 
