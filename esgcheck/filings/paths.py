@@ -124,7 +124,7 @@ def _walk(folder: Path, root: str) -> Iterator[Path]:
         return
     for entry in entries:
         path = folder / entry.name
-        candidate = entry.name.lower().endswith(FILING_SUFFIXES)
+        candidate = Path(entry.name).suffix.lower() in FILING_SUFFIXES
         try:
             if entry.is_symlink():
                 target = os.path.realpath(path)
