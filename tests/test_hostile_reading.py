@@ -41,7 +41,12 @@ from esgcheck.filings.jsonread import LineIndex, _line_column
 from esgcheck.filings.limits import LimitExceeded, Limits
 from esgcheck.filings.paths import RefusedPath, expand, read_regular
 from esgcheck.filings.reader import read_bytes
-from esgcheck.filings.validate import MAX_PER_KIND
+from esgcheck.filings.validate import (
+    MAX_PER_KIND,
+    StructuralProblem,
+    _FirstOfEachKind,
+    _order,
+)
 from esgcheck.ruletest import RuleTester
 
 from .conftest import FIXTURES, ROOT
@@ -539,6 +544,32 @@ def test_ten_thousand_unexpected_members_are_quick(checker: Checker) -> None:
     more = f"{10_000 - MAX_PER_KIND:,}"
     assert f"{more} more" in summary.message.en and more in summary.message.zh
     assert summary.location.exists and summary.location.line == 1
+
+
+@FAST
+@given(items=st.lists(st.tuples(st.sampled_from(["required", "type"]), st.sampled_from("ab"),
+                                st.integers(0, 60)), max_size=300),
+       limit=st.integers(1, 20))
+def test_the_problems_kept_are_the_first_of_each_kind(items: list[tuple[str, str, int]],
+                                                       limit: int) -> None:
+    """Kept without sorting them all: the same first ``limit`` of each kind a
+    full sort gives, and a summary that counts the rest from the first left out."""
+    problems = [StructuralProblem(kind, (name, i), {}, "") for kind, name, i in items]
+    kept = _FirstOfEachKind(limit)
+    for problem in problems:
+        kept.add(problem)
+    got = sorted(kept.problems(), key=_order)
+    summaries = {s.params["kind"]: s for s in kept.summaries()}
+    want: list[StructuralProblem] = []
+    for kind in ("required", "type"):
+        of_kind = sorted((p for p in problems if p.keyword == kind), key=_order)
+        want += of_kind[:limit]
+        if len(of_kind) > limit:
+            assert summaries[kind].params["more"] == f"{len(of_kind) - limit:,}"
+            assert summaries[kind].path == of_kind[limit].path
+        else:
+            assert kind not in summaries
+    assert [_order(p) for p in got] == [_order(p) for p in sorted(want, key=_order)]
 
 
 @pytest.mark.parametrize("case, limit", [

@@ -152,40 +152,52 @@ def _order(p: StructuralProblem) -> tuple[Any, ...]:
 class _FirstOfEachKind:
     """The first ``limit`` problems of each keyword in path order, kept in
     time linear in the number of problems (each list is cut back to
-    ``limit`` whenever it doubles), and how many of each were left out."""
+    ``limit`` whenever it doubles, and once cut, a problem after the last one
+    kept is counted without being kept), and how many of each were left out."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.kinds: dict[str, list[StructuralProblem]] = {}
+        self.kinds: dict[str, list[tuple[Any, StructuralProblem]]] = {}
+        self.last_kept: dict[str, Any] = {}  # the order of the last kept, once cut
         self.omitted: dict[str, int] = {}
-        self.first_omitted: dict[str, StructuralProblem] = {}
+        self.first_omitted: dict[str, tuple[Any, StructuralProblem]] = {}
 
     def add(self, problem: StructuralProblem) -> None:
-        kind = self.kinds.setdefault(problem.keyword, [])
-        kind.append(problem)
+        keyword = problem.keyword
+        order = _order(problem)
+        last = self.last_kept.get(keyword)
+        if last is not None and order > last:
+            self._omit(keyword, [(order, problem)])
+            return
+        kind = self.kinds.setdefault(keyword, [])
+        kind.append((order, problem))
         if len(kind) >= 2 * self.limit:
-            self._cut(problem.keyword)
+            self._cut(keyword)
+
+    def _omit(self, keyword: str, left: list[tuple[Any, StructuralProblem]]) -> None:
+        self.omitted[keyword] = self.omitted.get(keyword, 0) + len(left)
+        first = self.first_omitted.get(keyword)
+        if first is None or left[0][0] < first[0]:
+            self.first_omitted[keyword] = left[0]
 
     def _cut(self, keyword: str) -> None:
         kind = self.kinds[keyword]
-        kind.sort(key=_order)
+        kind.sort(key=lambda entry: entry[0])
         left = kind[self.limit:]
         if left:
-            self.omitted[keyword] = self.omitted.get(keyword, 0) + len(left)
-            first = self.first_omitted.get(keyword)
-            if first is None or _order(left[0]) < _order(first):
-                self.first_omitted[keyword] = left[0]
+            self._omit(keyword, left)
             del kind[self.limit:]
+            self.last_kept[keyword] = kind[-1][0]
 
     def problems(self) -> list[StructuralProblem]:
         for keyword in list(self.kinds):
             if len(self.kinds[keyword]) > self.limit:
                 self._cut(keyword)
-        return [p for kind in self.kinds.values() for p in kind]
+        return [p for kind in self.kinds.values() for _, p in kind]
 
     def summaries(self) -> list[StructuralProblem]:
         return [StructuralProblem(
-            "truncated", self.first_omitted[keyword].path,
+            "truncated", self.first_omitted[keyword][1].path,
             {"kind": keyword, "more": f"{self.omitted[keyword]:,}", "shown": str(self.limit)},
             f"{self.omitted[keyword]} more problems of kind {keyword}")
             for keyword in sorted(self.omitted)]
