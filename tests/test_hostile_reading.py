@@ -609,7 +609,7 @@ def test_millions_of_empty_elements_are_refused_while_parsing() -> None:
     """, timeout=120)
     status, code, seconds, grown_kb = run.stdout.split()
     assert (status, code) == ("not_assessed", "limit.values"), run.stderr
-    assert float(seconds) < 20
+    assert float(seconds) < 30
     assert int(grown_kb) < 800_000  # about 600 MB of the 2,000,000 elements allowed, at most
 
 

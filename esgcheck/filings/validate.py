@@ -14,6 +14,7 @@ the file the user gave, at one place, and is reported once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -92,8 +93,8 @@ def _params(keyword: str, kind: Any, value: Any) -> dict[str, str]:
 
 # a document validated with keep=True and its problems, until they are asked
 # for again: the checker validates a filing while it times the reading, and
-# reports the problems later without validating twice
-_KEPT: list[Any] = [None, None, None]
+# reports the problems later without validating twice (one per thread)
+_KEPT = threading.local()
 
 
 def validate(ft: FilingType, doc: Any, valid: bool | None = None, keep: bool = False
@@ -101,13 +102,13 @@ def validate(ft: FilingType, doc: Any, valid: bool | None = None, keep: bool = F
     """The document's structural problems; ``valid`` is the verdict of
     ``is_valid`` when it is already known. With ``keep``, the answer is kept
     for the next call for this same document (which takes it)."""
-    if _KEPT[0] is doc and _KEPT[1] is ft:
-        problems: list[StructuralProblem] = _KEPT[2]
-        _KEPT[:] = [None, None, None]
-        return list(problems)
+    kept = getattr(_KEPT, "entry", None)
+    _KEPT.entry = None
+    if kept is not None and kept[0] is doc and kept[1] is ft:
+        return list(kept[2])
     problems = _validate(ft, doc, valid)
     if keep:
-        _KEPT[:] = [doc, ft, problems]
+        _KEPT.entry = (doc, ft, problems)
     return list(problems)
 
 
