@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from markdown_it import MarkdownIt
 
+from esgcheck.checker import Checker
 from esgcheck.cli import main
 from esgcheck.engine.findings import Report, WaiverApplied
 from esgcheck.engine.model import Text
@@ -65,6 +66,21 @@ hostile = st.lists(st.one_of(_hostile_chars, st.text(max_size=3)), min_size=1,
                    max_size=12).map("".join)
 
 BENIGN = "benign value"
+
+
+@pytest.fixture(autouse=True)
+def _one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
+    """The command line's runs share the session's loaded rule bases (loading
+    them is most of a run's time); runs with their own rule bases or
+    configuration load those."""
+    import esgcheck.cli
+
+    def make(rules: object = None, user_config: object = None) -> Checker:
+        if rules is None and user_config is None:
+            return checker
+        return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(esgcheck.cli, "Checker", make)
 
 
 @functools.cache

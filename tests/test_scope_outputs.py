@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from esgcheck.checker import Checker
 from esgcheck.cli import main
 from esgcheck.waivers import WaiverError, parse_waivers, waiver_yaml
 
@@ -30,6 +31,21 @@ from .conftest import ROOT
 LATE = ROOT / "fixtures" / "cn-eidm-annual" / "04-late-annual-report.json"
 WAIVE = ["--justification", "Late filing accepted by the bureau in writing.",
          "--approver", "Li Wei", "--expires", "2030-01-31"]
+
+
+@pytest.fixture(autouse=True)
+def _one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
+    """The command line's runs share the session's loaded rule bases (loading
+    them is most of a run's time); runs with their own rule bases or
+    configuration load those."""
+    import esgcheck.cli
+
+    def make(rules: object = None, user_config: object = None) -> Checker:
+        if rules is None and user_config is None:
+            return checker
+        return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(esgcheck.cli, "Checker", make)
 
 
 def run(*args: str) -> tuple[int, str, str]:
