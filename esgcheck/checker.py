@@ -205,6 +205,8 @@ class Checker:
         journal, a worker, a store, another tool. Equal reports are then written
         byte for byte the same in every format."""
         grades = report.section_grades
+        if len(grades) < 2:
+            return report
         graded = {u.id for u in report.rulebases if u.ran != "none"}  # as in grade_fields
         order = list(dict.fromkeys(s for rb in self.rulebases if rb.id in graded
                                    for s in self.sections(rb) if s in grades))
@@ -312,8 +314,13 @@ class Checker:
             return over_limit(exc)
         except InputError as exc:
             return unreadable(exc)
-        return self.check_guarded(filing, dataclasses.replace(
+        report = self.check_guarded(filing, dataclasses.replace(
             options, limits=dataclasses.replace(limits, max_seconds=left)))
+        if report.error is not None and report.error.code == "limit.seconds":
+            # the rules had what reading left: say so, with the limit as given
+            report = report.model_copy(update={"error": report.error.model_copy(update={
+                "message": text("limit.seconds_filing", value=limits.max_seconds)})})
+        return report
 
     def check_guarded(self, filing: Filing, options: Options) -> FilingReport:
         """``check_filing``, where even a fault of esgcheck's own costs only this

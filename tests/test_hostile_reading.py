@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from esgcheck.checker import Checker, Options
 from esgcheck.engine import yamlio
+from esgcheck.engine.chain import Evaluation, EvaluationLimitError
 from esgcheck.engine.filing_types import default_registry
 from esgcheck.engine.rulebase import RuleBaseError, load_rulebase
 from esgcheck.filings.errors import InputError
@@ -641,6 +642,23 @@ def test_seconds_covers_reading_and_validation(checker: Checker) -> None:
         assert report.status == "not_assessed" and report.error is not None, name
         assert report.error.code == "limit.seconds"
         assert "reading, validating" in report.error.message.en
+
+
+def test_the_rules_get_what_reading_left_and_the_limit_is_named_as_given(
+        checker: Checker, monkeypatch: pytest.MonkeyPatch) -> None:
+    given: list[float] = []
+
+    def overrun(self: Evaluation) -> None:
+        given.append(self.max_seconds or 0.0)
+        raise EvaluationLimitError("seconds", self.max_seconds)
+
+    monkeypatch.setattr(Evaluation, "in_time", overrun)
+    report = checker.check_file(ANNUAL_JSON, "f.json", Options(limits=Limits(max_seconds=30)))
+    assert report.status == "not_assessed" and report.error is not None
+    assert report.error.code == "limit.seconds"
+    assert "reading, validating and evaluating" in report.error.message.en
+    assert "limit of 30 s" in report.error.message.en and "上限 30 秒" in report.error.message.zh
+    assert given and 0 < given[0] < 30
 
 
 # ---------------------------------------------------------------- 5. YAML aliases
