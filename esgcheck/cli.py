@@ -250,15 +250,49 @@ def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path),
               help="Record each finished filing here; run again with the same journal to "
               "resume an interrupted run.")
+@click.option("--store", "store_url", metavar="URL",
+              help="Write every filing's report into a results store as it finishes (a SQLite "
+              "file such as results.db, or postgresql://user@host/db); running again skips "
+              "unchanged filings. Standard output then gets the run's summary.")
+@click.option("--label", help="A name for the run in the store (who, which inbox).")
+@click.option("--cluster", metavar="local:N|tcp://HOST:PORT",
+              help="Check on Dask: a local cluster of N worker processes, or a running "
+              "scheduler whose workers have esgcheck installed.")
+@click.option("--ship-files", is_flag=True,
+              help="With --cluster: send the filings' bytes to the workers (no shared "
+              "file system).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on standard error (with --store or --cluster).")
 def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Path]],
           lang: str, as_of: date | None, rules: tuple[Path, ...], filing_type: str | None,
           rules_config: Path | None, waivers: Path | None, today: date | None,
           fail_on: str, fail_on_grade: str | None, baseline: Path | None,
           evidence: Path | None, explain: bool, color: bool | None, jobs: int,
-          limit_settings: Limits, journal: Path | None) -> None:
-    """Check filings (files or folders of .json/.xml files)."""
+          limit_settings: Limits, journal: Path | None, store_url: str | None,
+          label: str | None, cluster: str | None, ship_files: bool, quiet: bool) -> None:
+    """Check filings (files or folders of .json/.xml files).
+
+    \b
+    Exit codes:
+      0  no breach at or above --fail-on and no grade at or below --fail-on-grade
+      1  a breach at or above --fail-on, or a grade at or below --fail-on-grade
+      2  unusable input: a file unreadable or not assessed, a rule base, waiver,
+         baseline or configuration that does not load, an output that cannot be
+         written, a store or cluster that cannot be used, or a bad option
+      130  interrupted (Ctrl-C)
+    """
     _refuse_inputs([p for _, p in outputs] + ([evidence] if evidence else []),
                    [*paths, rules_config, waivers, baseline], journal)
+    if store_url is not None or cluster is not None:
+        _check_at_scale(paths, fmt, outputs, lang, as_of, rules, filing_type, rules_config,
+                        waivers, today, fail_on, fail_on_grade, baseline, evidence, explain,
+                        jobs, limit_settings, journal, store_url, label, cluster, ship_files,
+                        quiet)
+        return
+    if ship_files or label is not None:
+        _say("--label needs --store, --ship-files needs --cluster / 须与 --store 或 --cluster "
+             "同用", err=True)
+        sys.exit(EXIT_INPUT)
     checker = _load(rules, rules_config)
     _check_grade(checker, fail_on_grade)
     waived, known = _load_policy(waivers, baseline)
@@ -301,6 +335,129 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
             checker.fails_grade(f, fail_on_grade) for f in report.filings):
         code = EXIT_FINDINGS
     sys.exit(code if written else EXIT_INPUT)
+
+
+def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Path]],
+                    lang: str, as_of: date | None, rules: tuple[Path, ...],
+                    filing_type: str | None, rules_config: Path | None,
+                    waivers: Path | None, today: date | None, fail_on: str,
+                    fail_on_grade: str | None, baseline: Path | None, evidence: Path | None,
+                    explain: bool, jobs: int, limit_settings: Limits, journal: Path | None,
+                    store_url: str | None, label: str | None, cluster_spec: str | None,
+                    ship_files: bool, quiet: bool) -> None:
+    """``check`` into a results store and/or on a Dask cluster: reports are
+    written as they finish and not kept, so thousands of filings take no more
+    memory than one; standard output gets the run's summary (or, for the
+    sarif, junit, markdown and html formats, the report read back from the
+    store)."""
+    from esgcheck.batch.cluster import Cluster, ClusterError, Setup
+    from esgcheck.batch.run import check_into_store
+    from esgcheck.results_cli import summary_text
+    from esgcheck.store import StoreError, open_store
+
+    if journal is not None or baseline is not None:
+        _say("--store and --cluster keep their own record of the run: --journal and "
+             "--baseline are not used with them / 不与 --journal、--baseline 同用", err=True)
+        sys.exit(EXIT_INPUT)
+    checker = _load(rules, rules_config)
+    _check_grade(checker, fail_on_grade)
+    waived, _ = _load_policy(waivers, None)
+    options = Options(as_of=as_of, filing_type=filing_type, limits=limit_settings)
+    settings_extra = {"waivers": waived.sha256 if waived is not None else None,
+                      "today": today.isoformat() if today and waived is not None else None}
+    scratch = None
+    if store_url is None:  # on a cluster without a store: one for this run only
+        import tempfile
+
+        scratch = tempfile.TemporaryDirectory(prefix="esgcheck-run-")
+    try:
+        store = open_store(store_url or str(Path(scratch.name if scratch else ".") / "run.db"))
+    except StoreError as exc:
+        _say(f"store error / 结果库错误: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    setup = Setup(tuple(str(p.resolve()) for p in rules) or None,
+                  str(rules_config) if rules_config else None,
+                  rules_config.read_bytes() if rules_config else None)
+    try:
+        connected = Cluster.connect(cluster_spec) if cluster_spec else None
+    except ClusterError as exc:
+        _say(f"cluster error / 集群错误: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    try:
+        done = check_into_store(
+            checker, list(paths), options, store, label=label, jobs=jobs or os.cpu_count() or 1,
+            cluster=connected, setup=setup, ship_files=ship_files,
+            progress="none" if quiet else "auto", waivers=waived, today=today,
+            settings_extra=settings_extra)
+    except StoreError as exc:
+        _say(f"store error / 结果库错误: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    finally:
+        if connected is not None:
+            connected.close()
+    summary = store.summary(done.id)
+    written = True
+    # with a store, text and json give the run's summary; every other format, and
+    # every format on a cluster without a store, shows each filing: read back
+    full_formats = ("sarif", "junit", "markdown", "html") if store_url else tuple(FORMATS)
+    report = None
+    if evidence is not None or any((f or fmt) in full_formats
+                                   for f in [*(t for t, _ in outputs), None]):
+        from esgcheck.checker import make_report
+
+        filings = [f for _, f in store.iter_filings(done.id)]
+        report = make_report(filings, fail_on, checker.configuration(),
+                             checker.rule_catalogue(f.filing_type for f in filings
+                                                    if f.filing_type is not None))
+        if done.waivers is not None:
+            report = report.model_copy(update={"waivers": done.waivers})
+
+    def render(name: str) -> str:
+        if name in full_formats and report is not None:
+            return renderer(name)(report, RenderOptions(lang=lang, explain=explain,
+                                                        fail_on=fail_on))
+        if name == "json":
+            return json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+        return summary_text(summary)
+
+    for target_fmt, path in outputs:
+        written &= _write(path, render(target_fmt or fmt))
+    if not any(target_fmt is None for target_fmt, _ in outputs):
+        click.echo(visible_lines(render(fmt)), nl=False)
+    if evidence is not None and report is not None:
+        from esgcheck.evidence import write_bundle
+
+        try:
+            write_bundle(evidence, report, checker, lang=lang, rules_config=rules_config,
+                         waivers=waivers, baseline=None, options={
+                             "as_of": as_of.isoformat() if as_of else None,
+                             "filing_type": filing_type, "fail_on": fail_on,
+                             "fail_on_grade": fail_on_grade, "store": store.url,
+                             "run": done.id, "limits": dataclasses.asdict(limit_settings)})
+        except OSError as exc:
+            written = False
+            _say(f"cannot write the evidence bundle / 无法写入证据包 {evidence}: "
+                 f"{exc.strerror or exc}", err=True)
+    failed = fail_on != "never" and bool(store.failed(done.id, severity=fail_on))
+    failed |= fail_on_grade is not None and _grades_fail(checker, summary["grades"],
+                                                          fail_on_grade)
+    code = (EXIT_INPUT if summary["unreadable"] or summary["not_assessed"]
+            else EXIT_FINDINGS if failed else EXIT_OK)
+    store.engine.dispose()
+    if scratch is not None:
+        scratch.cleanup()
+    sys.exit(code if written else EXIT_INPUT)
+
+
+def _grades_fail(checker: Checker, grades: dict[str, int], threshold: str) -> bool:
+    """Whether any of the run's grades is ``threshold`` or worse, by the policy
+    of a rule base that gives both."""
+    for rb in checker.rulebases:
+        order = rb.meta.grading.order
+        if threshold in order and any(
+                g in order and order.index(g) <= order.index(threshold) for g in grades):
+            return True
+    return False
 
 
 def _open_journal(path: Path, settings: dict[str, Any]) -> Journal:
@@ -689,3 +846,12 @@ def schemas_export(folder: Path) -> None:
     for name, text in generated().items():
         (folder / f"{name}.schema.json").write_text(text, encoding="utf-8")
         click.echo(f"wrote {folder / f'{name}.schema.json'}")
+
+
+def _register() -> None:
+    from esgcheck.results_cli import results
+
+    main.add_command(results)
+
+
+_register()

@@ -18,6 +18,7 @@ again elsewhere by the scheduler; each result reaches the client once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -124,7 +125,8 @@ class Cluster:
             if kind == "local":
                 assert isinstance(value, int)
                 local = LocalCluster(n_workers=value, threads_per_worker=1, processes=True,
-                                     dashboard_address=None, host="127.0.0.1")
+                                     dashboard_address=None, host="127.0.0.1",
+                                     silence_logs=logging.ERROR)
                 return cls(Client(local, timeout=timeout), local)
             return cls(Client(str(value), timeout=timeout), None)
         except (OSError, TimeoutError, RuntimeError) as exc:
@@ -140,7 +142,9 @@ class Cluster:
     def close(self) -> None:
         self.client.close()
         if self.local is not None:
-            self.local.close()
+            # workers with rule bases loaded take a moment to stop: wait for them
+            # rather than have the nanny kill them and log it
+            self.local.close(timeout=30)
 
     def threads(self) -> int:
         info = self.client.scheduler_info()

@@ -29,7 +29,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
@@ -104,7 +104,7 @@ def open_store(url: str) -> Store:
         engine = create_engine(full, future=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        with engine.connect() as connection:
+        with engine.connect() as connection, _migration_lock(engine, connection):
             script = ScriptDirectory.from_config(_alembic(connection))
             current = MigrationContext.configure(connection).get_current_revision()
             known = {rev.revision for rev in script.walk_revisions()}
@@ -120,6 +120,38 @@ def open_store(url: str) -> Store:
     except (SQLAlchemyError, OSError) as exc:
         raise StoreError(f"cannot open store {shown}: {_reason(exc)}") from None
     return Store(engine, shown)
+
+
+@contextmanager
+def _migration_lock(engine: Engine, connection: Connection) -> Iterator[None]:
+    """One process at a time creates or migrates a store: two runs started at
+    once on a new store would otherwise both create its tables. PostgreSQL has
+    advisory locks; a SQLite file is locked with flock, which SQLite's own
+    byte-range locks do not see."""
+    if engine.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+            connection.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(database, "ab") as handle:  # creates the file SQLite will use
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_LOCK_KEY = 0x65_73_67_63  # "esgc": the advisory lock esgcheck's migrations take
 
 
 def _reason(exc: BaseException) -> str:
