@@ -121,6 +121,8 @@ def parse_utf8(data: bytes, file: str, text: str | None = None) -> Parsed:
             return Parsed(doc, len(written))
     except orjson.JSONDecodeError:
         pass  # the exact parser below says precisely what is wrong
+    except orjson.JSONEncodeError:
+        pass  # nested deeper than orjson writes (255 levels): the exact parser reads it
     if text is None:
         try:
             text = data.decode("utf-8")

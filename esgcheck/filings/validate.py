@@ -23,7 +23,7 @@ import jsonschema_rs
 
 from esgcheck.engine.filing_types import FilingType
 from esgcheck.filings.adapters import adapted_for
-from esgcheck.filings.limits import schema_depth
+from esgcheck.filings.limits import LimitExceeded, schema_depth
 from esgcheck.filings.reader import Filing
 
 JsonPath = tuple[str | int, ...]
@@ -50,17 +50,27 @@ def _validator(ft: FilingType) -> Any:
     return validator
 
 
+# jsonschema-rs gives up on a document nested deeper than this (levels of
+# objects and arrays, as limits.measure counts them), whatever --limit depth says
+VALIDATOR_DEPTH = 254
+
+
 def prepare(filing: Filing) -> None:
     """Validate a filing and locate its structural problems, so that the
     checker can time this with reading: ``validate`` keeps its answer for the
     filing and the locator the places, for the structural findings built
-    later. A fault here is left to be reported when that work is done again."""
+    later. A document nested deeper than the validator follows is
+    ``limit.parser_depth``; any other fault here is left to be reported when
+    that work is done again."""
     try:
         if filing.valid is None:
             filing.valid = is_valid(filing.filing_type, filing.doc)
         if not filing.valid:
             for problem in validate(filing.filing_type, filing.doc, filing.valid, keep=True):
                 filing.location(problem.path)
+    except ValueError as exc:
+        if "Recursion limit" in str(exc):  # deeper than the validator follows
+            raise LimitExceeded("parser_depth", filing.file, VALIDATOR_DEPTH) from None
     except Exception:
         pass  # the checker's guard reports it when the work is done again
 
