@@ -52,7 +52,7 @@ def _validator(ft: FilingType) -> Any:
 
 # jsonschema-rs gives up on a document nested deeper than this (levels of
 # objects and arrays, as limits.measure counts them), whatever --limit depth says
-VALIDATOR_DEPTH = 254
+VALIDATOR_DEPTH = 255
 
 
 def prepare(filing: Filing) -> None:
