@@ -56,7 +56,8 @@ _WORK: Work | None = None  # what forked workers run; set before any fork
 
 
 def _serve(conn: Connection) -> None:
-    """A worker: receive a range, send back its results and the time they took.
+    """A worker: receive a range, send back its results and the processor time
+    they took.
     An interrupt (Ctrl-C reaches the whole process group) is the parent's to
     handle: it ends the workers; a worker whose parent is gone finds its pipe
     closed and ends too."""
@@ -71,9 +72,9 @@ def _serve(conn: Connection) -> None:
         if task is None:
             return
         start, stop = task
-        began = time.perf_counter()
+        began = time.process_time()  # what the items cost, however busy the machine
         out = [work(n) for n in range(start, stop)]
-        conn.send((out, time.perf_counter() - began))
+        conn.send((out, time.process_time() - began))
 
 
 class _Worker:
