@@ -739,7 +739,11 @@ def make_report(filings: list[FilingReport], fail_on: str = "major",
                   rules=rules or [], filings=filings, summary=summarize(filings, fail_on))
 
 
-def summarize(filings: Sequence[FilingReport], fail_on: str = "major") -> Summary:
+def summarize(filings: Sequence[FilingReport], fail_on: str = "major",
+              not_assessable: bool = True) -> Summary:
+    """The run's counts. ``failed`` counts the checked filings that fail the
+    gate: a breach at or above ``fail_on``, or (unless ``not_assessable`` is
+    false) a finding at or above it that could not be assessed."""
     grades: dict[str, int] = {}
     for f in filings:
         if f.grade is not None:
@@ -747,7 +751,8 @@ def summarize(filings: Sequence[FilingReport], fail_on: str = "major") -> Summar
     return Summary(
         files=len(filings),
         checked=sum(f.status == "checked" for f in filings),
-        failed=sum(f.status == "checked" and grading.fails(f, fail_on) for f in filings),
+        failed=sum(f.status == "checked" and grading.fails(f, fail_on, not_assessable)
+                   for f in filings),
         unreadable=sum(f.status == "unreadable" for f in filings),
         not_assessed=sum(f.status == "not_assessed" for f in filings),
         grades=dict(sorted(grades.items())),

@@ -45,18 +45,36 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 
 
-def fails(filing: FilingReport, fail_on: str) -> bool:
-    """Whether a checked filing has a breach at or above ``fail_on``."""
+def _reaches(filing: FilingReport, fail_on: str, outcome: str) -> bool:
     if fail_on == "never":
         return False
     threshold = SEVERITY_RANK[fail_on]
-    return any(f.outcome == "breach" and SEVERITY_RANK[f.severity] >= threshold
+    return any(f.outcome == outcome and SEVERITY_RANK[f.severity] >= threshold
                for f in filing.findings)
 
 
-def exit_code(filings: Sequence[FilingReport], fail_on: str) -> int:
-    """2 when any file was unreadable or not assessed, else 1 when a breach
-    reaches ``fail_on``, else 0: the worst over all filings."""
+def fails(filing: FilingReport, fail_on: str, not_assessable: bool = True) -> bool:
+    """Whether a checked filing fails the gate: a breach at or above
+    ``fail_on``, or, unless ``not_assessable`` is false, a finding at or above
+    it that could not be assessed (a check that could not run is not a pass).
+    Waived findings never fail."""
+    return _reaches(filing, fail_on, "breach") or (
+        not_assessable and _reaches(filing, fail_on, "not_assessable"))
+
+
+def fails_not_assessable(filing: FilingReport, fail_on: str,
+                         not_assessable: bool = True) -> bool:
+    """Whether a checked filing fails the gate only because something at or
+    above ``fail_on`` could not be assessed (no breach reaches it)."""
+    return (not_assessable and not _reaches(filing, fail_on, "breach")
+            and _reaches(filing, fail_on, "not_assessable"))
+
+
+def exit_code(filings: Sequence[FilingReport], fail_on: str,
+              not_assessable: bool = True) -> int:
+    """2 when any file was unreadable or not assessed, else 1 when a filing
+    fails the gate (see ``fails``), else 0: the worst over all filings."""
     if any(f.status != "checked" for f in filings):
         return EXIT_INPUT
-    return EXIT_FINDINGS if any(fails(f, fail_on) for f in filings) else EXIT_OK
+    return (EXIT_FINDINGS if any(fails(f, fail_on, not_assessable) for f in filings)
+            else EXIT_OK)
