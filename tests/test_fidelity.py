@@ -148,3 +148,17 @@ def test_a_value_an_industry_format_gives_once_gets_one_unit_finding(checker: Ch
     # the functional-unit rule names it; the structural finding gives way to it
     assert [f.outcome for f in of(report, "BATT-CF-014")] == ["breach"]
     assert not of(report, "SCHEMA.x-quantity")
+
+
+def test_a_fact_that_could_not_be_derived_is_named_by_the_filings_values_behind_it(
+        checker: Checker) -> None:
+    doc: dict[str, Any] = json.loads((FIXTURES / "cn-eidm-annual" /
+                                      "02-listed-company-fine-boundary.json").read_text("utf-8"))
+    del doc["discloser"]["art8_events"][0]["date"]
+    report = check(checker, json.dumps(doc, ensure_ascii=False).encode())
+    unknown = [f for f in report.findings if f.outcome == "not_assessable"
+               and f.message.en.startswith("not assessable: data needed")]
+    assert unknown
+    for finding in unknown:
+        assert "/discloser/art8_events/0/date" in finding.message.en, finding.rule_id
+        assert "obligated_discloser" not in finding.message.en

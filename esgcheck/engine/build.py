@@ -147,14 +147,40 @@ def unreadable_values(items: list[Evidence], lang: str) -> str:
     return f"（{'；'.join(named)}）" if lang == "zh" else f" ({'; '.join(named)})"
 
 
-def not_assessable_message(items: list[Evidence], notes: list[str]) -> Text:
+def _unknown_inputs(node: ProofNode) -> list[Evidence]:
+    """The filing's values a fact that could not be derived rests on and that
+    are absent or unreadable, through its proof."""
+    out = [e for e in node.evidence if e.source == "filing" and (
+        not e.present or e.problem is not None)]
+    for child in node.because:
+        if child.value == "—":
+            out.extend(_unknown_inputs(child))
+    return out
+
+
+def _named(e: Evidence, lang: str) -> str:
+    return (f"{e.name} = {e.display}: {e.problem.get(lang)}" if e.problem is not None
+            else e.name)
+
+
+def not_assessable_message(items: list[Evidence], notes: list[str],
+                           derivation: list[ProofNode] | None = None) -> Text:
     """"Not assessable" naming the data that is missing, and each value that is
-    there but unreadable with what was found and what was expected."""
+    there but unreadable with what was found and what was expected. A derived
+    fact that could not be derived is named by the filing's values behind it,
+    where its proof shows them, rather than by its own name."""
+    behind = {node.fact: _unknown_inputs(node) for node in derivation or []
+              if node.value == "—"}
 
     def fields(lang: str) -> str:
-        named = [f"{e.name} = {e.display}: {e.problem.get(lang)}" if e.problem is not None
-                 else e.name for e in items if not e.present or e.problem is not None]
-        return "; ".join(named or notes or ["—"])
+        named: list[str] = []
+        for e in items:
+            if e.problem is None and e.present:
+                continue
+            inputs = behind.get(e.name) if e.source == "fact" else None
+            named.extend(_named(x, lang) for x in inputs) if inputs else named.append(
+                _named(e, lang))
+        return "; ".join(dict.fromkeys(named) or notes or ["—"])
 
     return Text(zh=message("na.message", "zh", fields=fields("zh")),
                 en=message("na.message", "en", fields=fields("en")))
@@ -181,7 +207,7 @@ def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
                        en=render_template(spec.unknown.en, hit.params)
                        + unreadable_values(items, "en"))
     else:
-        message = not_assessable_message(items, notes)
+        message = not_assessable_message(items, notes, derivation)
     remediation = None
     if spec.remediation is not None:
         remediation = Text(zh=render_template(spec.remediation.zh, hit.params),
