@@ -27,7 +27,6 @@ from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding, citation, pointer
 from esgcheck.engine.chain import STAGE, Evaluation, EvaluationLimitError
 from esgcheck.engine.expr.compiler import LIMITS, TypedValue
-from esgcheck.engine.expr.types import QuantityT
 from esgcheck.engine.expr.unreadable import describe as describe_unreadable
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.filing_types import FilingType, Registry, default_registry
@@ -661,7 +660,7 @@ def unit_findings(filing: Filing, version: str) -> list[Finding]:
             rule_id=rule, rulebase="schema", rulebase_version=version, severity="major",
             outcome="breach" if problem.kind == "dimension" else "not_assessable",
             title=text("schema.unit_title", type=ft.id),
-            message=describe_unreadable(QuantityT(problem.dims), raw),
+            message=describe_unreadable(problem.expected, raw),
             citation=CitationOut(instrument=ft.id, text=Text(
                 zh=f"{ft.title.zh}（{version}）", en=f"{ft.title.en} ({version})")),
             location=location,

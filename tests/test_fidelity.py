@@ -162,3 +162,21 @@ def test_a_fact_that_could_not_be_derived_is_named_by_the_filings_values_behind_
     for finding in unknown:
         assert "/discloser/art8_events/0/date" in finding.message.en, finding.rule_id
         assert "obligated_discloser" not in finding.message.en
+
+
+def test_a_year_total_in_tonnes_a_year_is_the_years_tonnes(checker: Checker) -> None:
+    """Permits state 许可排放量 in t/a: 20 t/a permitted against 30 t emitted is an
+    exceedance, not a unit of another dimension."""
+    doc: dict[str, Any] = json.loads((FIXTURES / "cn-eidm-annual" /
+                                      "01-compliant-key-discharger.json").read_text("utf-8"))
+    doc["pollution"]["solid_waste"]["generated"] = {"value": 1860, "unit": "吨/年"}
+    measured = doc["pollution"]["outlets"][1]["pollutants"][0]
+    measured["annual_total"] = {"value": 30, "unit": "t"}
+    measured["permitted_total"] = {"value": 20, "unit": "t/a"}
+    report = check(checker, json.dumps(doc, ensure_ascii=False).encode())
+    assert [f.outcome for f in of(report, "CN-EIDM-PMT-003-02")] == ["breach"]
+    assert not of(report, "SCHEMA.x-quantity")
+    # a concentration is no year's total: a rate per year there is another dimension
+    measured["concentration"] = {"value": 5, "unit": "t/a"}
+    report = check(checker, json.dumps(doc, ensure_ascii=False).encode())
+    assert [f.outcome for f in of(report, "SCHEMA.x-quantity")] == ["breach"]

@@ -31,7 +31,7 @@ class UnitProblem:
     path: JsonPath  # of the quantity object
     kind: str  # dimension | unknown | fraction (see units.unit_problem)
     unit: str
-    dims: Dims  # what the field expects
+    expected: QuantityT  # what the field expects
     found: Dims | None  # what the unit measures, when known
 
 
@@ -40,18 +40,18 @@ class QuantityFields:
 
     def __init__(self, types: SchemaTypes) -> None:
         self.types = types
-        self._units: dict[tuple[str, Dims], bool] = {}
+        self._units: dict[tuple[str, Dims, bool], bool] = {}
 
     @cached_property
-    def patterns(self) -> list[tuple[Pattern, Dims]]:
-        found: list[tuple[Pattern, Dims]] = []
+    def patterns(self) -> list[tuple[Pattern, QuantityT]]:
+        found: list[tuple[Pattern, QuantityT]] = []
         self._walk(self.types.root(), (), found, set())
         return found
 
-    def _walk(self, t: Type, pattern: Pattern, found: list[tuple[Pattern, Dims]],
+    def _walk(self, t: Type, pattern: Pattern, found: list[tuple[Pattern, QuantityT]],
               seen: set[int]) -> None:
         if isinstance(t, QuantityT):
-            found.append((pattern, t.dims))
+            found.append((pattern, t))
         elif isinstance(t, ListT):
             self._walk(t.item, (*pattern, "*"), found, seen)
         elif isinstance(t, ObjectT):
@@ -63,17 +63,18 @@ class QuantityFields:
                 if sub is not None:
                     self._walk(sub, (*pattern, key), found, inner)
 
-    def readable(self, unit: Any, dims: Dims) -> bool:
+    def readable(self, unit: Any, t: QuantityT) -> bool:
         if unit.__class__ is not str:
             return False
-        key = (unit, dims)
+        key = (unit, t.dims, t.annual)
         known = self._units.get(key)
         if known is None:
             try:
                 parsed: Unit | None = parse_unit(unit)
             except UnitError:
                 parsed = None
-            known = self._units[key] = parsed is not None and read_as(parsed, dims) is not None
+            known = self._units[key] = parsed is not None and read_as(
+                parsed, t.dims, t.annual) is not None
         return known
 
     def problems(self, doc: Any) -> list[UnitProblem]:
@@ -81,15 +82,15 @@ class QuantityFields:
         field's dimension, in document order of the patterns. A quantity that is
         not an object, or has no unit or no number, is the schema's to report."""
         out: list[UnitProblem] = []
-        for pattern, dims in self.patterns:
+        for pattern, t in self.patterns:
             for path, obj in _at(doc, pattern):
                 if obj.__class__ is not dict:
                     continue
                 unit = obj.get("unit")
-                if unit.__class__ is not str or not unit or self.readable(unit, dims):
+                if unit.__class__ is not str or not unit or self.readable(unit, t):
                     continue
-                kind, found = unit_problem(unit, dims)
-                out.append(UnitProblem(path, kind, unit, dims, found))
+                kind, found = unit_problem(unit, t.dims)
+                out.append(UnitProblem(path, kind, unit, t, found))
         return out
 
 

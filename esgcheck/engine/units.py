@@ -196,12 +196,16 @@ def parse_unit(symbol: str) -> Unit:
     return Unit(symbol, dims, factor)
 
 
-def read_as(unit: Unit, dims: Dims) -> Unit | None:
+def read_as(unit: Unit, dims: Dims, annual: bool = False) -> Unit | None:
     """``unit`` as a unit of ``dims``, when a value written in it is a quantity of
-    those dimensions (the same dimensions, or a reading in ``_READ_AS``)."""
+    those dimensions (the same dimensions, or a reading in ``_READ_AS``). For a
+    year's total (``annual``), a rate per year is the year's quantity: 20 t/a
+    is 20 t in the year (the way permits state 许可排放量)."""
     if unit.dims == dims:
         return unit
     if _READ_AS.get(unit.dims) == dims:
+        return Unit(unit.symbol, dims, unit.factor)
+    if annual and unit.dims == combine_dims(dims, (("year", -1),), 1):
         return Unit(unit.symbol, dims, unit.factor)
     return None
 

@@ -239,8 +239,9 @@ INLINE.update({
 class _QuantityReader:
     """Reads ``{value, unit}`` objects of one dimension; units are parsed once."""
 
-    def __init__(self, dims: Any) -> None:
+    def __init__(self, dims: Any, annual: bool = False) -> None:
         self.dims = dims
+        self.annual = annual
         self.units: dict[str, Unit | None] = {}  # unit text -> Unit of these dims, or None
 
     def known(self, em: Emitter, text: str) -> str:
@@ -252,12 +253,14 @@ class _QuantityReader:
         return em.derived(text, ("unit of", self.dims), lambda: test) or test
 
     @staticmethod
-    def of(dims: Any) -> _QuantityReader:
-        """The reader of one dimension, shared by every rule: units are parsed
-        once, and generated code can share the test of a unit between rules."""
-        reader = _READERS.get(dims)
+    def of(t: QuantityT) -> _QuantityReader:
+        """The reader of one dimension (and of a year's totals), shared by every
+        rule: units are parsed once, and generated code can share the test of a
+        unit between rules."""
+        key = (t.dims, t.annual)
+        reader = _READERS.get(key)
         if reader is None:
-            reader = _READERS[dims] = _QuantityReader(dims)
+            reader = _READERS[key] = _QuantityReader(t.dims, t.annual)
         return reader
 
     def unit(self, text: Any) -> Unit | None:
@@ -269,7 +272,7 @@ class _QuantityReader:
             parsed: Unit | None = parse_unit(text)
         except UnitError:
             parsed = None
-        unit = read_as(parsed, self.dims) if parsed is not None else None
+        unit = read_as(parsed, self.dims, self.annual) if parsed is not None else None
         self.units[text] = unit
         return unit
 
@@ -289,7 +292,7 @@ _READERS: dict[Any, _QuantityReader] = {}
 
 
 def _quantity_converter(t: QuantityT) -> Callable[[Any], Any]:
-    return _QuantityReader.of(t.dims).convert
+    return _QuantityReader.of(t).convert
 
 
 def _memoised(conv: Callable[[Any], Any]) -> Callable[[Any, Context], Any]:
@@ -501,7 +504,7 @@ class _Compiler:
         else:
             raise self.fail(node, f"'{key}' is read from a {btype.describe()}, "
                                   "which has no fields")
-        reader = _QuantityReader.of(ftype.dims) if isinstance(ftype, QuantityT) else None
+        reader = _QuantityReader.of(ftype) if isinstance(ftype, QuantityT) else None
         raw_conv = reader.convert if reader is not None else converter(ftype)
         memo = reader is not None
         conv = _memoised(raw_conv) if memo else _plain(raw_conv)

@@ -35,6 +35,8 @@ class Scalar(Type):
 @dataclass(frozen=True)
 class QuantityT(Type):
     dims: Dims
+    # a year's total (x-annual in the schema): a rate per year (t/a) reads as it
+    annual: bool = field(default=False, compare=False)
 
     def describe(self) -> str:
         return f"quantity[{describe_dims(self.dims)}]"
@@ -172,7 +174,8 @@ class SchemaTypes:
 
     def _type_of(self, node: Mapping[str, Any], name: str) -> Type:
         if "x-quantity" in node:
-            return QuantityT(parse_unit(str(node["x-quantity"])).dims)
+            return QuantityT(parse_unit(str(node["x-quantity"])).dims,
+                             annual=bool(node.get("x-annual")))
         kind = node.get("type")
         if isinstance(kind, list):
             kinds = [k for k in kind if k != "null"]
