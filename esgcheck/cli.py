@@ -18,7 +18,7 @@ import click
 
 from esgcheck import __version__
 from esgcheck.baseline import Baseline, BaselineError, load_baseline
-from esgcheck.checker import Checker, Options
+from esgcheck.checker import Checker, Options, summarize
 from esgcheck.engine.grading import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, exit_code
 from esgcheck.engine.rulebase import RuleBase, RuleBaseError
 from esgcheck.engine.userconfig import UserConfigError, load_user_config
@@ -230,9 +230,18 @@ def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
 @lang_option
 @with_options(*reading_options, *waiver_options)
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="major",
-              show_default=True, help="Exit 1 when a breach of this severity or worse is found.")
+              show_default=True, help="Exit 1 when a breach of this severity or worse is found, "
+              "or a finding this severe or worse could not be assessed; 'never' turns this "
+              "test off (--fail-on-grade still applies).")
+@click.option("--fail-on-not-assessable/--no-fail-on-not-assessable", default=True,
+              show_default=True, help="Whether a finding at or above --fail-on that could not "
+              "be assessed (missing or unreadable data; grade N) fails the run like a breach.")
 @click.option("--fail-on-grade", metavar="GRADE",
-              help="Exit 1 when a filing's grade is this or worse (e.g. C).")
+              help="Exit 1 when a filing's grade is this or worse (e.g. C), whatever "
+              "--fail-on says.")
+@click.option("--timestamps", is_flag=True,
+              help="SARIF: record the run's start and end times (UTC) in its invocation. Off "
+              "by default, so that the same input gives the same bytes.")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Report only findings this baseline (from 'esgcheck baseline create') does "
               "not know; list its findings that are gone as fixed.")
@@ -266,7 +275,8 @@ def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
 def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Path]],
           lang: str, as_of: date | None, rules: tuple[Path, ...], filing_type: str | None,
           rules_config: Path | None, waivers: Path | None, today: date | None,
-          fail_on: str, fail_on_grade: str | None, baseline: Path | None,
+          fail_on: str, fail_on_not_assessable: bool, fail_on_grade: str | None,
+          timestamps: bool, baseline: Path | None,
           evidence: Path | None, explain: bool, color: bool | None, jobs: int,
           limit_settings: Limits, journal: Path | None, store_url: str | None,
           label: str | None, cluster: str | None, ship_files: bool, quiet: bool) -> None:
@@ -274,20 +284,25 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
 
     \b
     Exit codes:
-      0  no breach at or above --fail-on and no grade at or below --fail-on-grade
-      1  a breach at or above --fail-on, or a grade at or below --fail-on-grade
+      0  nothing fails: no breach at or above --fail-on, nothing at or above it
+         left not assessable, no grade at or below --fail-on-grade
+      1  a breach at or above --fail-on; a finding at or above it that could not
+         be assessed (unless --no-fail-on-not-assessable); or a grade at or
+         below --fail-on-grade (this one also with --fail-on never)
       2  unusable input: a file unreadable or not assessed, a rule base, waiver,
          baseline or configuration that does not load, an output that cannot be
          written, a store or cluster that cannot be used, or a bad option
       130  interrupted (Ctrl-C)
     """
+    started = _utc_now() if timestamps else None
     _refuse_inputs([p for _, p in outputs] + ([evidence] if evidence else []),
                    [*paths, rules_config, waivers, baseline], journal)
     if store_url is not None or cluster is not None:
         _check_at_scale(paths, fmt, outputs, lang, as_of, rules, filing_type, rules_config,
                         waivers, today, fail_on, fail_on_grade, baseline, evidence, explain,
                         jobs, limit_settings, journal, store_url, label, cluster, ship_files,
-                        quiet)
+                        quiet, fail_on_not_assessable=fail_on_not_assessable,
+                        started=started)
         return
     if ship_files or label is not None:
         _say("--label needs --store, --ship-files needs --cluster / 须与 --store 或 --cluster "
@@ -305,17 +320,25 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
         if record is not None:
             record.close()
     report = checker.settle(report, fail_on, waived, today, known)
+    if not fail_on_not_assessable:
+        report = report.model_copy(update={"summary": summarize(
+            report.filings, fail_on, not_assessable=False)})
+    code = exit_code(report.filings, fail_on, fail_on_not_assessable)
+    if code == EXIT_OK and fail_on_grade is not None and any(
+            checker.fails_grade(f, fail_on_grade) for f in report.filings):
+        code = EXIT_FINDINGS
+    gate = RenderOptions(lang=lang, explain=explain, fail_on=fail_on,
+                         fail_on_not_assessable=fail_on_not_assessable, exit_code=code,
+                         start_time=started, end_time=_utc_now() if timestamps else None)
     written = True
     for target_fmt, path in outputs:
         name = target_fmt or fmt
-        written &= _write(path, renderer(name)(report, RenderOptions(
-            lang=lang, color=color is True and name == "text", explain=explain,
-            fail_on=fail_on)))
+        written &= _write(path, renderer(name)(report, dataclasses.replace(
+            gate, color=color is True and name == "text")))
     if not any(target_fmt is None for target_fmt, _ in outputs):
         use_color = sys.stdout.isatty() if color is None else color
-        click.echo(renderer(fmt)(report, RenderOptions(
-            lang=lang, color=use_color and fmt == "text", explain=explain,
-            fail_on=fail_on)), nl=False)
+        click.echo(renderer(fmt)(report, dataclasses.replace(
+            gate, color=use_color and fmt == "text")), nl=False)
     if evidence is not None:
         from esgcheck.evidence import write_bundle
 
@@ -324,17 +347,21 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
                          waivers=waivers, baseline=baseline, options={
                              "as_of": as_of.isoformat() if as_of else None,
                              "filing_type": filing_type, "fail_on": fail_on,
+                             "fail_on_not_assessable": fail_on_not_assessable,
                              "fail_on_grade": fail_on_grade,
                              "limits": dataclasses.asdict(limit_settings)})
         except OSError as exc:
             written = False
             _say(f"cannot write the evidence bundle / 无法写入证据包 {evidence}: "
                  f"{exc.strerror or exc}", err=True)
-    code = exit_code(report.filings, fail_on)
-    if code == EXIT_OK and fail_on_grade is not None and any(
-            checker.fails_grade(f, fail_on_grade) for f in report.filings):
-        code = EXIT_FINDINGS
     sys.exit(code if written else EXIT_INPUT)
+
+
+def _utc_now() -> str:
+    """The time now, UTC, to the second, as SARIF writes times."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Path]],
@@ -344,7 +371,8 @@ def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str |
                     fail_on_grade: str | None, baseline: Path | None, evidence: Path | None,
                     explain: bool, jobs: int, limit_settings: Limits, journal: Path | None,
                     store_url: str | None, label: str | None, cluster_spec: str | None,
-                    ship_files: bool, quiet: bool) -> None:
+                    ship_files: bool, quiet: bool, fail_on_not_assessable: bool = True,
+                    started: str | None = None) -> None:
     """``check`` into a results store and/or on a Dask cluster: reports are
     written as they finish and not kept, so thousands of filings take no more
     memory than one; standard output gets the run's summary (or, for the
@@ -409,13 +437,26 @@ def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str |
         report = make_report(filings, fail_on, checker.configuration(),
                              checker.rule_catalogue(f.filing_type for f in filings
                                                     if f.filing_type is not None))
+        update: dict[str, Any] = {"summary": summarize(filings, fail_on,
+                                                       fail_on_not_assessable)}
         if done.waivers is not None:
-            report = report.model_copy(update={"waivers": done.waivers})
+            update["waivers"] = done.waivers
+        report = report.model_copy(update=update)
+    # the gate, as without --store: a breach at or above --fail-on, or (unless
+    # --no-fail-on-not-assessable) a finding at or above it not assessable
+    failed = fail_on != "never" and bool(store.failed(
+        done.id, severity=fail_on, not_assessable=fail_on_not_assessable))
+    failed |= fail_on_grade is not None and _grades_fail(checker, summary["grades"],
+                                                          fail_on_grade)
+    code = (EXIT_INPUT if summary["unreadable"] or summary["not_assessed"]
+            else EXIT_FINDINGS if failed else EXIT_OK)
+    gate = RenderOptions(lang=lang, explain=explain, fail_on=fail_on,
+                         fail_on_not_assessable=fail_on_not_assessable, exit_code=code,
+                         start_time=started, end_time=_utc_now() if started else None)
 
     def render(name: str) -> str:
         if name in full_formats and report is not None:
-            return renderer(name)(report, RenderOptions(lang=lang, explain=explain,
-                                                        fail_on=fail_on))
+            return renderer(name)(report, gate)
         if name == "json":
             return json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
         return summary_text(summary)
@@ -432,17 +473,13 @@ def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str |
                          waivers=waivers, baseline=None, options={
                              "as_of": as_of.isoformat() if as_of else None,
                              "filing_type": filing_type, "fail_on": fail_on,
+                             "fail_on_not_assessable": fail_on_not_assessable,
                              "fail_on_grade": fail_on_grade, "store": store.url,
                              "run": done.id, "limits": dataclasses.asdict(limit_settings)})
         except OSError as exc:
             written = False
             _say(f"cannot write the evidence bundle / 无法写入证据包 {evidence}: "
                  f"{exc.strerror or exc}", err=True)
-    failed = fail_on != "never" and bool(store.failed(done.id, severity=fail_on))
-    failed |= fail_on_grade is not None and _grades_fail(checker, summary["grades"],
-                                                          fail_on_grade)
-    code = (EXIT_INPUT if summary["unreadable"] or summary["not_assessed"]
-            else EXIT_FINDINGS if failed else EXIT_OK)
     store.engine.dispose()
     if scratch is not None:
         scratch.cleanup()

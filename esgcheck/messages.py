@@ -215,6 +215,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "{version} (the as-of date is before its first version: only the checks of "
                     "the data's own consistency ran)"),
     "no_findings": ("未发现问题", "no findings"),
+    "failed_not_assessable": ("其中 {n} 个因无法判定", "{n} not assessable"),
     # waivers and baselines
     "waiver": ("豁免 {id}：{justification}（批准人 {approver}{ticket}，有效期至 {expires}）",
                "waiver {id}: {justification} (approved by {approver}{ticket}, until {expires})"),

@@ -28,13 +28,40 @@ def run(*args: str) -> tuple[int, str]:
     ("01-compliant-key-discharger.json", "A", 0),
     ("09-observations-only.xml", "B", 0),
     ("11-missing-blocks.json", "D", 1),
-    ("13-receipt-date-missing.xml", "N", 0),
+    ("13-receipt-date-missing.xml", "N", 1),
 ])
 def test_fixture_grades(name: str, grade: str, code: int) -> None:
     status, out = run("check", "--format", "json", str(ANNUAL / name))
     report = json.loads(out)
     assert status == code
     assert report["filings"][0]["grade"] == grade
+
+
+def test_the_gate_fails_what_it_could_not_assess_unless_told_otherwise() -> None:
+    """A major check that could not run is not a pass: the default gate fails
+    on it and the summary line says so; --no-fail-on-not-assessable is the
+    explicit way out, and --fail-on never turns both off."""
+    filing = str(ANNUAL / "13-receipt-date-missing.xml")
+    status, out = run("check", "--lang", "en", "--no-color", filing)
+    assert status == 1
+    assert out.rstrip("\n").splitlines()[-1].startswith(
+        "1 files: 1 checked, 1 failed (1 not assessable)")
+    status, out = run("check", "--lang", "zh", "--no-color", filing)
+    assert "其中 1 个因无法判定" in out
+    status, out = run("check", "--lang", "en", "--no-color", "--no-fail-on-not-assessable",
+                      filing)
+    assert status == 0
+    assert "1 checked, 0 failed," in out
+    assert run("check", "--fail-on", "never", filing)[0] == 0
+    # --fail-on-grade applies whatever --fail-on says
+    assert run("check", "--fail-on", "never", "--fail-on-grade", "N", filing)[0] == 1
+    assert run("check", "--fail-on", "never", "--fail-on-grade", "D", filing)[0] == 0
+
+
+def test_an_info_finding_is_not_marked_as_a_breach() -> None:
+    _, out = run("check", "--lang", "en", "--no-color", str(ANNUAL / CRITICAL))
+    info = out[out.index("INFO ("):]
+    assert "\u24d8 CN-EIDM-" in info and "\u2717" not in info.split("\n\n")[0]
 
 
 def test_text_output_groups_by_severity_and_ends_with_a_summary() -> None:

@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from esgcheck.engine import grading
 from esgcheck.engine.findings import Report, WaiverApplied, WaiverStatus
 from esgcheck.messages import message
 
@@ -21,6 +22,16 @@ class RenderOptions:
     color: bool = False
     explain: bool = False
     fail_on: str = "major"  # breaches this severe or worse fail (JUnit failures)
+    # findings at or above fail_on that could not be assessed fail too
+    fail_on_not_assessable: bool = True
+    # the run's exit code, when known before rendering (SARIF invocations)
+    exit_code: int | None = None
+    # the run's start and end (UTC, ISO 8601), only when asked for: outputs are
+    # otherwise the same bytes for the same input
+    start_time: str | None = None
+    end_time: str | None = None
+    # markdown: the most characters to write (a pull-request comment holds 65,536)
+    max_chars: int = 65536
 
 
 Renderer = Callable[[Report, RenderOptions], str]
@@ -40,6 +51,25 @@ def renderer(name: str) -> Renderer:
     module = importlib.import_module(f"esgcheck.report.{FORMATS[name]}")
     render: Renderer = module.render
     return render
+
+
+def failed_not_assessable(report: Report, options: RenderOptions) -> int:
+    """The checked filings that fail the gate only because something at or
+    above --fail-on could not be assessed."""
+    return sum(r.status == "checked" and grading.fails_not_assessable(
+        r, options.fail_on, options.fail_on_not_assessable) for r in report.filings)
+
+
+def failed_text(report: Report, options: RenderOptions) -> str:
+    """The run's failed count, naming those that failed as not assessable:
+    ``3 failed (1 not assessable)``."""
+    lang = options.lang
+    text = f"{report.summary.failed} {message('failed', lang)}"
+    n = failed_not_assessable(report, options)
+    if n:
+        inner = message("failed_not_assessable", lang, n=n)
+        text += f"（{inner}）" if lang == "zh" else f" ({inner})"
+    return text
 
 
 def waiver_text(v: WaiverApplied, lang: str) -> str:

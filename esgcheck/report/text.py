@@ -9,11 +9,14 @@ import click
 from esgcheck.engine.findings import Evidence, FilingReport, Finding, Location, ProofNode, Report
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import message
-from esgcheck.report import RenderOptions, waiver_notes, waiver_text
+from esgcheck.report import RenderOptions, failed_text, waiver_notes, waiver_text
 from esgcheck.safetext import visible
 
 _COLORS = {"critical": "red", "major": "magenta", "minor": "yellow", "info": "blue",
            "not_assessable": "cyan", "waived": "white"}
+# A breach is ✗; an info finding is a statement, not a failure, and has its own mark.
+MARKS = {"critical": "✗", "major": "✗", "minor": "✗", "info": "ⓘ",
+         "not_assessable": "?", "waived": "~"}
 _GRADE_COLORS = {"A": "green", "B": "yellow", "C": "magenta", "D": "red", "N": "cyan"}
 
 
@@ -68,7 +71,7 @@ def proof_lines(node: ProofNode, w: _Writer, depth: int) -> Iterator[tuple[int, 
 
 def finding(f: Finding, w: _Writer) -> None:
     lang = w.o.lang
-    mark = {"breach": "✗", "waived": "~"}.get(f.outcome, "?")
+    mark = MARKS[f.severity if f.outcome == "breach" else f.outcome]
     fg = _COLORS[f.severity] if f.outcome == "breach" else _COLORS[f.outcome]
     w.say(f"{mark} {f.rule_id}  {f.title.get(lang)}", 2, fg=fg, bold=True)
     w.say(f.message.get(lang), 3)
@@ -135,7 +138,7 @@ def summary(report: Report, w: _Writer) -> str:
     c = s.counts
     grades = " ".join(f"{g}×{n}" for g, n in s.grades.items()) or "—"
     parts = [
-        f"{s.files} {w.m('files')}: {s.checked} {w.m('checked')}, {s.failed} {w.m('failed')}, "
+        f"{s.files} {w.m('files')}: {s.checked} {w.m('checked')}, {failed_text(report, w.o)}, "
         f"{s.unreadable} {w.m('unreadable')}, {s.not_assessed} {w.m('not_assessed')}",
         f"{w.m('grade')} {grades}",
         f"{w.m('critical')} {c.critical}, {w.m('major')} {c.major}, {w.m('minor')} {c.minor}, "

@@ -355,14 +355,18 @@ class Store:
             "top_rules": [{"rule": rule, "filings": n} for rule, n in top_rules],
         }
 
-    def failed(self, run_id: int, rule: str | None = None, severity: str | None = None
-               ) -> list[dict[str, Any]]:
+    def failed(self, run_id: int, rule: str | None = None, severity: str | None = None,
+               not_assessable: bool = False) -> list[dict[str, Any]]:
         """Filings with a breach (not waived) of ``rule``, or at or above
         ``severity`` (by default minor: an info finding is a statement, not a
-        failure), with the grade and the matching findings."""
+        failure), with the grade and the matching findings. With
+        ``not_assessable``, findings that could not be assessed count as well
+        (as the gate of ``check`` counts them), and each finding names its
+        outcome."""
         live = self._live(run_id).subquery()
+        outcomes = ["breach", "not_assessable"] if not_assessable else ["breach"]
         query = select(live.c.path, live.c.position, live.c.rule_id, live.c.severity,
-                       live.c.pointer).where(live.c.outcome == "breach")
+                       live.c.pointer, live.c.outcome).where(live.c.outcome.in_(outcomes))
         if rule is not None:
             query = query.where(live.c.rule_id == rule)
         elif severity is None:
@@ -377,10 +381,13 @@ class Store:
                 select(run_filings.c.position, run_filings.c.grade).where(
                     run_filings.c.run_id == run_id)).all())
         out: dict[int, dict[str, Any]] = {}
-        for path, position, rule_id, sev, pointer in rows:
+        for path, position, rule_id, sev, pointer, outcome in rows:
             entry = out.setdefault(position, {"file": path, "grade": grades.get(position),
                                               "findings": []})
-            entry["findings"].append({"rule": rule_id, "severity": sev, "pointer": pointer})
+            found = {"rule": rule_id, "severity": sev, "pointer": pointer}
+            if not_assessable:
+                found["outcome"] = outcome
+            entry["findings"].append(found)
         return [out[p] for p in sorted(out)]
 
     def fingerprints(self, run_id: int) -> dict[tuple[str, str], tuple[str, str, str]]:
