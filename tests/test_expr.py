@@ -116,6 +116,13 @@ DOC = {
     ("code_prefix('3.2.2.1', 3) == '3.2.2'", True),
     ("code_prefix('3.2.2.1', 1)", "3"),
     ("code_prefix('3.2', 3)", MISSING),  # no third level
+    # normalize: NFKC (full-width forms), dashes as hyphens, no space between
+    # Chinese characters, single spaces; name_key also upper-cases and drops a
+    # trailing bracketed qualifier, as name tables are keyed
+    ("normalize('\uff23\uff2f\uff24\u2010\uff11  \u6c28 \u6c2e ')", "COD-1 氨氮"),
+    ("normalize('coal\u2013fired  power')", "coal-fired power"),
+    ("name_key('化学需氧量（COD）')", "化学需氧量"),
+    ("name_key(' nox ')", "NOX"),
     ("missing_thing ?? 'd'", None),  # replaced below: unknown fields are load errors
 ])
 def test_values(expr: str, expected: Any) -> None:

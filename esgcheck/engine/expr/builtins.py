@@ -11,6 +11,8 @@ literals; they are resolved once, when the rule base loads.
 from __future__ import annotations
 
 import calendar as _calendar
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -75,6 +77,27 @@ def _substr(text: str, start: Any, length: Any) -> str:
     if begin < 0:
         raise Undecidable("substr positions start at 1")
     return text[begin:begin + whole(length)]
+
+
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
+_CJK_GAP = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
+_SPACES = re.compile(r"\s+")
+_QUALIFIER = re.compile(r"\s*\([^()]*\)$")
+
+
+def _normalize(text: str) -> str:
+    """Text as it is meant, not as it was typed: Unicode NFKC (full-width letters
+    and digits, ₓ, （ ） become their plain forms), every dash a hyphen, no space
+    between two Chinese characters, other runs of space one space, trimmed."""
+    folded = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return _SPACES.sub(" ", _CJK_GAP.sub("", folded)).strip()
+
+
+def _name_key(text: str) -> str:
+    """A name as a table of names is keyed: normalized, upper-case, without a
+    trailing qualifier in brackets (化学需氧量（COD）, 氮氧化物（以NO2计）)."""
+    return _QUALIFIER.sub("", _normalize(text)).upper()
 
 
 def _code_prefix(code: str, levels: Any) -> str:
@@ -265,6 +288,12 @@ _ENTRIES = [
     Builtin("code_prefix", ("string", "number"), STRING, _code_prefix,
             "the first n levels of a dotted catalogue code (code_prefix('3.2.2.1', 3) = '3.2.2')"),
     Builtin("ends_with", ("string", "string"), BOOLEAN, str.endswith, "text suffix test"),
+    Builtin("normalize", ("string",), STRING, _normalize,
+            "text as meant: NFKC (full-width forms plain), dashes as hyphens, no space "
+            "between Chinese characters, single spaces"),
+    Builtin("name_key", ("string",), STRING, _name_key,
+            "a name as name tables are keyed: normalize, upper-case, a trailing bracketed "
+            "qualifier dropped"),
     Builtin("contains", ("string", "string"), BOOLEAN, lambda s, sub: sub in s,
             "substring test"),
     Builtin("date", ("number", "number", "number"), DATE, _make_date, "date(year, month, day)"),
