@@ -58,6 +58,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "或使用 --type 指定（已知类型：{known}）",
                 "cannot tell the filing type: JSON needs a filing_type member, XML a known "
                 "root element, or pass --type (known types: {known})"),
+    "xml_namespace": (
+        "XML 根元素 <{root}> 的命名空间为 {namespace}，而申报类型 {type} 的根元素 <{root}> "
+        "应在命名空间 {expected} 中；未按该类型检查（请改正 xmlns）",
+        "the XML root element <{root}> is in namespace {namespace}, but {type} expects <{root}> "
+        "in namespace {expected}; not checked as {type} (correct the xmlns)"),
+    "xml_no_namespace": ("（无命名空间）", "(none)"),
+    "xml_root_forced": (
+        "XML 根元素为 <{root}>（命名空间 {namespace}），而 --type {type} 应为 <{expected_root}>"
+        "（命名空间 {expected}）；未按该类型检查",
+        "the XML root element is <{root}> (namespace {namespace}), but --type {type} expects "
+        "<{expected_root}> in namespace {expected}; not checked as {type}"),
     "pcf_not_filing": (
         "此文件是产品碳足迹数据（{format}），不是申报文件：esgcheck 没有读取此格式的申报类型"
         "（已知类型：{known}）。供应商的产品或部件碳足迹是电池碳足迹计算的输入，"

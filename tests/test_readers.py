@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,3 +273,57 @@ def test_late_members_are_located_as_by_scanning(decoy: dict[str, Any], from_end
     monkeypatch.setattr(JsonLocator, "_late_member", lambda self, key: None)
     scanned = read_bytes(data, "f.json", default_registry(), "cn-eidm-annual")
     assert found == [scanned.location(p) for p in paths]
+
+
+XML_COMPLIANT = (FIXTURES / "cn-eidm-annual" / "01-compliant-key-discharger.xml").read_bytes()
+XML_NS = b'xmlns="urn:esgcheck:cn-eidm-annual:1"'
+
+
+@pytest.mark.parametrize(("xmlns", "found"), [
+    (b'xmlns="urn:esgcheck:cn-eidm-annual:2"', "urn:esgcheck:cn-eidm-annual:2"),
+    (b'xmlns="urn:example:annual"', "urn:example:annual"),
+    (b"", "(none)"),
+])
+@pytest.mark.parametrize("forced", [None, "cn-eidm-annual"])
+def test_a_known_root_in_another_namespace_is_refused_naming_both(
+        xmlns: bytes, found: str, forced: str | None) -> None:
+    """The root element a filing type knows, in a namespace it does not: the
+    message names the root, the namespace found and the one expected, and the
+    document is not read as that type, with --type or without."""
+    data = XML_COMPLIANT.replace(XML_NS, xmlns)
+    with pytest.raises(InputError) as info:
+        read(data, "f.xml", forced=forced)
+    assert info.value.code == "xml_namespace"
+    en = info.value.describe("en")
+    assert "<AnnualReport>" in en and found in en
+    assert "expects <AnnualReport> in namespace urn:esgcheck:cn-eidm-annual:1" in en
+    zh = info.value.describe("zh")
+    assert "urn:esgcheck:cn-eidm-annual:1" in zh and "命名空间" in zh
+
+
+def test_a_forced_type_refuses_xml_of_another_root() -> None:
+    with pytest.raises(InputError) as info:
+        read(XML_COMPLIANT, "f.xml", forced="green-finance")
+    assert info.value.code == "xml_root_forced"
+    en = info.value.describe("en")
+    assert "<AnnualReport>" in en and "<GreenFinanceSubmission>" in en
+    assert read(XML_COMPLIANT, "f.xml", forced="cn-eidm-annual").filing_type.id == (
+        "cn-eidm-annual")
+
+
+def test_xml_in_a_wrong_namespace_is_not_assessed_with_exit_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from esgcheck.cli import main
+
+    path = tmp_path / "f.xml"
+    path.write_bytes(XML_COMPLIANT.replace(XML_NS, b'xmlns="urn:example:annual"'))
+    for extra in ([], ["--type", "cn-eidm-annual"]):
+        result = CliRunner().invoke(main, ["check", "--lang", "en", "--format", "json",
+                                           *extra, str(path)])
+        assert result.exit_code == 2, result.output
+        report = json.loads(result.stdout)
+        (filing,) = report["filings"]
+        assert filing["status"] == "unreadable" and filing["findings"] == []
+        assert filing["error"]["code"] == "xml_namespace"
+        assert "urn:example:annual" in filing["error"]["message"]["en"]

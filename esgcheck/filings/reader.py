@@ -11,7 +11,7 @@ from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.findings import Location
 from esgcheck.filings import jsonread, xmlread
 from esgcheck.filings.adapters import Adapted, adapt, reader_for, recognise
-from esgcheck.filings.errors import InputError
+from esgcheck.filings.errors import InputError, Key
 from esgcheck.filings.limits import Limits
 from esgcheck.filings.paths import read_regular
 
@@ -114,9 +114,7 @@ def read_bytes(data: bytes, file: str, registry: Registry,
         ft = forced or _json_type(doc, file, registry)
         return Filing(file, "json", ft, doc, _json=locator)
     root = xmlread.parse(data, file, limits.max_values if limits is not None else None)
-    detected = forced or registry.by_xml(xmlread.local(root.tag), xmlread.namespace(root.tag))
-    if detected is None:
-        raise InputError("no_type", file, 1, known=_known(registry))
+    detected = _xml_type(root, file, registry, forced)
     deadline = None
     if limits is not None and started is not None:
         deadline = started + limits.max_seconds
@@ -124,6 +122,36 @@ def read_bytes(data: bytes, file: str, registry: Registry,
                                limits.max_seconds if limits is not None else 0.0)
     doc = mapper.map(root, detected.id)
     return Filing(file, "xml", detected, doc, _xml=mapper.places)
+
+
+def _xml_type(root: Any, file: str, registry: Registry, forced: FilingType | None
+              ) -> FilingType:
+    """The filing type of an XML document by its root element and namespace.
+    A root a filing type knows in another namespace (or in none) is refused
+    naming both, with or without ``--type``: its elements would be read as
+    that type's fields, or not at all, as if the document were right."""
+    name, ns = xmlread.local(root.tag), xmlread.namespace(root.tag)
+    line = root.sourceline
+    found = ns or Key("xml_no_namespace")
+    if forced is not None:
+        if forced.xml_root is None or (
+                forced.xml_root == name and (forced.xml_namespace or None) == (ns or None)):
+            return forced
+        if forced.xml_root != name:
+            raise InputError("xml_root_forced", file, line, root=name, namespace=found,
+                             type=forced.id, expected_root=forced.xml_root,
+                             expected=forced.xml_namespace or Key("xml_no_namespace"))
+        raise InputError("xml_namespace", file, line, root=name, namespace=found,
+                         type=forced.id, expected=forced.xml_namespace or Key("xml_no_namespace"))
+    detected = registry.by_xml(name, ns)
+    if detected is not None:
+        return detected
+    same_root = [t for t in registry if t.xml_root == name]
+    if same_root:
+        raise InputError("xml_namespace", file, line, root=name, namespace=found,
+                         type=same_root[0].id,
+                         expected=" / ".join(t.xml_namespace or "-" for t in same_root))
+    raise InputError("no_type", file, 1, known=_known(registry))
 
 
 def _not_a_filing(doc: dict[str, Any], file: str, registry: Registry,
