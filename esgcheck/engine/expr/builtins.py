@@ -79,6 +79,17 @@ def _substr(text: str, start: Any, length: Any) -> str:
     return text[begin:begin + whole(length)]
 
 
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def _number(text: str) -> int | Decimal:
+    """The number a text writes in plain decimal digits ('2024', '-1.50'), exactly;
+    a text that writes no such number cannot be read as one."""
+    if _DECIMAL.fullmatch(text) is None:
+        raise Undecidable(f"'{text}' is not a number written in decimal digits")
+    return int(text) if "." not in text else Decimal(text)
+
+
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
 _CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
 _CJK_GAP = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
@@ -285,6 +296,8 @@ _ENTRIES = [
     Builtin("substr", ("string", "number", "number"), STRING, _substr,
             "substr(text, start, length), positions counted from 1"),
     Builtin("starts_with", ("string", "string"), BOOLEAN, str.startswith, "text prefix test"),
+    Builtin("number", ("string",), NUMBER, _number,
+            "the number a text writes in decimal digits (number(substr(d, 1, 4)) is a year)"),
     Builtin("code_prefix", ("string", "number"), STRING, _code_prefix,
             "the first n levels of a dotted catalogue code (code_prefix('3.2.2.1', 3) = '3.2.2')"),
     Builtin("ends_with", ("string", "string"), BOOLEAN, str.endswith, "text suffix test"),
