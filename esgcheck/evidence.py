@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esgcheck import __version__
+from esgcheck.engine.files import read_regular
 from esgcheck.engine.findings import REPORT_SCHEMA_VERSION, Report
 from esgcheck.outputs import new_folder
 from esgcheck.report import RenderOptions, renderer
@@ -41,7 +42,7 @@ def input_files(report: Report) -> list[dict[str, Any]]:
     for filing in report.filings:
         path = Path(filing.file)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError:
             out.append({"file": filing.file, "sha256": None, "bytes": None,
                         "status": filing.status})
@@ -95,7 +96,7 @@ def write_bundle(folder: Path, report: Report, checker: Checker, *, lang: str = 
                  options: dict[str, Any] | None = None) -> list[Path]:
     """Write the bundle; the paths written, SHA256SUMS last. The HTML report
     always shows the proof trees."""
-    copies = {role: (path, path.read_bytes())  # read once: hashed and copied alike
+    copies = {role: (path, read_regular(path))  # read once: hashed and copied alike
               for role, path in (("rules-config", rules_config), ("waivers", waivers),
                                  ("baseline", baseline))
               if path is not None}

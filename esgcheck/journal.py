@@ -33,6 +33,7 @@ from typing import IO, Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from esgcheck.engine.files import read_regular
 from esgcheck.engine.findings import FilingReport, Location
 
 FORMAT = 2  # 2: entries carry the digest of their settings
@@ -64,7 +65,7 @@ class Journal:
 
     def _load(self) -> None:
         try:
-            data = self.path.read_bytes()
+            data = read_regular(self.path)
         except FileNotFoundError:
             data = b""
         except OSError as exc:

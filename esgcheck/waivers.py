@@ -13,6 +13,13 @@
         ticket: AUD-1432                    # optional
         expires: 2027-03-31                 # last day the waiver applies
 
+``filings`` and ``filings_glob`` name filings relative to the waiver file's
+folder, with ``/`` between folders (as a baseline does), so a waiver file
+matches the same filings wherever esgcheck runs. A waiver file written when
+names were those of the report (relative to the working directory) still
+matches them: a waiver that matches a filing only that way gets a notice
+saying how to write the name instead.
+
 ``filings`` names one filing, literally: a name with ``*``, ``?`` or ``[`` in it
 is that name and nothing else. A waiver meant for several filings says so with
 ``filings_glob`` instead (a glob over the names as reported, ``*`` crossing
@@ -41,10 +48,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from esgcheck import safetext
+from esgcheck.baseline import Baseline, relative_name
+from esgcheck.baseline import notices as baseline_notices
 from esgcheck.engine import loaderrors, yamlio
+from esgcheck.engine.files import read_regular
 from esgcheck.engine.findings import (
     FilingReport,
     Finding,
+    Report,
     WaiverApplied,
     WaiverStatus,
     WaiversUsed,
@@ -100,13 +111,21 @@ class Waiver:
     entry: WaiverEntry
     line: int | None
 
-    def matches(self, filing: str, finding: Finding) -> bool:
+    def names(self, name: str) -> bool:
+        """Whether this waiver's ``filings`` or ``filings_glob`` names a filing
+        of this name (relative to the waiver file's folder, or as reported)."""
+        e = self.entry
+        if e.filings is not None:
+            return name == e.filings
+        return fnmatch.fnmatchcase(name, str(e.filings_glob))
+
+    def matches(self, filing: str | tuple[str, ...], finding: Finding) -> bool:
+        """Whether the waiver covers the finding in a filing known by any of
+        the names given."""
         e = self.entry
         if finding.rule_id != e.rule:
             return False
-        if e.filings is not None and filing != e.filings:
-            return False
-        if e.filings_glob is not None and not fnmatch.fnmatchcase(filing, e.filings_glob):
+        if not any(self.names(n) for n in ((filing,) if isinstance(filing, str) else filing)):
             return False
         if e.path is None:
             return True
@@ -119,18 +138,25 @@ class Waivers:
     file: str
     sha256: str
     entries: tuple[Waiver, ...]
+    folder: Path | None = None  # the waiver file's folder, absolute (None: the working one)
+
+    def names_of(self, filing: str, cwd: Path | None = None) -> tuple[str, ...]:
+        """A filing's name relative to the waiver file's folder, then its name
+        as reported when that differs (what waiver files used to write)."""
+        rel = relative_name(filing, self.folder or Path.cwd(), cwd)
+        return (rel,) if rel == filing else (rel, filing)
 
 
 def load_waivers(path: Path, display: str | None = None) -> Waivers:
     name = display or path.as_posix()
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except OSError as exc:
         raise WaiverError(name, None, exc.strerror or str(exc)) from None
-    return parse_waivers(raw, name)
+    return parse_waivers(raw, name, path.absolute().parent)
 
 
-def parse_waivers(raw: bytes, name: str) -> Waivers:
+def parse_waivers(raw: bytes, name: str, folder: Path | None = None) -> Waivers:
     """A waiver file's content, validated; every problem names the file and line."""
     try:
         text = raw.decode("utf-8")
@@ -164,11 +190,11 @@ def parse_waivers(raw: bytes, name: str) -> Waivers:
                                           f"(first on line {seen[waiver_id]})")
         seen[waiver_id] = line
         entries.append(Waiver(waiver_id, entry, line))
-    return Waivers(name, hashlib.sha256(raw).hexdigest(), tuple(entries))
+    return Waivers(name, hashlib.sha256(raw).hexdigest(), tuple(entries), folder)
 
 
-def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
-                  ) -> tuple[list[FilingReport], WaiversUsed]:
+def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date,
+                  cwd: Path | None = None) -> tuple[list[FilingReport], WaiversUsed]:
     """Mark the findings each live waiver matches as waived (the first waiver in
     the file that matches wins); report every waiver's status."""
     matched = {w.id: 0 for w in waivers.entries}
@@ -178,7 +204,8 @@ def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
         by_rule[w.entry.rule].append(w)
     out: list[FilingReport] = []
     for filing in filings:
-        findings = [_waive(filing.file, f, by_rule.get(f.rule_id, ()), matched, live,
+        names = waivers.names_of(filing.file, cwd)
+        findings = [_waive(names, f, by_rule.get(f.rule_id, ()), matched, live,
                            waivers.file) for f in filing.findings]
         changed = any(new is not old for new, old in zip(findings, filing.findings, strict=True))
         out.append(filing.model_copy(update={"findings": findings}) if changed else filing)
@@ -192,7 +219,7 @@ def apply_waivers(filings: Sequence[FilingReport], waivers: Waivers, today: date
                             entries=statuses)
 
 
-def _waive(filing: str, finding: Finding, candidates: Sequence[Waiver],
+def _waive(filing: tuple[str, ...], finding: Finding, candidates: Sequence[Waiver],
            matched: dict[str, int], live: set[str], file: str) -> Finding:
     """The finding, waived by the first live waiver that matches it; every
     matching waiver, live or expired, counts the match."""
@@ -260,3 +287,42 @@ def _yaml_escape(ch: str) -> str:
     if 0xD800 <= n <= 0xDFFF:
         raise ValueError("a lone surrogate cannot be written / 孤立代理项无法写入")
     return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def notices(waivers: Waivers, filings: Sequence[FilingReport], cwd: Path | None = None
+            ) -> list[str]:
+    """What a user should know about how a waiver file was read: a waiver
+    that names filings only as the working directory sees them (say how to
+    write the name relative to the file's folder), and a file that names none
+    of the filings checked at all."""
+    names = {f.file: waivers.names_of(f.file, cwd) for f in filings}
+    out: list[str] = []
+    named_any = False
+    for w in waivers.entries:
+        own = [f for f, n in names.items() if w.names(n[0])]
+        old = [f for f, n in names.items() if len(n) > 1 and not w.names(n[0]) and w.names(n[1])]
+        named_any |= bool(own or old)
+        if old and not own:
+            where = f" (line {w.line})" if w.line else ""
+            out.append(
+                f"{waivers.file}: waiver {w.id}{where} names '{w.entry.scope}' relative to the "
+                f"working directory; names are relative to the waiver file's folder: write "
+                f"'{names[old[0]][0]}' for {old[0]} / 豁免条目的文件名应相对于豁免文件所在目录")
+    checked = [f for f in filings if f.status == "checked"]
+    if checked and not named_any:
+        example = names[checked[0].file][0]
+        out.append(
+            f"{waivers.file}: no waiver names any of the {len(checked)} filing(s) checked "
+            f"(names are relative to the waiver file's folder, where '{checked[0].file}' is "
+            f"'{example}') / 豁免文件未涉及本次检查的任何文件")
+    return out
+
+
+def policy_notices(report: Report, waivers: Waivers | None, known: Baseline | None,
+                   cwd: Path | None = None) -> list[str]:
+    """The notices of a run's waiver file and baseline (see ``notices`` here
+    and in esgcheck.baseline), for standard error."""
+    out = notices(waivers, report.filings, cwd) if waivers is not None else []
+    if known is not None and report.baseline is not None:
+        out += baseline_notices(known, report.baseline, report.filings, cwd)
+    return [f"notice / 提示: {note}" for note in out]

@@ -170,7 +170,7 @@ class Cluster:
                 data = None
                 if ship_files:
                     try:
-                        data = file_bytes(path, display, options.limits.max_bytes + 1)
+                        data = file_bytes(path, display, options.limits.max_bytes)
                     except InputError as exc:
                         local.append((i, unreadable(exc)))
                         continue

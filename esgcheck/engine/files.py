@@ -11,6 +11,7 @@ than the limit and one byte are read, whatever size the file claims.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -50,20 +51,28 @@ class TooLarge(OSError):
         self.limit = limit
 
 
-def read_regular(path: Path | str, max_bytes: int | None = None) -> bytes:
-    """The content of a regular file, at most ``max_bytes`` of it: NotRegular
-    for anything else, TooLarge past the limit, OSError when it cannot be
-    read."""
+def _open_regular(path: Path | str) -> int:
+    """A descriptor of a regular file, opened without blocking and checked
+    again once open: NotRegular for anything else."""
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
         raise NotRegular(path, kind_of(mode))
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                  | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise NotRegular(path, kind_of(info.st_mode))
+    return fd
+
+
+def read_regular(path: Path | str, max_bytes: int | None = None) -> bytes:
+    """The content of a regular file, at most ``max_bytes`` of it: NotRegular
+    for anything else, TooLarge past the limit, OSError when it cannot be
+    read."""
+    fd = _open_regular(path)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegular(path, kind_of(info.st_mode))
-        if max_bytes is not None and info.st_size > max_bytes:
+        if max_bytes is not None and os.fstat(fd).st_size > max_bytes:
             raise TooLarge(path, max_bytes)
         cap = None if max_bytes is None else max_bytes + 1
         chunks: list[bytes] = []
@@ -77,6 +86,20 @@ def read_regular(path: Path | str, max_bytes: int | None = None) -> bytes:
         if max_bytes is not None and got > max_bytes:
             raise TooLarge(path, max_bytes)
         return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def sha256_regular(path: Path | str) -> str:
+    """SHA-256 of a regular file's content, read in chunks (never the whole
+    file at once): NotRegular for anything else, OSError when it cannot be
+    read. A file that grows while it is read is hashed as far as it got."""
+    fd = _open_regular(path)
+    try:
+        sha = hashlib.sha256()
+        while chunk := os.read(fd, _CHUNK):
+            sha.update(chunk)
+        return sha.hexdigest()
     finally:
         os.close(fd)
 

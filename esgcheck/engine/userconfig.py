@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from esgcheck.engine import loaderrors, yamlio
+from esgcheck.engine.files import read_regular
 
 
 class UserConfigError(yamlio.YamlError):
@@ -61,7 +62,7 @@ def load_user_config(path: Path, display: str | None = None) -> UserConfig:
     name = display or path.as_posix()
     try:
         located = yamlio.load(path, name)
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except OSError as exc:
         raise UserConfigError(name, None, exc.strerror or str(exc)) from None
     except yamlio.YamlError as exc:
