@@ -107,6 +107,26 @@ class Page:
             raise ChromiumError(f"{expression!r} threw: {text}")
         return answer["result"].get("value")
 
+    def click(self, selector: str) -> None:
+        """Click the middle of the first element matching ``selector`` with the
+        mouse, as a user would (scrolled into view first)."""
+        box = self.evaluate(f"""(e => {{ if (!e) return null; e.scrollIntoView({{block: 'center'}});
+            const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];
+            }})(document.querySelector({json.dumps(selector)}))""")
+        if box is None:
+            raise ChromiumError(f"nothing to click: {selector}")
+        x, y = box
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y,
+                                                   "button": "left", "clickCount": 1})
+
+    def type_text(self, selector: str, text: str) -> None:
+        """Click into the field matching ``selector`` and type ``text`` as
+        keyboard input (each character an input event)."""
+        self.click(selector)
+        for ch in text:
+            self.call("Input.insertText", {"text": ch})
+
     def emulate_media(self, media: str) -> None:
         """Apply the style sheets of ``media`` ("print", "screen"; "" for none)."""
         self.call("Emulation.setEmulatedMedia", {"media": media})

@@ -54,6 +54,11 @@ CHART_JS = """[...document.querySelectorAll('section.filing')].map(s => {
             Object.fromEntries([...g.querySelectorAll('rect.seg')].map(
               r => [r.dataset.key, Number(r.dataset.count)]))])};
 })"""
+CHART_ONE_JS = """(svg => ({role: svg.getAttribute('role'), label: svg.getAttribute('aria-label'),
+  untitled: [...svg.querySelectorAll('rect.seg')].filter(r => !r.querySelector('title')).length,
+  bars: [...svg.querySelectorAll('g.bar')].map(g => [g.dataset.section,
+    Object.fromEntries([...g.querySelectorAll('rect.seg')].map(
+      r => [r.dataset.key, Number(r.dataset.count)]))])}))(document.querySelector('SEL'))"""
 SHOWN_JS = """(sel => [...document.querySelectorAll(sel)].map(
   e => getComputedStyle(e).display !== 'none' && e.checkVisibility()
        && e.getBoundingClientRect().height > 0))"""
@@ -199,19 +204,35 @@ def test_labels_follow_the_language(browser: Browser, tmp_path: Path, late: Repo
 
 def test_chart_has_a_bar_per_section_with_findings(browser: Browser, tmp_path: Path,
                                                    annual_samples: Report) -> None:
+    """A batch charts all its findings once, in its summary; one filing's page
+    charts that filing's."""
     with open_clean(browser, write(tmp_path, annual_samples)) as page:
         charts: list[dict[str, Any] | None] = page.evaluate(CHART_JS)
-    assert len(charts) == len(annual_samples.filings)
-    for filing, chart in zip(annual_samples.filings, charts, strict=True):
+        batch = page.evaluate(CHART_ONE_JS.replace("SEL", "#summary svg.chart"))
+    assert charts == [None] * len(annual_samples.filings)
+    total: dict[str, dict[str, int]] = {}
+    for filing in annual_samples.filings:
+        for section, counts in chart_expected(filing).items():
+            for kind, n in counts.items():
+                total.setdefault(section, {})[kind] = total.get(section, {}).get(kind, 0) + n
+    assert batch["role"] == "img" and batch["label"] and batch["untitled"] == 0
+    assert dict(batch["bars"]) == total and len(batch["bars"]) == len(total)
+    shown = 0
+    for filing in annual_samples.filings:
         expected = chart_expected(filing)
-        if not expected:
-            assert chart is None
+        if not expected or shown == 3:
             continue
+        shown += 1
+        one = make_report([filing], configuration=annual_samples.configuration,
+                          rules=annual_samples.rules)
+        with open_clean(browser, write(tmp_path, one, name=f"one-{shown}.html")) as page:
+            chart = page.evaluate(CHART_JS)[0]
         assert chart is not None
         assert chart["role"] == "img" and chart["label"]
         assert chart["legend"] == 5 and chart["untitled"] == 0
         assert dict(chart["bars"]) == expected, filing.file
         assert len(chart["bars"]) == len(expected)
+    assert shown == 3
 
 
 def test_every_finding_is_rendered(browser: Browser, tmp_path: Path,
@@ -220,7 +241,7 @@ def test_every_finding_is_rendered(browser: Browser, tmp_path: Path,
         per_filing = page.evaluate(
             "[...document.querySelectorAll('section.filing')].map(s => "
             "[...s.querySelectorAll('.finding')].map(f => [f.dataset.rule, f.dataset.key]))")
-        absent = page.evaluate("document.querySelectorAll('.finding > dl .loc-absent').length")
+        absent = page.evaluate("document.querySelectorAll('.finding .loc-absent').length")
     assert sum(map(len, per_filing)) == sum(len(r.findings) for r in annual_samples.filings)
     for filing, shown in zip(annual_samples.filings, per_filing, strict=True):
         kinds = [[f.rule_id, f.severity if f.outcome == "breach" else f.outcome]
@@ -234,9 +255,14 @@ def test_print_expands_proof_trees_and_hides_screen_parts(browser: Browser, tmp_
                                                           annual_samples: Report) -> None:
     with open_clean(browser, write(tmp_path, annual_samples)) as page:
         assert page.evaluate("document.querySelectorAll('details.proof[open]').length") == 0
+        proofs = page.evaluate("document.querySelectorAll('details.proof').length")
+        assert proofs > 0 and page.evaluate("document.querySelectorAll('ul.proof').length") == 0
+        assert all(page.evaluate(f"{SHOWN_JS}('.screen-only')"))
+        assert page.print_to_pdf().startswith(b"%PDF-")  # printing draws every proof tree
+        assert page.evaluate("document.querySelectorAll('details.proof > ul.proof').length") \
+            == proofs
         on_screen = page.evaluate(f"{SHOWN_JS}('ul.proof')")
         assert on_screen and not any(on_screen)
-        assert all(page.evaluate(f"{SHOWN_JS}('.screen-only')"))
         page.emulate_media("print")
         assert all(page.evaluate(f"{SHOWN_JS}('ul.proof')"))
         hidden = page.evaluate("[...document.querySelectorAll('.screen-only')]"
@@ -289,7 +315,7 @@ def test_summary_table_has_a_row_per_filing(browser: Browser, tmp_path: Path, ch
     with open_clean(browser, write(tmp_path, report)) as page:
         rows = page.evaluate(
             "[...document.querySelectorAll('table.summary-table tbody tr')].map(tr => "
-            "[tr.querySelector('a').textContent, tr.dataset.status,"
+            "[tr.querySelector('a').textContent, tr.dataset.status || 'checked',"
             " !!document.querySelector(tr.querySelector('a').getAttribute('href'))])")
         error = page.evaluate("document.querySelector('section.filing[data-status=unreadable]"
                               " .problem').textContent")
@@ -312,7 +338,7 @@ def test_waivers_and_baseline_are_listed(browser: Browser, tmp_path: Path,
         applied = page.evaluate("document.querySelector('#waivers .waivers-applied').textContent")
         fixed = page.evaluate("document.querySelectorAll('#baseline tbody tr').length")
         known = page.evaluate("document.querySelector('#baseline .baseline-known').textContent")
-        header = page.evaluate("document.querySelector('header.report').textContent")
+        header = page.evaluate("document.querySelector('#run').textContent")
         baselined = page.evaluate("document.querySelector('.filing .baselined').textContent")
     for part in ("Audit deferred by the regulator", "张三", "ESG-42", "2025-01-31", "W-1"):
         assert part in waived
