@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -30,10 +31,13 @@ from esgcheck.engine.findings import (
 from esgcheck.engine.model import Text
 from esgcheck.messages import MESSAGES, message
 from esgcheck.report import RenderOptions, renderer
-from esgcheck.report.html import LABELS, render
+from esgcheck.report.html import GROUPS, LABELS, key_of, render
 
 from .chromium import INSTALL_HINT, Browser, Page, find_chromium
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate  # the benchmark's filing generator
 
 ANNUAL = FIXTURES / "cn-eidm-annual"
 LATE = ANNUAL / "04-late-annual-report.json"
@@ -371,3 +375,204 @@ def test_every_label_has_both_languages() -> None:
     for key, (zh, en) in LABELS.items():
         assert zh.strip() and en.strip(), key
         assert re.findall(r"\{\w+\}", zh) == re.findall(r"\{\w+\}", en), key
+
+
+# ---------------------------------------------------------------- what comes first, and where
+
+RANKS = {key: i for i, key in enumerate(GROUPS)}
+
+
+def test_grade_and_counts_come_before_the_findings(browser: Browser, tmp_path: Path,
+                                                   late: Report) -> None:
+    with open_clean(browser, write(tmp_path, late)) as page:
+        order = page.evaluate("""(() => {
+          const first = document.querySelector('.finding');
+          const before = e => !!(e.compareDocumentPosition(first)
+                                 & Node.DOCUMENT_POSITION_FOLLOWING);
+          const grade = document.querySelector('.grade');
+          const counts = document.querySelector('ul.counts');
+          return [before(grade), before(counts), before(document.querySelector('#run')),
+                  grade.getBoundingClientRect().bottom < innerHeight,
+                  counts.getBoundingClientRect().bottom < innerHeight];
+        })()""")
+        counts = page.evaluate("[...document.querySelector('ul.counts').children].map("
+                               "li => [li.dataset.key, Number(li.textContent.split(' ').pop())])")
+    assert order == [True, True, False, True, True]
+    assert dict(counts) == late.filings[0].counts.model_dump()
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_findings_are_listed_worst_first(browser: Browser, tmp_path: Path,
+                                         annual_samples: Report, batch: bool) -> None:
+    filings = annual_samples.filings
+    reports = [annual_samples] if batch else [
+        make_report([r], configuration=annual_samples.configuration, rules=annual_samples.rules)
+        for r in filings if len({f.outcome + f.severity for f in r.findings}) > 2]
+    assert reports
+    seen = 0
+    for n, report in enumerate(reports):
+        with open_clean(browser, write(tmp_path, report, name=f"{n}.html")) as page:
+            shown = page.evaluate("[...document.querySelectorAll('section.filing')].map(s => "
+                                  "[...s.querySelectorAll('.finding')].map(f => f.dataset.key))")
+        for filing, keys in zip(report.filings, shown, strict=True):
+            assert [RANKS[k] for k in keys] == sorted(RANKS[k] for k in keys), filing.file
+            assert sorted(keys) == sorted(key_of(f) for f in filing.findings)
+            seen += len(set(keys)) > 1
+    assert seen
+
+
+def bundled_section_names(lang: str) -> dict[str, str]:
+    meta = yaml.safe_load((ROOT / "esgcheck/rules/cn-eidm/rulebase.yaml").read_text("utf-8"))
+    return {s["id"]: s["title"][lang] for s in meta["sections"]}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_section_names_follow_the_language(browser: Browser, tmp_path: Path,
+                                           annual_samples: Report, lang: str) -> None:
+    names = bundled_section_names(lang)
+    with open_clean(browser, write(tmp_path, annual_samples, lang=lang)) as page:
+        shown = page.evaluate("[...document.querySelectorAll('.finding')].map(f => "
+                              "[f.dataset.section, f.querySelector('.section-name').textContent])")
+        bars = page.evaluate("[...document.querySelectorAll('#summary g.bar')].map(g => "
+                             "[g.dataset.section, g.querySelector('text').textContent])")
+    assert shown and all(name == names[section] for section, name in shown)
+    assert bars and all(names[section].startswith(label.rstrip("…")) for section, label in bars)
+    if lang == "zh":
+        assert all(re.search("[\u4e00-\u9fff]", name) for _, name in shown)
+
+
+def test_configuration_is_collapsed_and_only_for_the_rule_bases_used(
+        browser: Browser, tmp_path: Path, late: Report) -> None:
+    configured = {c.rulebase for c in late.configuration if c.values or c.data}
+    used = {rb.id for rb in late.filings[0].rulebases if rb.ran != "none"}
+    assert used < configured  # the run loaded rule bases this filing did not use
+    with open_clean(browser, write(tmp_path, late, explain=True)) as page:
+        state = page.evaluate("[...document.querySelectorAll('details.config')]"
+                              ".map(d => [d.open, d.closest('#run') !== null])")
+        listed = page.evaluate("[...document.querySelectorAll('details.config h4')]"
+                               ".map(h => h.dataset.rulebase)")
+        hidden = page.evaluate(f"{SHOWN_JS}('details.config table')")
+    assert state == [[False, True]]
+    assert set(listed) == used
+    assert hidden and not any(hidden)
+
+
+def test_citations_link_to_their_instrument(browser: Browser, tmp_path: Path,
+                                            annual_samples: Report) -> None:
+    urls = {r.id: r.url for r in annual_samples.rules}
+    one = make_report([annual_samples.filings[0]], configuration=annual_samples.configuration,
+                      rules=annual_samples.rules)
+    for name, report, rows, link in (("one.html", one, ".finding", "dl a[href]"),
+                                     ("all.html", annual_samples, "table.rules-table tr[id]",
+                                      ".cite a[href]")):
+        with open_clean(browser, write(tmp_path, report, name=name)) as page:
+            links = page.evaluate(f"[...document.querySelectorAll({rows!r})].map(e => "
+                                  f"[e.dataset.rule, (e.querySelector({link!r}) || {{}}).href"
+                                  " || null])")
+        assert links
+        for rule, href in links:
+            assert href == urls[rule], rule
+    assert any(urls.values()) and not all(urls.values())  # some instruments have no address
+
+
+# ---------------------------------------------------------------- a batch
+
+SUMMARY_ROWS_JS = """[...document.querySelectorAll('table.summary-table tbody tr')]
+  .filter(tr => !tr.hidden).map(tr => [...tr.cells].map(td => td.textContent))"""
+TOTALS_JS = """[...document.querySelector('table.summary-table tfoot tr').cells]
+  .slice(4).map(td => Number(td.textContent))"""
+
+
+def test_the_summary_table_sorts_and_filters_by_clicking_and_typing(
+        browser: Browser, tmp_path: Path, annual_samples: Report) -> None:
+    filings = annual_samples.filings
+    ranks = {g: i for i, g in enumerate("DCNBA")}
+    with open_clean(browser, write(tmp_path, annual_samples)) as page:
+        assert page.evaluate(TOTALS_JS) == [getattr(annual_samples.summary.counts, k)
+                                            for k in KEYS]
+        page.click("table.summary-table thead th:nth-child(4) button")
+        by_grade = page.evaluate(SUMMARY_ROWS_JS)
+        page.click("table.summary-table thead th:nth-child(4) button")
+        by_grade_down = page.evaluate(SUMMARY_ROWS_JS)
+        page.click("table.summary-table thead th:nth-child(6) button")  # major
+        page.click("table.summary-table thead th:nth-child(6) button")
+        by_major = page.evaluate(SUMMARY_ROWS_JS)
+        sort_state = page.evaluate("[...document.querySelectorAll('th[aria-sort]')]"
+                                   ".map(th => th.getAttribute('aria-sort'))")
+        page.type_text("#filter", "late")
+        filtered = page.evaluate(SUMMARY_ROWS_JS)
+        totals = page.evaluate(TOTALS_JS)
+        shown = page.evaluate("document.querySelector('#shown').textContent")
+        page.evaluate("(s => { s.value = 'D'; s.dispatchEvent(new Event('change')); })"
+                      "(document.querySelector('#grade-filter'))")
+        grade_d = page.evaluate(SUMMARY_ROWS_JS)
+        assert page.problems() == [] and len(page.requests) == 1
+    grades = [ranks[row[3]] for row in by_grade]
+    assert grades == sorted(grades) and grades[0] < grades[-1]
+    assert [ranks[row[3]] for row in by_grade_down] == sorted(grades, reverse=True)
+    majors = [int(row[5]) for row in by_major]
+    assert majors == sorted(majors, reverse=True) and majors[0] > 0
+    assert sort_state == ["descending"]
+    late = [r for r in filings if "late" in r.file.lower()]
+    assert late and sorted(row[1] for row in filtered) == sorted(r.file for r in late)
+    assert totals == [sum(getattr(r.counts, k) for r in late) for k in KEYS]
+    assert shown == f"{len(late)} of {len(filings)} shown"
+    assert sorted(row[1] for row in grade_d) == sorted(
+        r.file for r in late if r.grade == "D")
+
+
+def test_rules_table_counts_filings_failed(browser: Browser, tmp_path: Path,
+                                           annual_samples: Report) -> None:
+    with open_clean(browser, write(tmp_path, annual_samples)) as page:
+        rows = page.evaluate("[...document.querySelectorAll('table.rules-table tbody tr')]"
+                             ".map(tr => [tr.dataset.rule, ...[...tr.querySelectorAll('td.num')]"
+                             ".map(td => Number(td.textContent))])")
+        linked = page.evaluate("[...document.querySelectorAll('.finding .rule-id a')].every("
+                               "a => document.querySelector(a.getAttribute('href'))"
+                               "?.dataset.rule === a.textContent)")
+    expected = {}
+    for f in {f.rule_id: f for r in annual_samples.filings for f in r.findings}.values():
+        with_rule = [r for r in annual_samples.filings
+                     if any(x.rule_id == f.rule_id for x in r.findings)]
+        failed = [r for r in with_rule if any(
+            x.rule_id == f.rule_id and x.outcome in ("breach", "not_assessable")
+            and x.severity in ("critical", "major") for x in r.findings)]
+        expected[f.rule_id] = [len(failed), len(with_rule), sum(
+            x.rule_id == f.rule_id for r in with_rule for x in r.findings)]
+    assert {rule: counts for rule, *counts in rows} == expected
+    failed_order = [counts[0] for _, *counts in rows]
+    assert failed_order == sorted(failed_order, reverse=True) and failed_order[0] > 0
+    assert linked
+
+
+def test_a_proof_tree_is_drawn_as_written_when_opened(browser: Browser, tmp_path: Path,
+                                                      annual_samples: Report) -> None:
+    with open_clean(browser, write(tmp_path, annual_samples, explain=True,
+                                   name="explained.html")) as page:
+        static = page.evaluate("[...document.querySelectorAll('.finding')].map(f => "
+                               "[f.id, (f.querySelector('ul.proof') || {}).textContent || null])")
+    with open_clean(browser, write(tmp_path, annual_samples)) as page:
+        first = page.evaluate("document.querySelector('details.proof').closest('.finding').id")
+        page.evaluate("document.querySelectorAll('details.findings').forEach(d => d.open = true)")
+        page.click(f"#{first} details.proof > summary")
+        drawn_one = page.evaluate(f"document.querySelector('#{first} ul.proof').textContent")
+        page.print_to_pdf()
+        drawn = page.evaluate("[...document.querySelectorAll('.finding')].map(f => "
+                              "[f.id, (f.querySelector('ul.proof') || {}).textContent || null])")
+        assert page.problems() == []
+    assert drawn == static and any(text for _, text in drawn)
+    assert drawn_one == dict(static)[first]
+
+
+def test_a_batch_page_stays_small(checker: Checker) -> None:
+    """300 generated filings (30 % with a breach): the page that wrote every
+    finding in full took about 7,000 bytes a filing; it now takes under 2,500."""
+    filings = [checker.check_bytes(data, f"filings/{i:05d}.json")
+               for i, data in enumerate(generate(300, seed=3))]
+    report = make_report(filings, rules=checker.rule_catalogue(["cn-eidm-annual"]))
+    assert sum(r.grade != "A" for r in filings) > 50
+    page = render(report, RenderOptions(lang="en"))
+    assert len(page.encode("utf-8")) < 2_500 * len(filings)
+    assert page.count('<article class="finding') == sum(len(r.findings) for r in filings)
+    explained = render(report, RenderOptions(lang="en", explain=True))
+    assert page.count('<details class="proof"') == explained.count('<details class="proof"') > 0
