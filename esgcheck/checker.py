@@ -104,6 +104,9 @@ class Checker:
                  registry: Registry | None = None) -> None:
         self.registry = registry or default_registry()
         self.user_config = user_config
+        # check rules switched off by the run's selection (esgcheck.selection):
+        # they do not run; the derive rules still do
+        self.deselected: frozenset[str] = frozenset()
         folders = discover(rule_dirs if rule_dirs else [PACKAGE_RULES])
         given = dict(user_config.rulebases) if user_config is not None else {}
         self.rulebases: list[RuleBase] = [
@@ -141,7 +144,7 @@ class Checker:
         for rb in self.rulebases:
             for r in rb.rules:
                 s = r.spec
-                if r.is_derive or r.filing_type not in wanted:
+                if r.is_derive or r.filing_type not in wanted or r.id in self.deselected:
                     continue
                 assert s.severity is not None
                 instrument = rb.instrument(s.citation.instrument)
@@ -229,6 +232,7 @@ class Checker:
             "limits": dataclasses.asdict(options.limits),
             "rulebases": [[rb.id, folder_digest(rb.folder)] for rb in self.rulebases],
             "rules_config": self.user_config.sha256 if self.user_config else None,
+            **({"deselected": sorted(self.deselected)} if self.deselected else {}),
         }
 
     def check_parallel(self, files: list[tuple[Path, str]], options: Options,
@@ -359,6 +363,9 @@ class Checker:
                 findings.append(before_first_version(
                     filing, rb, as_of, source, sorted(r.id for r in rules.check
                                                       if r.id in active)))
+            if self.deselected:
+                active = {r.id for r in (*rules.derive, *rules.check) if r.id not in
+                          self.deselected and (active is None or r.id in active)}
             used.append(RuleBaseUsed(
                 id=rb.id, version=version.version if version else None, title=rb.meta.title,
                 in_force=version is not None and not early,

@@ -227,6 +227,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "the data's own consistency ran)"),
     "no_findings": ("未发现问题", "no findings"),
     "failed_not_assessable": ("其中 {n} 个因无法判定", "{n} not assessable"),
+    # the configuration file and rule selection
+    "selection_config": ("配置文件 {file}", "configuration file {file}"),
+    "selection_rules": ("规则选择：{rules}", "rule selection: {rules}"),
+    "selection_off": ("已关闭 {n} 条检查规则（不运行、不报告）：{ids}",
+                      "{n} check rule(s) switched off (not run, not reported): {ids}"),
     # waivers and baselines
     "waiver": ("豁免 {id}：{justification}（批准人 {approver}{ticket}，有效期至 {expires}）",
                "waiver {id}: {justification} (approved by {approver}{ticket}, until {expires})"),

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_valid
 
 from esgcheck.engine.model import Outcome, Severity, Text
 
-REPORT_SCHEMA_VERSION = "1.3.0"
+REPORT_SCHEMA_VERSION = "1.4.0"
 
 
 def fingerprint(rulebase: str, rule_id: str, pointer: str) -> str:
@@ -256,6 +256,24 @@ def _canonical_config(value: dict[str, Any]) -> dict[str, Any]:
                       for k, v in value.items()})
 
 
+class SelectionUsed(_Model):
+    """The project's configuration file and the rule selection of the run
+    (esgcheck.selection): which check rules were switched off, by id."""
+
+    config: str | None = Field(None, description=(
+        "the configuration file (esgcheck.toml or pyproject.toml), relative to the working "
+        "directory; null: none was used"))
+    select: list[str] = Field(default_factory=list, description=(
+        "selectors of the rules that run (rule ids, id prefixes, severity:LEVEL, ALL); "
+        "empty: every rule"))
+    extend_select: list[str] = Field(default_factory=list,
+                                     description="selectors added to select")
+    ignore: list[str] = Field(default_factory=list,
+                              description="selectors of rules switched off; ignore wins")
+    deselected: list[str] = Field(default_factory=list, description=(
+        "ids of the check rules for the run's filing types that were switched off"))
+
+
 class RuleInfo(_Model):
     """A check rule of a rule base the run used: what SARIF lists as a rule and
     JUnit as a test case."""
@@ -326,6 +344,8 @@ class Report(_Model):
     schema_version: str = REPORT_SCHEMA_VERSION
     tool: Tool
     configuration: list[ConfigurationUsed] = Field(default_factory=list)
+    selection: SelectionUsed | None = Field(None, description=(
+        "the configuration file and rule selection; null: neither was used"))
     rules: list[RuleInfo] = Field(default_factory=list, description=(
         "the check rules for the filing types of this run"))
     waivers: WaiversUsed | None = None

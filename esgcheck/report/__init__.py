@@ -106,3 +106,24 @@ def waiver_notes(report: Report, lang: str) -> list[tuple[WaiverStatus, str]]:
             notes.append((e, message("waiver_literal", lang, id=e.id, rule=e.rule,
                                      line=e.line, filings=e.filings)))
     return notes
+
+
+def selection_lines(report: Report, lang: str) -> list[str]:
+    """What the report says of the configuration file and the rule selection:
+    the file, the selectors, and every check rule switched off, by id (a rule
+    switched off is never silently gone)."""
+    sel = report.selection
+    if sel is None:
+        return []
+    out = []
+    if sel.config is not None:
+        out.append(message("selection_config", lang, file=sel.config))
+    given = [f"{name} {', '.join(items)}" for name, items in (
+        ("select", sel.select), ("extend-select", sel.extend_select), ("ignore", sel.ignore))
+        if items]
+    if given:
+        out.append(message("selection_rules", lang, rules=" · ".join(given)))
+    if sel.deselected:
+        out.append(message("selection_off", lang, n=len(sel.deselected),
+                           ids=", ".join(sel.deselected)))
+    return out

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from esgcheck.engine.findings import FilingReport, Finding, Location, ProofNode, Report
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import words
-from esgcheck.report import RenderOptions, waiver_notes, waiver_text
+from esgcheck.report import RenderOptions, selection_lines, waiver_notes, waiver_text
 from esgcheck.safetext import visible
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -169,6 +169,10 @@ def filing(r: FilingReport, d: _Doc) -> None:
 
 
 def policy(report: Report, d: _Doc) -> None:
+    selected = selection_lines(report, d.o.lang)
+    if selected:
+        d.add(*(f"> {cell(line)}" + ("  " if n < len(selected) - 1 else "")
+                for n, line in enumerate(selected)), "")
     if report.waivers is not None:
         for e in report.waivers.entries:
             if e.status == "expired":

@@ -330,6 +330,11 @@ def _invocation(report: Report, lang: str) -> Json:
     configuration = _configuration_notifications(report, lang)
     if configuration:
         out["toolConfigurationNotifications"] = configuration
+    if report.selection is not None and report.selection.deselected:
+        # rules switched off by the run's selection (SARIF 2.1.0 §3.20.5)
+        out["ruleConfigurationOverrides"] = [
+            {"descriptor": {"id": rule_id}, "configuration": {"enabled": False}}
+            for rule_id in report.selection.deselected]
     return out
 
 
@@ -352,6 +357,8 @@ def _run_properties(report: Report, lang: str) -> Json:
                 "in_force": rb.in_force})
     props: Json = {"schema_version": report.schema_version, "rulebases": list(used.values()),
                    "summary": report.summary.model_dump(mode="json")}
+    if report.selection is not None:
+        props["selection"] = report.selection.model_dump(mode="json")
     if report.waivers is not None:
         props["waivers"] = {"file": report.waivers.file, "sha256": report.waivers.sha256,
                             "today": report.waivers.today.isoformat()}

@@ -9,7 +9,13 @@ import click
 from esgcheck.engine.findings import Evidence, FilingReport, Finding, Location, ProofNode, Report
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import message
-from esgcheck.report import RenderOptions, failed_text, waiver_notes, waiver_text
+from esgcheck.report import (
+    RenderOptions,
+    failed_text,
+    selection_lines,
+    waiver_notes,
+    waiver_text,
+)
 from esgcheck.safetext import visible
 
 _COLORS = {"critical": "red", "major": "magenta", "minor": "yellow", "info": "blue",
@@ -149,7 +155,13 @@ def summary(report: Report, w: _Writer) -> str:
 
 
 def policy(report: Report, w: _Writer) -> None:
-    """What the waivers and the baseline did, before the summary line."""
+    """The rule selection, what the waivers and the baseline did, before the
+    summary line."""
+    selected = selection_lines(report, w.o.lang)
+    for line in selected:
+        w.say(line, 0, bold=True)
+    if selected:
+        w.say()
     if report.waivers is not None:
         wv = report.waivers
         w.say(w.m("waivers_file", file=wv.file, today=wv.today.isoformat()), 0, bold=True)
