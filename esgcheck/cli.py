@@ -19,6 +19,7 @@ import click
 from esgcheck import __version__
 from esgcheck.baseline import Baseline, BaselineError, load_baseline
 from esgcheck.checker import Checker, Options, summarize
+from esgcheck.engine.findings import SelectionUsed
 from esgcheck.engine.grading import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, exit_code
 from esgcheck.engine.rulebase import RuleBase, RuleBaseError
 from esgcheck.engine.userconfig import UserConfigError, load_user_config
@@ -26,8 +27,10 @@ from esgcheck.filings.limits import Limits
 from esgcheck.journal import Journal, JournalError
 from esgcheck.messages import message
 from esgcheck.outputs import clashes, is_journal, write_text
+from esgcheck.projectconfig import ProjectConfig, ProjectConfigError
 from esgcheck.report import FORMATS, RenderOptions, renderer
 from esgcheck.safetext import json_safe, visible_lines
+from esgcheck.selection import RuleRef, Selection, SelectionError, did_you_mean, split
 from esgcheck.waivers import WaiverError, Waivers, load_waivers, parse_waivers, waiver_yaml
 
 SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
@@ -177,6 +180,145 @@ def _load_policy(waivers: Path | None, baseline: Path | None
     sys.exit(EXIT_INPUT)
 
 
+def _rule_refs(checker: Checker) -> list[RuleRef]:
+    return [RuleRef(r.id, r.spec.severity, r.is_derive) for _, r in _all_rules(checker)]
+
+
+def _find_rule(checker: Checker, rule_id: str) -> tuple[RuleBase, Any]:
+    """The rule ``rule_id`` names, in any case; exit 2 naming the nearest ids
+    when there is none."""
+    want = rule_id.strip().upper()
+    for rb, r in _all_rules(checker):
+        if r.id.upper() == want:
+            return rb, r
+    _say(f"no rule {rule_id} / 没有规则 {rule_id}"
+         + did_you_mean(rule_id, (r.id for _, r in _all_rules(checker))), err=True)
+    sys.exit(EXIT_INPUT)
+
+
+STRUCTURAL = ("SCHEMA.", "ASOF.")  # finding ids of esgcheck's own, not of a rule base
+
+
+def _finding_rule_id(checker: Checker, rule_id: str) -> str:
+    """A rule id as findings carry it: a rule's (in any case) or a structural
+    one (SCHEMA.required); exit 2 naming the nearest ids otherwise."""
+    for prefix in STRUCTURAL:
+        if rule_id.upper().startswith(prefix) and len(rule_id) > len(prefix):
+            return prefix + rule_id[len(prefix):]
+    return str(_find_rule(checker, rule_id)[1].id)
+
+
+def _filing_type(checker: Checker, filing_type: str | None) -> str | None:
+    """``--type`` as the registry spells it; exit 2 naming the nearest types."""
+    if filing_type is None:
+        return None
+    known = [ft.id for ft in checker.registry]
+    for ft_id in known:
+        if ft_id.lower() == filing_type.strip().lower():
+            return ft_id
+    _say(f"--type: unknown filing type '{filing_type}' / 未知的申报类型"
+         + did_you_mean(filing_type, known) + f" (types: {', '.join(known)})", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _known_waiver_rules(checker: Checker, waived: Waivers | None) -> Waivers | None:
+    """The waivers with each rule id as the rule base spells it; a waiver for a
+    rule that does not exist is an error (file, line, the nearest ids), exit 2:
+    it would match nothing and the finding it was meant for would still fail."""
+    if waived is None:
+        return None
+    ids = {r.id.upper(): r.id for _, r in _all_rules(checker)}
+    problems, entries = [], []
+    for w in waived.entries:
+        rule = w.entry.rule
+        if any(rule.upper().startswith(p) for p in STRUCTURAL):
+            canonical: str | None = next(p for p in STRUCTURAL if rule.upper().startswith(p)) \
+                + rule.split(".", 1)[1]
+        else:
+            canonical = ids.get(rule.upper())
+        if canonical is None:
+            problems.append(f"{waived.file}:{w.line or '?'}: waiver {w.id}: no rule {rule} / "
+                            "没有该规则" + did_you_mean(rule, ids.values()))
+            continue
+        entries.append(w if canonical == rule else dataclasses.replace(
+            w, entry=w.entry.model_copy(update={"rule": canonical})))
+    for problem in problems:
+        _say(f"waiver file error / 豁免文件错误: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_INPUT)
+    return dataclasses.replace(waived, entries=tuple(entries))
+
+
+def _select(checker: Checker, selection: Selection, project: ProjectConfig | None) -> None:
+    """Switch off the check rules ``selection`` leaves out; exit 2 naming the
+    nearest ids for a selector that matches no check rule."""
+    refs = _rule_refs(checker)
+    try:
+        selection.check(refs)
+    except SelectionError as exc:
+        where = f" ({project.file})" if project is not None else ""
+        for problem in exc.problems:
+            _say(f"rule selection{where} / 规则选择: {problem}", err=True)
+        sys.exit(EXIT_INPUT)
+    checker.deselected = frozenset(selection.deselected(refs))
+
+
+def _selection_used(checker: Checker, selection: Selection, project: ProjectConfig | None,
+                    filing_types: set[str | None]) -> SelectionUsed | None:
+    """What the report says of the configuration file and the selection: the
+    check rules switched off for the run's filing types, by id."""
+    if project is None and selection.is_default:
+        return None
+    off = sorted({r.id for rb in checker.rulebases for r in rb.rules
+                  if r.id in checker.deselected and r.filing_type in filing_types})
+    return SelectionUsed(config=project.file if project else None,
+                         select=list(selection.select),
+                         extend_select=list(selection.extend_select),
+                         ignore=list(selection.ignore), deselected=off)
+
+
+def _project(config: Path | None, no_config: bool) -> ProjectConfig | None:
+    """The configuration file: --config FILE, else the one found from the
+    working directory up (see esgcheck.projectconfig); none with --no-config."""
+    from esgcheck.projectconfig import discover, load, relative
+
+    if no_config:
+        if config is not None:
+            raise click.UsageError("--config and --no-config exclude each other")
+        return None
+    found = config if config is not None else discover(Path.cwd())
+    if found is None:
+        return None
+    try:
+        return load(found, relative(found))
+    except ProjectConfigError as exc:
+        _say(f"configuration file error / 配置文件错误: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+
+
+def _from_project(project: ProjectConfig | None, name: str, key: str, value: Any) -> Any:
+    """An option's value: as given on the command line, else the configuration
+    file's (paths relative to the file's folder), else the option's default."""
+    ctx = click.get_current_context()
+    if project is None or ctx.get_parameter_source(name) not in (
+            click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP, None):
+        return value
+    if key in ("rules-config", "waivers", "baseline"):
+        return project.path(key) or value
+    given = project.get(key)
+    return value if given is None else given
+
+
+def _selection(project: ProjectConfig | None, select: tuple[str, ...],
+               extend_select: tuple[str, ...], ignore: tuple[str, ...]) -> Selection:
+    """The run's selection: --select replaces the file's ``select``;
+    --extend-select and --ignore add to the file's."""
+    own = project.values if project is not None else {}
+    return Selection(select=split(select) if select else split(own.get("select", ())),
+                     extend_select=split(own.get("extend-select", ())) + split(extend_select),
+                     ignore=split(own.get("ignore", ())) + split(ignore))
+
+
 def _check_grade(checker: Checker, grade: str | None) -> None:
     if grade is not None and grade not in checker.grades():
         _say(f"--fail-on-grade: no rule base grades '{grade}' (grades, worst first: "
@@ -200,6 +342,25 @@ waiver_options = [
                  "with their justification."),
     click.option("--today", callback=_as_of, help="The day waiver expiry is judged on "
                  "(default: the system date)."),
+]
+
+
+SELECTOR_HELP = ("a rule id (any case), an id prefix ending at a '-' (CN-EIDM-ANN), "
+                 "severity:LEVEL or ALL; comma-separated or repeated")
+selection_options = [
+    click.option("--select", "select", multiple=True, metavar="SELECTOR",
+                 help="Run only the check rules these select (replaces the configuration "
+                 f"file's select): {SELECTOR_HELP}."),
+    click.option("--extend-select", "extend_select", multiple=True, metavar="SELECTOR",
+                 help="Also run the check rules these select."),
+    click.option("--ignore", "ignore", multiple=True, metavar="SELECTOR",
+                 help="Switch off the check rules these select (adds to the configuration "
+                 "file's ignore; ignore wins over select). The report lists them."),
+    click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+                 help="The configuration file (default: esgcheck.toml, or [tool.esgcheck] in "
+                 "pyproject.toml, in this folder or the nearest one above it, up to the "
+                 "repository's root)."),
+    click.option("--no-config", is_flag=True, help="Use no configuration file."),
 ]
 
 
@@ -228,7 +389,7 @@ def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
               callback=_outputs, help="Write the report to a file instead of standard output; "
               "FORMAT=PATH writes that format (repeatable: several formats at once).")
 @lang_option
-@with_options(*reading_options, *waiver_options)
+@with_options(*reading_options, *waiver_options, *selection_options)
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="major",
               show_default=True, help="Exit 1 when a breach of this severity or worse is found, "
               "or a finding this severe or worse could not be assessed; 'never' turns this "
@@ -275,6 +436,8 @@ def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
 def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Path]],
           lang: str, as_of: date | None, rules: tuple[Path, ...], filing_type: str | None,
           rules_config: Path | None, waivers: Path | None, today: date | None,
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+          config: Path | None, no_config: bool,
           fail_on: str, fail_on_not_assessable: bool, fail_on_grade: str | None,
           timestamps: bool, baseline: Path | None,
           evidence: Path | None, explain: bool, color: bool | None, jobs: int,
@@ -293,8 +456,23 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
          baseline or configuration that does not load, an output that cannot be
          written, a store or cluster that cannot be used, or a bad option
       130  interrupted (Ctrl-C)
+
+    Options not given are taken from the configuration file (esgcheck.toml or
+    [tool.esgcheck] in pyproject.toml: --select, --extend-select, --ignore,
+    --fail-on, --fail-on-grade, --fail-on-not-assessable, --lang,
+    --rules-config, --waivers, --baseline); see --config.
     """
     started = _utc_now() if timestamps else None
+    project = _project(config, no_config)
+    fail_on = _from_project(project, "fail_on", "fail-on", fail_on)
+    fail_on_grade = _from_project(project, "fail_on_grade", "fail-on-grade", fail_on_grade)
+    fail_on_not_assessable = _from_project(project, "fail_on_not_assessable",
+                                           "fail-on-not-assessable", fail_on_not_assessable)
+    lang = _from_project(project, "lang", "lang", lang)
+    rules_config = _from_project(project, "rules_config", "rules-config", rules_config)
+    waivers = _from_project(project, "waivers", "waivers", waivers)
+    baseline = _from_project(project, "baseline", "baseline", baseline)
+    selection = _selection(project, select, extend_select, ignore)
     _refuse_inputs([p for _, p in outputs] + ([evidence] if evidence else []),
                    [*paths, rules_config, waivers, baseline], journal)
     if store_url is not None or cluster is not None:
@@ -302,7 +480,8 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
                         waivers, today, fail_on, fail_on_grade, baseline, evidence, explain,
                         jobs, limit_settings, journal, store_url, label, cluster, ship_files,
                         quiet, fail_on_not_assessable=fail_on_not_assessable,
-                        started=started)
+                        started=started,
+                        selection=selection, project=project)
         return
     if ship_files or label is not None:
         _say("--label needs --store, --ship-files needs --cluster / 须与 --store 或 --cluster "
@@ -310,7 +489,10 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
         sys.exit(EXIT_INPUT)
     checker = _load(rules, rules_config)
     _check_grade(checker, fail_on_grade)
+    filing_type = _filing_type(checker, filing_type)
+    _select(checker, selection, project)
     waived, known = _load_policy(waivers, baseline)
+    waived = _known_waiver_rules(checker, waived)
     options = Options(as_of=as_of, filing_type=filing_type, limits=limit_settings)
     record = _open_journal(journal, checker.settings(options)) if journal is not None else None
     try:
@@ -324,6 +506,8 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
 
     for note in policy_notices(report, waived, known):
         _say(note, err=True)
+    report = report.model_copy(update={"selection": _selection_used(
+        checker, selection, project, {f.filing_type for f in report.filings})})
     if not fail_on_not_assessable:
         report = report.model_copy(update={"summary": summarize(
             report.filings, fail_on, not_assessable=False)})
@@ -376,7 +560,9 @@ def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str |
                     explain: bool, jobs: int, limit_settings: Limits, journal: Path | None,
                     store_url: str | None, label: str | None, cluster_spec: str | None,
                     ship_files: bool, quiet: bool, fail_on_not_assessable: bool = True,
-                    started: str | None = None) -> None:
+                    started: str | None = None,
+                    selection: Selection | None = None,
+                    project: ProjectConfig | None = None) -> None:
     """``check`` into a results store and/or on a Dask cluster: reports are
     written as they finish and not kept, so thousands of filings take no more
     memory than one; standard output gets the run's summary (or, for the
@@ -391,9 +577,18 @@ def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str |
         _say("--store and --cluster keep their own record of the run: --journal and "
              "--baseline are not used with them / 不与 --journal、--baseline 同用", err=True)
         sys.exit(EXIT_INPUT)
+    selection = selection or Selection()
+    if cluster_spec is not None and not selection.is_default:
+        _say("rule selection (--select, --extend-select, --ignore, or the configuration "
+             "file's) is not yet carried to cluster workers: use --store without --cluster, "
+             "or --no-config / 规则选择暂不支持 --cluster", err=True)
+        sys.exit(EXIT_INPUT)
     checker = _load(rules, rules_config)
     _check_grade(checker, fail_on_grade)
+    filing_type = _filing_type(checker, filing_type)
+    _select(checker, selection, project)
     waived, _ = _load_policy(waivers, None)
+    waived = _known_waiver_rules(checker, waived)
     options = Options(as_of=as_of, filing_type=filing_type, limits=limit_settings)
     settings_extra = {"waivers": waived.sha256 if waived is not None else None,
                       "today": today.isoformat() if today and waived is not None else None}
@@ -445,6 +640,8 @@ def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str |
                                                        fail_on_not_assessable)}
         if done.waivers is not None:
             update["waivers"] = done.waivers
+        update["selection"] = _selection_used(checker, selection, project,
+                                              {f.filing_type for f in filings})
         report = report.model_copy(update=update)
     # the gate, as without --store: a breach at or above --fail-on, or (unless
     # --no-fail-on-not-assessable) a finding at or above it not assessable
