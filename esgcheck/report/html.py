@@ -16,8 +16,9 @@ That keeps a 2,000-filing page near a fifth of a page that repeats everything.
 
 The page loads nothing: styles are inline, the chart is inline SVG, the only
 script is inline and allowed by its hash, and a Content-Security-Policy forbids
-every network load. Without the script (or with --explain, which writes every
-proof tree open) every finding and proof tree is still in the page. Everything
+every network load. Without the script every finding is still shown, and a
+batch's proof trees are in its JSON block (--explain writes them all, open, as
+HTML instead). Everything
 taken from a filing, a rule base or a user's file is escaped (in the JSON block
 too, and the script only ever sets text). It prints as a report: the proof
 trees expand, the interactive parts disappear, each filing starts a page. The
