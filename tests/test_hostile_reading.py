@@ -336,6 +336,26 @@ def test_special_files_in_a_folder_are_listed_not_read(tmp_path: Path) -> None:
     assert "socket" in by_file["inbox/c-socket.json"]["error"]["message"]["en"]
 
 
+def test_the_evidence_bundle_never_opens_a_special_file(tmp_path: Path) -> None:
+    """The bundle hashes and copies the filings of the report: a FIFO among
+    them is listed without its bytes, never opened (it used to be waited on),
+    and the files the user gives with the options are read the same way."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copy(ANNUAL_JSON, folder / "a-good.json")
+    os.mkfifo(folder / "b-pipe.xml")
+    os.mkfifo(tmp_path / "waivers.yaml")
+    run = esgcheck("check", "--format", "json", "--evidence", "bundle", "inbox",
+                   cwd=tmp_path, timeout=60)
+    assert run.returncode == 2 and run.stdout, run.stderr
+    manifest = (tmp_path / "bundle" / "manifest.json").read_text(encoding="utf-8")
+    assert "inbox/b-pipe.xml" in manifest and "inbox/a-good.json" in manifest
+    run = esgcheck("check", "--waivers", "waivers.yaml", "inbox/a-good.json", cwd=tmp_path,
+                   timeout=60)
+    assert run.returncode == 2 and "waivers.yaml" in run.stdout + run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
 @FAST
 @given(size=st.integers(0, 5000), limit=st.integers(1, 5000), claimed=st.sampled_from([0, None]))
 def test_the_reader_never_reads_past_the_limit(tmp_path_factory: pytest.TempPathFactory,

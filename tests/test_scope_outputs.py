@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from datetime import date
 from pathlib import Path
@@ -386,12 +387,39 @@ def test_sigint_ends_a_real_run_with_130(tmp_path: Path) -> None:
     folder.mkdir()
     for n in range(3000):
         (folder / f"{n:04}.json").write_bytes(LATE.read_bytes())
+    journal = tmp_path / "run.journal"
     proc = _esgcheck("check", str(folder), "--jobs", "1", "-o", f"html={tmp_path / 'r.html'}",
-                     cwd=ROOT)
-    time.sleep(3)
+                     "--journal", str(journal), cwd=ROOT)
+    # interrupted once checking has begun (its first filing journalled), however
+    # long a loaded machine takes to start it
+    deadline = time.monotonic() + 120
+    while not (journal.exists() and journal.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err[-2000:]
     assert b"interrupted" in err and b"Traceback" not in err
     assert not (tmp_path / "r.html").exists()
     _no_leftovers(tmp_path)
+
+
+def test_an_interrupt_while_starting_is_130_and_one_line() -> None:
+    """Ctrl-C while the command line is still being imported: the same exit
+    code, no traceback. The interrupt is raised by the import of the rule
+    engine, where a slow start spends its time."""
+    code = """
+        import builtins, sys
+        real = builtins.__import__
+        def slow(name, *args, **kw):
+            if name.startswith("esgcheck.engine"):
+                raise KeyboardInterrupt
+            return real(name, *args, **kw)
+        builtins.__import__ = slow
+        sys.argv = ["esgcheck", "check", "x.json"]
+        from esgcheck.__main__ import run
+        run()
+    """
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          timeout=120, cwd=ROOT)
+    assert proc.returncode == 130, proc.stderr[-2000:]
+    assert b"interrupted" in proc.stderr and b"Traceback" not in proc.stderr
