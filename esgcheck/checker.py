@@ -29,6 +29,7 @@ from esgcheck.engine.chain import STAGE, Evaluation, EvaluationLimitError
 from esgcheck.engine.expr.compiler import LIMITS, TypedValue
 from esgcheck.engine.expr.unreadable import describe as describe_unreadable
 from esgcheck.engine.expr.values import MISSING
+from esgcheck.engine.files import read_regular, sha256_regular
 from esgcheck.engine.filing_types import FilingType, Registry, default_registry
 from esgcheck.engine.findings import (
     REPORT_SCHEMA_VERSION,
@@ -704,10 +705,10 @@ def resolve_path(doc: Any, path: tuple[str | int, ...]) -> Any:
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 of a file's content ("" when it cannot be read: checked anew)."""
+    """SHA-256 of a file's content ("" when it cannot be read, or is not a
+    regular file: checked anew, where reading says why)."""
     try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        return sha256_regular(path)
     except OSError:
         return ""
 
@@ -717,7 +718,7 @@ def folder_digest(folder: Path) -> str:
     sha = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         sha.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        sha.update(path.read_bytes() + b"\0")
+        sha.update(read_regular(path) + b"\0")
     return sha.hexdigest()
 
 
