@@ -143,8 +143,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema.enum": ("取值不在允许范围内（允许：{allowed}）",
                     "value is not one of the allowed values ({allowed})"),
     "schema.additionalProperties": ("不应出现的字段“{name}”", "unexpected field '{name}'"),
-    "schema.format": ("格式不符：应为 {format}", "wrong format: expected {format}"),
-    "schema.pattern": ("格式不符：应匹配 {pattern}", "does not match the pattern {pattern}"),
+    "schema.format": ("{value} 格式不符：应为 {format}", "{value} has the wrong format: expected "
+                      "{format}"),
+    "schema.pattern": ("{value} 格式不符：应匹配 {pattern}", "{value} does not match the pattern "
+                       "{pattern}"),
     "schema.truncated": (
         "另有 {more} 处同类结构问题（{kind}）未逐一列出：每类只列出前 {shown} 处",
         "{more} more structural problems of this kind ({kind}) are not listed one by one: "

@@ -14,6 +14,7 @@ the file the user gave, at one place, and is reported once.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -95,10 +96,23 @@ def _params(keyword: str, kind: Any, value: Any) -> dict[str, str]:
     if keyword == "enum":
         return {"allowed": ", ".join(str(o) for o in kind.options)}
     if keyword == "format":
-        return {"format": str(kind.format)}
+        return {"format": FORMATS.get(str(kind.format), str(kind.format)), "value": _shown(value)}
     if keyword == "pattern":
-        return {"pattern": str(kind.pattern)}
+        return {"pattern": str(kind.pattern), "value": _shown(value)}
     return {}
+
+
+# what a format asks for, as a user writes it
+FORMATS = {"date": "date (YYYY-MM-DD)",
+           "date-time": "date-time (YYYY-MM-DDThh:mm:ssZ)"}
+
+
+def _shown(value: Any, most: int = 60) -> str:
+    """A value as a message echoes it: a string as written, quoted, cut short
+    past ``most`` characters."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return repr(text[:most] + ("…" if len(text) > most else "")) if isinstance(
+        value, str) else text[:most]
 
 
 # a document validated with keep=True and its problems, until they are asked
