@@ -206,7 +206,7 @@ class Evaluation:
         ctx.trace = trace
         self.evaluate(rule)
         ctx.trace = []
-        params = {name: display(fn(ctx)) for name, fn in rule.params.items()}
+        params = {name: display(param.fn(ctx)) for name, param in rule.params.items()}
         ctx.trace = None
         return Hit(rule, "breach" if result is False else "not_assessable", instance[0], trace,
                    params)
@@ -218,12 +218,12 @@ class Evaluation:
         if ctx.trace is None:
             return rule.run(ctx)
         if rule.guard is not None:
-            g = rule.guard(ctx)
+            g = rule.guard.fn(ctx)
             if g is False:
                 return None
             if g is MISSING:
                 return MISSING
-        return rule.body(ctx)
+        return rule.body.fn(ctx)
 
     def derive(self, rule: CompiledRule) -> None:
         name = rule.spec.derive

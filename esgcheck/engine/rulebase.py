@@ -17,6 +17,7 @@ clashes, unknown facts and cycles between derive rules.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,13 +32,12 @@ from pydantic import ValidationError
 
 from esgcheck.engine import loaderrors, yamlio
 from esgcheck.engine.expr import parser as ast
-from esgcheck.engine.expr.codegen import RuleEmit, build_entity_runner, build_rule
+from esgcheck.engine.expr.codegen import RuleEmit, RuleModule, add_entity_runner, add_rule
 from esgcheck.engine.expr.compiler import (
     Compiled,
     Environment,
     ExprTypeError,
     FactSig,
-    Fn,
     TypedValue,
     compile_expr,
 )
@@ -93,15 +93,16 @@ class CompiledRule:
     section: str | None
     entity: Entity
     slots: int
-    guard: Fn | None
-    body: Fn
+    guard: Compiled | None  # evaluated traced through .fn (evidence, proofs)
+    body: Compiled
     at: tuple[str, ...] | None
-    params: dict[str, Fn]
+    params: dict[str, Compiled]
     facts_read: frozenset[str]
     functions: frozenset[str]
     reads_as_of: bool  # any of its expressions reads the as-of date
     order: int
-    run: Callable[[Any], Any]  # guard and body as one generated function (untraced path)
+    run: Callable[[Any], Any]  # guard and body as one generated function (untraced path),
+    # compiled with the other rules of its filing type (see _TypeCompiler.generate)
     emits: RuleEmit  # how guard and body write themselves into generated code
     env: Environment | None = None  # what its expressions see (for why-not)
 
@@ -140,16 +141,9 @@ class TypeRules:
     def slots(self) -> int:
         return max((r.slots for r in (*self.derive, *self.check)), default=2)
 
-    @cached_property
-    def check_groups(self) -> list[CheckGroup]:
-        """The check rules by entity, in order of first appearance, each group with
-        one generated function that runs all of them on every instance."""
-        by_entity: dict[str, list[CompiledRule]] = {}
-        for rule in self.check:
-            by_entity.setdefault(rule.entity.name, []).append(rule)
-        return [CheckGroup(rules[0].entity, rules, build_entity_runner(
-                    name, [r.emits for r in rules], len(rules[0].entity.ancestors)))
-                for name, rules in by_entity.items()]
+    # the check rules by entity, in order of first appearance, each group with one
+    # generated function that runs all of them on every instance
+    check_groups: list[CheckGroup] = field(default_factory=list)
 
     def active_on(self, day: date | None) -> set[str] | None:
         """Ids of the rules in force on ``day``; None when every rule is."""
@@ -608,6 +602,27 @@ class _TypeCompiler:
                 if compiled is not None:
                     out.check.append(compiled)
         out.facts = dict(self.facts)
+        return self.generate(out)
+
+    def generate(self, out: TypeRules) -> TypeRules:
+        """The untraced code of every rule and of every entity's check rules, as
+        one module compiled once."""
+        module = RuleModule(f"{self.p.meta.id} {self.ft.id}")
+        rules = [*out.derive, *out.check]
+        numbers = [add_rule(module, *r.emits, len(r.entity.ancestors)) for r in rules]
+        by_entity: dict[str, list[CompiledRule]] = {}
+        for rule in out.check:
+            by_entity.setdefault(rule.entity.name, []).append(rule)
+        groups = [(rs, add_entity_runner(module, [r.emits for r in rs],
+                                         len(rs[0].entity.ancestors)))
+                  for rs in by_entity.values()]
+        functions = module.compile()
+        runs = {id(r): functions[n] for r, n in zip(rules, numbers, strict=True)}
+        out.derive = [dataclasses.replace(r, run=runs[id(r)]) for r in out.derive]
+        out.check = [dataclasses.replace(r, run=runs[id(r)]) for r in out.check]
+        ran = {r.id: r for r in out.check}
+        out.check_groups = [CheckGroup(rs[0].entity, [ran[r.id] for r in rs], functions[n])
+                            for rs, n in groups]
         return out
 
     # -- dependency order of derive rules
@@ -742,15 +757,15 @@ class _TypeCompiler:
             self.p.problem(located, (*path, "data_check"), rule.id,
                            "a data check holds whatever the date, so it cannot read as_of")
             return None
-        emits = (guard.emitter() if guard else None, body.emitter())
+        emits = (guard.emit if guard else None, body.emit)
         return CompiledRule(
             spec=rule, rulebase_id=self.p.meta.id, file=located.file,
             line=located.line(path), filing_type=self.ft.id, section=section, entity=entity,
-            slots=env.slots, guard=guard.fn if guard else None, body=body.fn, at=at,
-            params={k: v.fn for k, v in params.items() if v is not None},
+            slots=env.slots, guard=guard, body=body, at=at,
+            params={k: v for k, v in params.items() if v is not None},
             facts_read=frozenset(env.facts_used), functions=frozenset(env.functions_used),
             reads_as_of=env.reads_as_of, order=self.order[id(rule)],
-            run=build_rule(rule.id, *emits, len(entity.ancestors)),
+            run=_not_generated,
             emits=emits, env=env,
         )
 
@@ -807,6 +822,10 @@ class _TypeCompiler:
                     if name not in rule.params:
                         self.p.problem(located, (*path, key, lang), rule.id,
                                        f"{key}.{lang} uses {{{name}}}, which is not in params")
+
+
+def _not_generated(ctx: Any) -> Any:
+    raise AssertionError("a rule runs before its code is generated")
 
 
 def facts_referenced(node: ast.Node) -> set[str]:

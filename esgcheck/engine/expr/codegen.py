@@ -1,19 +1,26 @@
-"""Straight-line Python for the hot path of rule evaluation.
+"""Generated Python for rule evaluation: the one back end of the expression
+language.
 
-The closures of ``compiler`` are the reference semantics and the only ones that
-record evidence. For the first, untraced evaluation of a rule on an instance,
-the compiler can also describe each node as a few statements; this module
-assembles them into one Python function per rule, compiled once with the
-rule base. That removes a closure call per node, which is most of the cost when
-a rule runs on every one of 160 pollutant measurements.
+Every node of a type-checked expression describes itself as a few statements
+(``emit``); this module collects them into functions. The same walk writes two
+forms of each expression:
 
-Members of the bound entities (``concentration``, ``outlet.code``) are read once
-per instance at the top of the function and shared by every rule that reads
-them, instead of once per mention; each read is a pure dictionary lookup.
+* the fast form (``traced`` false), used for every rule on every instance:
+  members of the bound entities (``concentration``, ``outlet.code``) are read
+  once per instance at the top of the function and shared by every rule that
+  reads them, quantities in the same unit compare by their numbers, and nothing
+  is recorded;
+* the traced form, used again only where a check reported something (and for
+  the proofs of the facts it read, and for why-not): every field and fact read
+  is recorded as evidence, step by step, in ``ctx.trace``.
+
+The fast functions of a rule base's filing type are written into one module
+and compiled once (``RuleModule``); a traced function is compiled the first
+time it is needed.
 
 Nothing from a rule file is pasted into the generated text: names, keys and
-constants live in the function's namespace and are referred to by generated
-identifiers, so the source is made only of this module's templates.
+constants live in the functions' namespace and are referred to by generated
+identifiers, so the source is made only of the emitters' templates.
 """
 
 from __future__ import annotations
@@ -33,13 +40,49 @@ Emit = Callable[["Emitter"], str]
 INLINE: dict[Callable[..., Any], str] = {}
 
 
-class Emitter:
-    """Collects statements and the namespace they refer to."""
+class RuleModule:
+    """The namespace and source of functions compiled together."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.ns: dict[str, Any] = {"MISSING": MISSING}
+        self.refs: dict[int, str] = {}  # id of a value -> its name (values are kept in ns)
+        self.sources: list[str] = []
+        self.names: list[str] = []
+        self._n = 0
+
+    def ref(self, value: Any) -> str:
+        """A name for ``value`` in the namespace, one per value."""
+        name = self.refs.get(id(value))
+        if name is None:
+            self._n += 1
+            name = self.refs[id(value)] = f"k{self._n}"
+            self.ns[name] = value
+        return name
+
+    def add(self, em: Emitter, params: str) -> int:
+        """Adds the emitter's statements as a function; its number."""
+        n = len(self.names)
+        name = f"f{n}"
+        self.names.append(name)
+        self.sources.append(f"def {name}({params}):\n" + "\n".join(em.lines) + "\n")
+        return n
+
+    def compile(self) -> list[Callable[..., Any]]:
+        """The functions, in the order they were added, compiled in one go."""
+        code = compile("\n".join(self.sources), f"<rules {self.label}>", "exec")
+        exec(code, self.ns)  # the source is built only from the emitters' templates
+        return [self.ns[name] for name in self.names]
+
+
+class Emitter:
+    """Collects the statements of one function."""
+
+    def __init__(self, module: RuleModule, traced: bool = False) -> None:
+        self.module = module
+        self.traced = traced
         self.lines: list[str] = []
         self.depth = 1
-        self.ns: dict[str, Any] = {"MISSING": MISSING}
         self._n = 0
         # values read once, at ``_hoist_at`` (see hoisting): what each is -> its name
         self._names: dict[Hashable, str] | None = None
@@ -55,10 +98,7 @@ class Emitter:
 
     def ref(self, value: Any) -> str:
         """A name for ``value`` in the generated function's namespace."""
-        self._n += 1
-        name = f"k{self._n}"
-        self.ns[name] = value
-        return name
+        return self.module.ref(value)
 
     def call(self, fn: Callable[..., Any], *args: str) -> str:
         """An expression calling ``fn``: its inline form when it has one."""
@@ -109,7 +149,10 @@ class Emitter:
         enclosing entities, bound before this point and not rebound until the
         block ends) are collected and placed here, ahead of the block's code.
         ``objects`` names slots whose object is already in a local and is known
-        to be a dictionary."""
+        to be a dictionary. Traced code reads where the expression reads."""
+        if self.traced:
+            yield
+            return
         self._names, self._slots, self._objects = {}, slots, objects or {}
         self._hoist_at = (len(self.lines), self.depth)
         try:
@@ -133,20 +176,9 @@ class Emitter:
             self.depth -= 1
 
 
-def closure_call(fn: Callable[[Any], Any]) -> Emit:
-    """The fallback: call the node's closure."""
-
-    def emit(em: Emitter) -> str:
-        out = em.tmp()
-        em.line(f"{out} = {em.ref(fn)}(ctx)")
-        return out
-
-    return emit
-
-
 def emit_rule(em: Emitter, guard: Emit | None, body: Emit, out: str) -> None:
-    """Statements that leave in ``out`` what ``run`` below returns: None when the
-    guard is false, MISSING when it cannot be decided, else the body's value."""
+    """Statements that leave in ``out`` what a rule gives: None when the guard is
+    false, MISSING when it cannot be decided, else the body's value."""
     if guard is None:
         em.line(f"{out} = {body(em)}")
         return
@@ -159,33 +191,23 @@ def emit_rule(em: Emitter, guard: Emit | None, body: Emit, out: str) -> None:
         em.line(f"{out} = {body(em)}")
 
 
-def _define(em: Emitter, header: str, label: str) -> Callable[..., Any]:
-    source = header + "\n" + "\n".join(em.lines) + "\n"
-    code = compile(source, label, "exec")
-    namespace = dict(em.ns)
-    exec(code, namespace)  # the source is built only from this module's templates
-    fn: Callable[..., Any] = namespace["run"]
-    return fn
+RuleEmit = tuple[Emit | None, Emit]
 
 
-def build_rule(name: str, guard: Emit | None, body: Emit, ancestors: int = 0
-               ) -> Callable[[Any], Any]:
-    """One function ``run(ctx)``: None when the guard is false, else the body's
-    value in three-valued logic (MISSING when the guard cannot be decided)."""
-    em = Emitter()
+def add_rule(module: RuleModule, guard: Emit | None, body: Emit, ancestors: int = 0) -> int:
+    """A function ``run(ctx)`` of the rule, untraced: None when the guard is
+    false, else the body's value in three-valued logic (MISSING when the guard
+    cannot be decided)."""
+    em = Emitter(module)
     em.line("env = ctx.env")
     with em.hoisting(range(1, 2 + ancestors)):
         emit_rule(em, guard, body, "result")
     em.line("return result")
-    return _define(em, "def run(ctx):", f"<rule {name}>")
+    return module.add(em, "ctx")
 
 
-RuleEmit = tuple[Emit | None, Emit]
-
-
-def build_entity_runner(entity: str, rules: list[RuleEmit], ancestors: int
-                        ) -> Callable[[Any, Any, Any, Any], None]:
-    """One function ``run(ctx, instances, on, hits)`` that evaluates several check
+def add_entity_runner(module: RuleModule, rules: list[RuleEmit], ancestors: int) -> int:
+    """A function ``run(ctx, instances, on, hits)`` that evaluates several check
     rules of one entity on each of its instances in a single loop, untraced.
 
     ``instances`` are (path, object, ancestors) triples; ``on[i]`` says whether
@@ -193,7 +215,7 @@ def build_entity_runner(entity: str, rules: list[RuleEmit], ancestors: int
     ``(i, instance number, value)`` is appended to ``hits``. Binding the instance
     once for all its rules, and running them without a call each, is what makes
     the per-instance rules over hundreds of measurements cheap."""
-    em = Emitter()
+    em = Emitter(module)
     em.line("env = ctx.env")
     em.line("paths = ctx.paths")
     em.line(f"ctx.bound = {2 + ancestors}")
@@ -210,4 +232,23 @@ def build_entity_runner(entity: str, rules: list[RuleEmit], ancestors: int
                     emit_rule(em, guard, body, out)
                     with em.block(f"if {out} is not True and {out} is not None:"):
                         em.line(f"hits.append(({i}, n, {out}))")
-    return _define(em, "def run(ctx, instances, on, hits):", f"<entity {entity}>")
+    return module.add(em, "ctx, instances, on, hits")
+
+
+def build_rule(name: str, guard: Emit | None, body: Emit, ancestors: int = 0
+               ) -> Callable[[Any], Any]:
+    """One rule's untraced function on its own (see add_rule)."""
+    module = RuleModule(name)
+    add_rule(module, guard, body, ancestors)
+    return module.compile()[0]
+
+
+def build_traced(name: str, body: Emit) -> Callable[[Any], Any]:
+    """One expression's traced function ``run(ctx)``: its value, with what it
+    read recorded in ``ctx.trace`` when that is a list (nothing when it is None)."""
+    module = RuleModule(name)
+    em = Emitter(module, traced=True)
+    em.line("env = ctx.env")
+    em.line(f"return {body(em)}")
+    module.add(em, "ctx")
+    return module.compile()[0]

@@ -1,0 +1,199 @@
+"""Emitters of the operators: comparisons, strict calls (built-ins, arithmetic,
+membership, ``matches``), negation, Kleene ``and``/``or``, lists, text
+concatenation and ``if``. See ``emit`` for what an emitter is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from esgcheck.engine.expr.codegen import Emit, Emitter
+from esgcheck.engine.expr.emit import Chain, known_unit, quantity_parts
+from esgcheck.engine.expr.runtime import NUMBERS
+from esgcheck.engine.expr.values import OUT_OF_RANGE, Undecidable, compare_key, out_of_range
+
+
+def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool) -> Emit:
+    """A comparison: base units for quantities (the numbers as read when the
+    units are the same), directly for scalars of one kind, by compare_key for
+    anything else."""
+
+    def emit(em: Emitter) -> str:
+        a, b = left(em), right(em)
+        out = em.tmp()
+        if quantities:
+            test = (f"({a}.value {op} {b}.value) if {a}.unit is {b}.unit "
+                    f"else ({a}.base {op} {b}.base)")
+        elif plain:
+            test = f"{a} {op} {b}"
+        else:
+            key = em.ref(compare_key)
+            test = f"{key}({a}) {op} {key}({b})"
+        with em.block(f"if {a} is MISSING or {b} is MISSING:"):
+            em.line(f"{out} = MISSING")
+        with em.block("else:"):
+            with em.block("try:"):
+                em.line(f"{out} = {test}")
+            if not plain:  # values that do not compare
+                with em.block("except TypeError:"):
+                    em.line(f"{out} = MISSING")
+            with em.block(f"except {em.ref(OUT_OF_RANGE)} as exc:"):
+                em.line(f"{out} = MISSING")
+                em.line(f"ctx.note({em.ref(out_of_range)}({em.ref(op)}, ({a}, {b}), exc))")
+        return out
+
+    return emit
+
+
+def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
+    """Two quantities read straight from the filing in the same unit compare by
+    their numbers, exactly, without making Quantity objects (fast form);
+    anything else, and the traced form, take the general path."""
+
+    def emit(em: Emitter) -> str:
+        if em.traced:
+            return general(em)
+        assert left.reader is not None and right.reader is not None
+        _, va, ua = quantity_parts(em, left)
+        _, vb, ub = quantity_parts(em, right)
+        out, nums = em.tmp(), em.ref(NUMBERS)
+        same = (f"{ua} == {ub} and {va}.__class__ in {nums} and {vb}.__class__ in {nums}"
+                f" and {known_unit(em, left.reader, ua)} and {known_unit(em, right.reader, ua)}")
+        with em.block(f"if {same}:"):
+            with em.block("try:"):
+                em.line(f"{out} = {va} {op} {vb}")
+            with em.block(f"except {em.ref(OUT_OF_RANGE)}:"):
+                em.line(f"{out} = MISSING")
+        with em.block("else:"):
+            em.line(f"{out} = {general(em)}")
+        return out
+
+    return emit
+
+
+Note = Callable[[Emitter, list[str]], str]  # code for a note's text, from the argument names
+
+
+def strict(fn: Callable[..., Any], args: list[Emit], undecided: Note | None = None,
+           out_of_range_of: str | None = None, guarded: bool = True,
+           code: Note | None = None) -> Emit:
+    """``fn(*args)``, MISSING when an argument is. ``guarded``: an Undecidable
+    from ``fn`` (noted as ``undecided`` words it; the exception is ``exc``) or a
+    value out of range (noted with ``out_of_range_of`` as the operation) gives
+    MISSING. ``code``, when given, writes the call itself: an expression that
+    means exactly what ``fn`` does."""
+
+    def emit(em: Emitter) -> str:
+        names = [a(em) for a in args]
+        out = em.tmp()
+        missing = " or ".join(f"{n} is MISSING" for n in names) or "False"
+        call = code(em, names) if code is not None else em.call(fn, *names)
+        with em.block(f"if {missing}:"):
+            em.line(f"{out} = MISSING")
+        with em.block("else:"):
+            if not guarded:
+                em.line(f"{out} = {call}")
+                return out
+            with em.block("try:"):
+                em.line(f"{out} = {call}")
+            with em.block(f"except {em.ref(Undecidable)} as exc:"):
+                em.line(f"{out} = MISSING")
+                if undecided is not None:
+                    em.line(f"ctx.note({undecided(em, names)})")
+            with em.block(f"except {em.ref(OUT_OF_RANGE)} as exc:"):
+                em.line(f"{out} = MISSING")
+                what = em.ref(out_of_range_of or getattr(fn, "__name__", "?"))
+                em.line(f"ctx.note({em.ref(out_of_range)}({what}, ({', '.join(names)},), exc))")
+        return out
+
+    return emit
+
+
+def reason(prefix: str = "") -> Note:
+    """The note of an Undecidable: its reason, after ``prefix: `` if given."""
+    if not prefix:
+        return lambda em, names: "exc.reason"
+    return lambda em, names: f"{em.ref(prefix + ': ')} + exc.reason"
+
+
+def total(fn: Callable[..., Any], args: list[Emit]) -> Emit:
+    """``fn(*args)`` for a built-in that takes MISSING itself (exists, missing)."""
+
+    def emit(em: Emitter) -> str:
+        names = [a(em) for a in args]
+        out = em.tmp()
+        em.line(f"{out} = {em.call(fn, *names)}")
+        return out
+
+    return emit
+
+
+def negate(operand: Emit) -> Emit:
+    def emit(em: Emitter) -> str:
+        v, out = operand(em), em.tmp()
+        with em.block(f"if {v} is MISSING:"):
+            em.line(f"{out} = MISSING")
+        with em.block("else:"):
+            with em.block("try:"):
+                em.line(f"{out} = -{v}")
+            with em.block(f"except {em.ref(OUT_OF_RANGE)} as exc:"):
+                # -1e9999999 rounds past the exponent limit
+                em.line(f"{out} = MISSING")
+                em.line(f"ctx.note({em.ref(out_of_range)}('-', ({v},), exc))")
+        return out
+
+    return emit
+
+
+def logic(op: str, left: Emit, right: Emit) -> Emit:
+    """Kleene and/or with short-circuit."""
+    stop = "False" if op == "and" else "True"
+    other = "True" if op == "and" else "False"
+
+    def emit(em: Emitter) -> str:
+        out = em.tmp()
+        a = left(em)
+        with em.block(f"if {a} is {stop}:"):
+            em.line(f"{out} = {stop}")
+        with em.block("else:"):
+            b = right(em)
+            em.line(f"{out} = {stop} if {b} is {stop} else "
+                    f"(MISSING if {a} is MISSING or {b} is MISSING else {other})")
+        return out
+
+    return emit
+
+
+def listing(items: list[Emit]) -> Emit:
+    def emit(em: Emitter) -> str:
+        names = [i(em) for i in items]
+        out = em.tmp()
+        em.line(f"{out} = [{', '.join(names)}]")
+        return out
+
+    return emit
+
+
+def concatenation(left: Emit, right: Emit) -> Emit:
+    def emit(em: Emitter) -> str:
+        a, b = left(em), right(em)
+        out = em.tmp()
+        em.line(f'{out} = MISSING if {a} is MISSING or {b} is MISSING else f"{{{a}}}{{{b}}}"')
+        return out
+
+    return emit
+
+
+def condition(test: Emit, then: Emit, other: Emit) -> Emit:
+    def emit(em: Emitter) -> str:
+        out = em.tmp()
+        t = test(em)
+        with em.block(f"if {t} is MISSING:"):
+            em.line(f"{out} = MISSING")
+        with em.block(f"elif {t}:"):
+            em.line(f"{out} = {then(em)}")
+        with em.block("else:"):
+            em.line(f"{out} = {other(em)}")
+        return out
+
+    return emit
