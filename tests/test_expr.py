@@ -116,6 +116,10 @@ DOC = {
     ("code_prefix('3.2.2.1', 3) == '3.2.2'", True),
     ("code_prefix('3.2.2.1', 1)", "3"),
     ("code_prefix('3.2', 3)", MISSING),  # no third level
+    ("number(substr('2025-03-15', 1, 4)) > 2024", True),
+    ("number('-1.50')", Decimal("-1.50")),
+    ("number('2024/')", MISSING),  # not a number written in decimal digits
+    ("number('\uff12\uff10\uff12\uff14')", MISSING),  # full-width digits are not read as digits
     # normalize: NFKC (full-width forms), dashes as hyphens, no space between
     # Chinese characters, single spaces; name_key also upper-cases and drops a
     # trailing bracketed qualifier, as name tables are keyed
