@@ -320,3 +320,29 @@ def test_values_out_of_range_cannot_be_decided_and_are_named(expr: str, note: st
 ])
 def test_large_values_that_can_be_decided_are(expr: str, expected: Any) -> None:
     assert run(expr, HUGE) is expected
+
+
+@pytest.mark.parametrize("value", [0.1, 0.3, 0.30000000000000004, 2.5, 3, 3.0, -0.0, 1e-07,
+                                   123456789.123, 2**53 + 1, 1e22, True])
+@pytest.mark.parametrize("expr", ["n < 0.3", "n <= 0.1", "n == 3", "n > 2.5", "n >= 1e-7",
+                                  "0.3 > n", "n != 123456789.123", "n < 0.1234567890123456789",
+                                  "n == 9007199254740993", "n > far", "n == far"])
+def test_numbers_compare_as_written_in_both_forms(expr: str, value: Any) -> None:
+    """A JSON float is the decimal it is written as: the fast form, which compares
+    floats without making decimals of them, agrees with the traced form, which
+    converts them, and with exact decimal arithmetic."""
+    env = Environment(TYPES, TYPES.root())
+    compiled = compile_expr(parse(expr), env)
+    for far in (0.3, 3, 2.5000000000000004):
+        doc = {"n": value, "far": far}  # floats as orjson and json give them
+        ctx = Context(doc, FactStore(), None, env.slots)
+        ctx.env[1], ctx.paths[1] = doc, ()
+        fast = build_rule("test", None, compiled.emitter())(ctx)
+        assert fast is compiled.fn(ctx), (expr, value, far)
+        if isinstance(value, bool):
+            assert fast is MISSING
+            continue
+        exact = {k: Decimal(repr(v)) for k, v in doc.items()}
+        ctx = Context(exact, FactStore(), None, env.slots)
+        ctx.env[1], ctx.paths[1] = exact, ()
+        assert fast is compiled.fn(ctx), (expr, value, far)

@@ -108,6 +108,7 @@ class Environment:
     functions_used: set[str] = field(default_factory=set)
     reads_as_of: bool = False
     slots: int = 0
+    fact_owners: set[int] = field(default_factory=set)  # quantifier slots whose facts are read
 
     def __post_init__(self) -> None:
         self.slots = 2 + len(self.ancestors)
@@ -291,6 +292,8 @@ class _Compiler(Calls, Operators):
             if not isinstance(base.type, ObjectT) or base.type.entity != sig.entity:
                 raise self.fail(node, f"fact '{sig.name}' belongs to entity {sig.entity}, "
                                       f"not to {base.type.describe()}")
+            if base.slot is not None and base.slot >= 2 + len(self.env.ancestors):
+                self.env.fact_owners.add(base.slot)  # its quantifier says where items are
             base_emit = base.emit
             return lambda em: f"ctx.path_of({base_emit(em)})"
         if sig.entity == "filing":
@@ -305,6 +308,17 @@ class _Compiler(Calls, Operators):
                               f"with x bound to a {sig.entity}")
 
     # -- quantifiers and aggregates
+    def items_path(self, coll: Compiled) -> Emit | None:
+        """Code for the path of the list a quantifier ranges over, when it is known
+        without a search (a chain of fields from a bound entity), so that the
+        fast form can say where each item is: a fact of the item is read by its
+        path, which otherwise takes indexing the whole filing."""
+        chain = coll.chain
+        if chain is None or chain.slot is None or chain.slot >= 2 + len(self.env.ancestors):
+            return None
+        n, keys = chain.slot, chain.keys
+        return lambda em: f"(*ctx.paths[{n}], {''.join(em.ref(k) + ', ' for k in keys)})"
+
     def c_quant(self, node: ast.Quant, scope: dict[str, tuple[int, Type]]) -> Compiled:
         coll = self.compile(node.coll, scope)
         if not isinstance(coll.type, ListT) and not is_any(coll.type):
@@ -319,16 +333,18 @@ class _Compiler(Calls, Operators):
             body = self.compile(node.body, inner)
         conv = converter(item_t)
         kind = node.kind
+        where = self.items_path(coll) if slot in self.env.fact_owners else None
         if kind in ("all", "any", "none"):
             if body is None:
                 raise self.fail(node, f"{kind}(x in list: condition) needs a condition")
             self.expect_boolean(node.body or node, body)
-            return Compiled(BOOLEAN, L.quantifier(kind, coll.emit, conv, slot, body.emit))
+            return Compiled(BOOLEAN, L.quantifier(kind, coll.emit, conv, slot, body.emit,
+                                                  where))
         if kind == "count":
             if body is not None:
                 self.expect_boolean(node.body or node, body)
             return Compiled(NUMBER, L.count(coll.emit, conv, slot,
-                                            body.emit if body is not None else None))
+                                            body.emit if body is not None else None, where))
         value_t = body.type if body is not None else item_t
         numeric = is_scalar(value_t, "number") or isinstance(value_t, QuantityT)
         if not numeric and not (kind != "sum" and is_scalar(value_t, "date", "string")):

@@ -12,12 +12,14 @@ from esgcheck.engine.expr.runtime import conv_object, fold, identity, remember_i
 
 
 def each(em: Emitter, coll: Emit, conv: Callable[[Any], Any], slot_n: int, body: Emit,
-         unknown: str, decided: Callable[[str], None], after: Callable[[], None]) -> None:
+         unknown: str, decided: Callable[[str], None], after: Callable[[], None],
+         where: Emit | None = None) -> None:
     """A quantifier's loop, when the list it ranges over is not MISSING: each item
     is converted to the item type and bound to the quantifier's slot, and the
     body evaluated; an undecided body sets ``unknown``, and ``decided`` adds
     what a decided one does (an ``elif`` on the body's name). ``after`` follows
-    the loop, at its depth."""
+    the loop, at its depth. ``where``, code for the list's path, makes the fast
+    form note where each item is (facts of the items are read by their path)."""
     values, item = coll(em), em.tmp()
     items = em.tmp()
     em.line(f"{items} = {values}")
@@ -26,7 +28,14 @@ def each(em: Emitter, coll: Emit, conv: Callable[[Any], Any], slot_n: int, body:
         if em.traced and not converts:
             em.line(f"{em.ref(remember_items)}(ctx, {items})")
         em.line(f"{unknown} = False")
-        with em.block(f"for {item} in {items}:"):
+        at = None
+        if where is not None and not em.traced and not converts:
+            at = em.tmp()
+            em.line(f"{at} = {where(em)}")
+        with em.block(f"for {item} in {items}:" if at is None
+                      else f"for n_, {item} in enumerate({items}):"):
+            if at is not None:
+                em.line(f"ctx.remember({item}, (*{at}, n_))")
             if converts:
                 em.line(f"{item} = MISSING if {item} is None else {em.call(conv, item)}")
             em.line(f"env[{slot_n}] = {item}")
@@ -38,7 +47,7 @@ def each(em: Emitter, coll: Emit, conv: Callable[[Any], Any], slot_n: int, body:
 
 
 def quantifier(kind: str, coll: Emit, conv: Callable[[Any], Any], slot_n: int,
-               body: Emit) -> Emit:
+               body: Emit, where: Emit | None = None) -> Emit:
     """all, any or none: Kleene logic over the items."""
     want = kind == "all"  # all: look for a False; any/none: look for a True
     early = (not want) if kind != "none" else False
@@ -57,13 +66,14 @@ def quantifier(kind: str, coll: Emit, conv: Callable[[Any], Any], slot_n: int,
                 em.line(f"{out} = MISSING if {unknown} else {final}")
 
         em.line(f"{out} = MISSING")
-        each(em, coll, conv, slot_n, body, unknown, decided, after)
+        each(em, coll, conv, slot_n, body, unknown, decided, after, where)
         return out
 
     return emit
 
 
-def count(coll: Emit, conv: Callable[[Any], Any], slot_n: int, body: Emit | None) -> Emit:
+def count(coll: Emit, conv: Callable[[Any], Any], slot_n: int, body: Emit | None,
+          where: Emit | None = None) -> Emit:
     def emit(em: Emitter) -> str:
         out, n, unknown = em.tmp(), em.tmp(), em.tmp()
         if body is None:
@@ -80,7 +90,7 @@ def count(coll: Emit, conv: Callable[[Any], Any], slot_n: int, body: Emit | None
 
         em.line(f"{out} = MISSING")
         em.line(f"{n} = 0")
-        each(em, coll, conv, slot_n, body, unknown, decided, after)
+        each(em, coll, conv, slot_n, body, unknown, decided, after, where)
         return out
 
     return emit

@@ -5,10 +5,11 @@ concatenation and ``if``. See ``emit`` for what an emitter is."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from esgcheck.engine.expr.codegen import Emit, Emitter
-from esgcheck.engine.expr.emit import Chain, known_unit, quantity_parts
+from esgcheck.engine.expr.emit import Chain, known_unit, quantity_parts, raw_object
 from esgcheck.engine.expr.runtime import NUMBERS
 from esgcheck.engine.expr.values import OUT_OF_RANGE, Undecidable, compare_key, out_of_range
 
@@ -194,6 +195,58 @@ def condition(test: Emit, then: Emit, other: Emit) -> Emit:
             em.line(f"{out} = {then(em)}")
         with em.block("else:"):
             em.line(f"{out} = {other(em)}")
+        return out
+
+    return emit
+
+
+def _float_of(value: Any) -> float | None:
+    """The float that compares with a JSON float exactly as ``value`` compares
+    with the decimal the float is written as: one whose shortest form is the
+    value itself. None when there is none (more digits than a float carries)."""
+    if value.__class__ is bool or value.__class__ not in (int, Decimal):
+        return None
+    try:
+        f = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return f if Decimal(repr(f)) == value else None
+
+
+def number_compare(op: str, left: Chain | None, lconst: Any, right: Chain | None,
+                   rconst: Any, general: Emit) -> Emit:
+    """A number of the filing compared with a constant or with another number of
+    the filing, in the fast form, without making exact decimals of them: a JSON
+    float is the decimal it is written as, and that decimal compares with a
+    constant exactly as the float compares with the constant's float (rounding
+    to the nearest float keeps the order, and the float's shortest form reads
+    back as it); two floats, or two integers, compare directly. Anything else,
+    and the traced form, take the general path."""
+    fl, fr = _float_of(lconst), _float_of(rconst)
+
+    def emit(em: Emitter) -> str:
+        if em.traced:
+            return general(em)
+        a = raw_object(em, left) if left is not None else None
+        b = raw_object(em, right) if right is not None else None
+        out = em.tmp()
+        if a is not None and b is not None:
+            branches = [(f"{a}.__class__ is {b}.__class__ and {a}.__class__ in "
+                         f"{em.ref((float, int))}", f"{a} {op} {b}")]
+        elif a is not None:
+            branches = [(f"{a}.__class__ is int", f"{a} {op} {em.ref(rconst)}")]
+            if fr is not None:
+                branches.insert(0, (f"{a}.__class__ is float", f"{a} {op} {em.ref(fr)}"))
+        else:
+            assert b is not None
+            branches = [(f"{b}.__class__ is int", f"{em.ref(lconst)} {op} {b}")]
+            if fl is not None:
+                branches.insert(0, (f"{b}.__class__ is float", f"{em.ref(fl)} {op} {b}"))
+        for n, (test, code) in enumerate(branches):
+            with em.block(f"{'if' if n == 0 else 'elif'} {test}:"):
+                em.line(f"{out} = {code}")
+        with em.block("else:"):
+            em.line(f"{out} = {general(em)}")
         return out
 
     return emit

@@ -13,7 +13,13 @@ from esgcheck.engine.expr import emit as E
 from esgcheck.engine.expr import emit_ops as O
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.codegen import Emitter
-from esgcheck.engine.expr.runtime import Members, contains, not_contains, timed_search
+from esgcheck.engine.expr.runtime import (
+    Members,
+    contains,
+    conv_number,
+    not_contains,
+    timed_search,
+)
 from esgcheck.engine.expr.types import (
     ANY,
     BOOLEAN,
@@ -103,6 +109,11 @@ class Operators:
         lc, rc = left.chain, right.chain
         if lc is not None and rc is not None and lc.reader is not None and rc.reader is not None:
             emit = O.raw_compare(node.op, lc, rc, emit)
+        elif plain and is_scalar(lt, "number") and is_scalar(rt, "number"):
+            ln, rn = _number_chain(left), _number_chain(right)
+            if (ln is not None or left.is_const) and (rn is not None or right.is_const) and (
+                    ln is not None or rn is not None):
+                emit = O.number_compare(node.op, ln, left.const, rn, right.const, emit)
         return _compiled(BOOLEAN, emit)
 
     def clash(self, lt: Type, rt: Type, op: str) -> str:
@@ -209,6 +220,11 @@ class Operators:
                                   f"and {other.type.describe()}")
         return _compiled(then.type if not is_any(then.type) else other.type,
                          O.condition(test.emit, then.emit, other.emit))
+
+
+def _number_chain(c: Compiled) -> E.Chain | None:
+    """The chain of field reads of a number of the filing, if ``c`` is one."""
+    return c.chain if c.chain is not None and c.chain.conv is conv_number else None
 
 
 class _Search:
