@@ -327,10 +327,12 @@ def _check_grade(checker: Checker, grade: str | None) -> None:
 
 
 reading_options = [
-    click.option("--as-of", callback=_as_of, help="Date that selects rule-base versions "
-                 "(default: the filing's own submission date or reporting period)."),
+    click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+                 help="Date that selects rule-base versions (default: the filing's own "
+                 "submission date or reporting period)."),
     rules_option,
-    click.option("--type", "filing_type", help="Filing type, when it cannot be detected."),
+    click.option("--type", "filing_type", metavar="FILING-TYPE",
+                 help="Filing type, when it cannot be detected (see 'esgcheck schemas list')."),
     click.option("--rules-config", type=click.Path(dir_okay=False, path_type=Path),
                  help="YAML file of configuration values and reference-table rows that "
                  "replace the rule bases' own (dates of new acts, adopted thresholds); the "
@@ -340,8 +342,8 @@ waiver_options = [
     click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path),
                  help="YAML file of waivers: findings they match are reported as waived, "
                  "with their justification."),
-    click.option("--today", callback=_as_of, help="The day waiver expiry is judged on "
-                 "(default: the system date)."),
+    click.option("--today", callback=_as_of, metavar="YYYY-MM-DD",
+                 help="The day waiver expiry is judged on (default: the system date)."),
 ]
 
 
@@ -719,33 +721,51 @@ def _write(path: Path, text: str) -> bool:
 
 
 @main.command()
-@click.argument("filing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("rule_id")
+@click.argument("rule_id", metavar="RULE-ID")
+@click.argument("filing_arg", metavar="FILING")
 @with_options(*reading_options, *waiver_options)
 @click.option("--path", "pointer", help="Waive only at this JSON Pointer (default: the "
               "place of each finding of the rule; '' for anywhere in the filing).")
 @click.option("--filings-glob", "--filings", "pattern", help="A pattern over filing names "
               "the waiver is meant to cover, written as filings_glob (default: this filing's "
               "name, literally).")
-@click.option("--justification", prompt=True, help="Why the finding is accepted.")
-@click.option("--approver", prompt=True, help="Who accepted it.")
+@click.option("--justification", help="Why the finding is accepted (at least 10 "
+              "characters; asked for on a terminal when not given).")
+@click.option("--approver", help="Who accepted it (asked for on a terminal).")
 @click.option("--ticket", help="Reference of the decision (ticket, memo).")
-@click.option("--expires", prompt="Expires (YYYY-MM-DD)", callback=_as_of,
-              help="Last day the waiver applies (YYYY-MM-DD).")
+@click.option("--expires", callback=_as_of, metavar="YYYY-MM-DD",
+              help="Last day the waiver applies (asked for on a terminal).")
 @click.option("--id", "waiver_id", help="Waiver id (default: W-<n> by position in the file).")
 @click.option("--append", "append_to", type=click.Path(dir_okay=False, path_type=Path),
               help="Add the entry to this waiver file (created if missing) instead of "
               "printing it.")
-def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...],
+def waive(rule_id: str, filing_arg: str, as_of: date | None, rules: tuple[Path, ...],
           filing_type: str | None, rules_config: Path | None, waivers: Path | None,
-          today: date | None, pointer: str | None, pattern: str | None, justification: str,
-          approver: str, ticket: str | None, expires: date, waiver_id: str | None,
-          append_to: Path | None) -> None:
-    """Write a waiver entry for the findings of RULE_ID in FILING."""
+          today: date | None, pointer: str | None, pattern: str | None,
+          justification: str | None, approver: str | None, ticket: str | None,
+          expires: date | None, waiver_id: str | None, append_to: Path | None) -> None:
+    """Write a waiver entry for the findings of RULE-ID in FILING (the order of
+    why-not; FILING RULE-ID, the old order, still works and says so).
+
+    Without --justification, --approver or --expires, esgcheck asks for them
+    on a terminal; when standard input is not a terminal (CI), a missing one
+    is a usage error (exit 2)."""
+    if Path(rule_id).is_file() and not Path(filing_arg).exists():
+        _say(f"deprecated / 已弃用: 'esgcheck waive FILING RULE-ID'; write 'esgcheck waive "
+             f"{filing_arg} {rule_id}' (RULE-ID first, as in why-not and explain)", err=True)
+        rule_id, filing_arg = filing_arg, rule_id
+    filing = Path(filing_arg)
+    if not filing.is_file():
+        raise click.BadParameter(f"'{filing_arg}' is not a file / 不是文件",
+                                 param_hint="FILING")
+    justification, approver, expires = _asked(justification, approver, expires)
     _refuse_inputs([append_to] if append_to else [], [filing, rules_config])
     checker = _load(rules, rules_config)
+    rule_id = _finding_rule_id(checker, rule_id)
+    filing_type = _filing_type(checker, filing_type)
     report = checker.check_paths([filing], Options(as_of=as_of, filing_type=filing_type))
-    report = checker.settle(report, waivers=_load_policy(waivers, None)[0], today=today)
+    report = checker.settle(report, waivers=_known_waiver_rules(
+        checker, _load_policy(waivers, None)[0]), today=today)
     found = [f for r in report.filings for f in r.findings
              if f.rule_id == rule_id and f.outcome != "waived"]
     if not found:
@@ -781,6 +801,32 @@ def waive(filing: Path, rule_id: str, as_of: date | None, rules: tuple[Path, ...
     if not _write(append_to, text):
         sys.exit(EXIT_INPUT)
     _say(f"added {len(entries)} waiver(s) to {append_to}")
+
+
+def _asked(justification: str | None, approver: str | None, expires: date | None
+           ) -> tuple[str, str, date]:
+    """The options a waiver needs, asked for on a terminal when not given;
+    without a terminal (CI, a closed standard input) a usage error naming the
+    missing ones, never a prompt."""
+    missing = [name for name, value in (("--justification", justification),
+                                        ("--approver", approver), ("--expires", expires))
+               if value is None]
+    if missing and not sys.stdin.isatty():
+        raise click.UsageError(
+            f"missing {', '.join(missing)}: standard input is not a terminal, so esgcheck "
+            f"does not ask for {'it' if len(missing) == 1 else 'them'} / 缺少选项 "
+            f"{', '.join(missing)}（标准输入不是终端，不会提问）")
+    if justification is None:
+        justification = click.prompt("Justification")
+    if approver is None:
+        approver = click.prompt("Approver")
+    while expires is None:
+        answer = click.prompt("Expires (YYYY-MM-DD)")
+        try:
+            expires = date.fromisoformat(answer)
+        except ValueError:
+            _say(f"{answer!r} is not a date (YYYY-MM-DD)", err=True)
+    return str(justification), str(approver), expires
 
 
 @main.command()
@@ -821,8 +867,9 @@ def render(report_file: Path, fmt: str, output: Path | None, lang: str, explain:
 
 
 @main.command("why-not")
-@click.argument("rule_id")
-@click.argument("filing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("rule_id", metavar="RULE-ID")
+@click.argument("filing", metavar="FILING",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_options(*reading_options)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -840,11 +887,9 @@ def why_not_cmd(rule_id: str, filing: Path, as_of: date | None, rules: tuple[Pat
     from esgcheck.whynot import Answer, render_text, why_not
 
     checker = _load(rules, rules_config)
-    found = [(rb, r) for rb, r in _all_rules(checker) if r.id == rule_id]
-    if not found:
-        _say(f"no rule {rule_id} / 没有规则 {rule_id}", err=True)
-        sys.exit(EXIT_INPUT)
-    rb, rule = found[0]
+    rb, rule = _find_rule(checker, rule_id)
+    rule_id = rule.id
+    filing_type = _filing_type(checker, filing_type)
     if rule.is_derive:
         _say(f"{rule_id} is a derive rule; why-not explains check rules / "
              "why-not 只解释检查规则", err=True)
@@ -885,7 +930,8 @@ def baseline_create(paths: tuple[Path, ...], output: Path | None, as_of: date | 
 
     _refuse_inputs([output] if output else [], [*paths, rules_config, waivers])
     checker = _load(rules, rules_config)
-    waived, _ = _load_policy(waivers, None)
+    filing_type = _filing_type(checker, filing_type)
+    waived = _known_waiver_rules(checker, _load_policy(waivers, None)[0])
     report = checker.check_paths(paths, Options(as_of=as_of, filing_type=filing_type),
                                  jobs=jobs or os.cpu_count() or 1)
     report = checker.settle(report, waivers=waived, today=today)
@@ -918,33 +964,113 @@ def _all_rules(checker: Checker) -> list[tuple[RuleBase, Any]]:
     return [(rb, r) for rb in checker.rulebases for r in rb.rules]
 
 
+def _format_option(default: str) -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]),
+                        default=default, show_default=True, help="Output format.")
+
+
 @rules.command("list")
 @rules_option
 @lang_option
-def rules_list(rules: tuple[Path, ...], lang: str) -> None:
-    """One line per rule: id, kind, severity, title, citation."""
+@click.option("--rulebase", "rulebase_id", metavar="ID", help="Only this rule base's rules.")
+@click.option("--type", "filing_type", metavar="FILING-TYPE",
+              help="Only the rules for this filing type.")
+@click.option("--severity", type=click.Choice(["critical", "major", "minor", "info"]),
+              help="Only check rules of this severity.")
+@_format_option("text")
+def rules_list(rules: tuple[Path, ...], lang: str, rulebase_id: str | None,
+               filing_type: str | None, severity: str | None, fmt: str) -> None:
+    """One line per rule, sorted by id: id, rule base, kind, severity, title,
+    citation."""
     checker = _load(rules)
-    for rb, r in _all_rules(checker):
-        severity = r.spec.severity or "-"
+    filing_type = _filing_type(checker, filing_type)
+    if rulebase_id is not None:
+        known = [rb.id for rb in checker.rulebases]
+        match = [k for k in known if k.lower() == rulebase_id.strip().lower()]
+        if not match:
+            _say(f"--rulebase: no rule base '{rulebase_id}' / 没有该规则库"
+                 + did_you_mean(rulebase_id, known) + f" (loaded: {', '.join(known)})",
+                 err=True)
+            sys.exit(EXIT_INPUT)
+        rulebase_id = match[0]
+    chosen = sorted(((rb, r) for rb, r in _all_rules(checker)
+                     if (rulebase_id is None or rb.id == rulebase_id)
+                     and (filing_type is None or r.filing_type == filing_type)
+                     and (severity is None or r.spec.severity == severity)),
+                    key=lambda pair: pair[1].id)
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "id": r.id, "rulebase": rb.id, "filing_type": r.filing_type, "kind": r.spec.kind,
+            "severity": r.spec.severity, "section": r.section, "title": r.spec.title.get(lang),
+            "citation": rb.citation_text(r.spec.citation, lang),
+            "data_check": bool(r.spec.data_check)} for rb, r in chosen],
+            ensure_ascii=False, indent=2))
+        return
+    for rb, r in chosen:
         data = f"  ({message('data_check', lang)})" if r.spec.data_check else ""
-        click.echo(f"{r.id:<22} {r.spec.kind:<6} {severity:<8} {r.spec.title.get(lang)}  "
-                   f"[{rb.citation_text(r.spec.citation, lang)}]{data}")
+        _say(f"{r.id:<22} {rb.id:<16} {r.spec.kind:<6} {r.spec.severity or '-':<8} "
+             f"{r.spec.title.get(lang)}  [{rb.citation_text(r.spec.citation, lang)}]{data}")
+
+
+EXPLAIN_LABELS: dict[str, tuple[str, str]] = {
+    "rulebase": ("规则库", "rule base"), "file": ("文件", "file"), "kind": ("类型", "kind"),
+    "severity": ("严重程度", "severity"), "entity": ("对象", "entity"),
+    "section": ("章节", "section"), "citation": ("依据", "citation"),
+    "when": ("适用条件 when", "when"), "assert": ("判定条件 assert", "assert"),
+    "derive": ("推导 derive", "derive"), "value": ("取值 value", "value"),
+    "message": ("消息", "message"), "remediation": ("整改建议", "remediation"),
+    "rationale": ("理由", "rationale"), "notes": ("备注", "notes"),
+    "fires": ("示例（触发）", "example (fires)"),
+    "quiet": ("示例（不触发）", "example (does not fire)"),
+}
+
+
+def _rule_lines(rb: RuleBase, r: Any, lang: str) -> list[str]:
+    """A rule as ``explain`` and ``rules show --format text`` print it, with
+    labels in ``lang``."""
+    from esgcheck.messages import colon
+
+    def lb(key: str) -> str:
+        return EXPLAIN_LABELS[key][0 if lang == "zh" else 1] + colon(lang)
+
+    s = r.spec
+    out = [f"{s.id}  {s.title.get(lang)}",
+           f"  {lb('rulebase')}{rb.id} ({rb.meta.title.get(lang)})  {lb('file')}"
+           f"{r.file}:{r.line}",
+           f"  {lb('kind')}{s.kind}   {lb('severity')}{s.severity or '-'}   "
+           f"{lb('entity')}{s.entity}   {lb('section')}{r.section or '-'}",
+           f"  {lb('citation')}{rb.citation_text(s.citation, lang)}"]
+    for key, value in (("when", s.when), ("assert", s.assert_), ("derive", s.derive),
+                       ("value", s.value)):
+        if value:
+            out.append(f"  {lb(key)}{' '.join(value.split())}")
+    for key, text in (("message", s.message), ("remediation", s.remediation),
+                      ("rationale", s.rationale)):
+        if text is not None:
+            out.append(f"  {lb(key)}{text.get(lang)}")
+    if s.notes:
+        out.append(f"  {lb('notes')}{' '.join(s.notes.split())}")
+    return out
+
+
+def _rule_data(rb: RuleBase, r: Any) -> dict[str, Any]:
+    data = r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return {"rulebase": rb.id, "file": f"{r.file}:{r.line}", **data}
 
 
 @rules.command("show")
-@click.argument("rule_id")
+@click.argument("rule_id", metavar="RULE-ID")
 @rules_option
-def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
-    """The full definition of one rule, as loaded."""
+@lang_option
+@_format_option("json")
+def rules_show(rule_id: str, rules: tuple[Path, ...], lang: str, fmt: str) -> None:
+    """The full definition of one rule, as loaded (RULE-ID in any case)."""
     checker = _load(rules)
-    for rb, r in _all_rules(checker):
-        if r.id == rule_id:
-            data = r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-            data = {"rulebase": rb.id, "file": f"{r.file}:{r.line}", **data}
-            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-            return
-    click.echo(f"no rule {rule_id}", err=True)
-    sys.exit(EXIT_INPUT)
+    rb, r = _find_rule(checker, rule_id)
+    if fmt == "json":
+        click.echo(json.dumps(_rule_data(rb, r), ensure_ascii=False, indent=2))
+    else:
+        _say("\n".join(_rule_lines(rb, r, lang)))
 
 
 @rules.command("lint")
@@ -973,9 +1099,19 @@ def rules_lint(rules: tuple[Path, ...]) -> None:
 @rules_option
 @click.option("--verbose", "-v", is_flag=True, help="List every case.")
 def rules_test(rule_ids: tuple[str, ...], rules: tuple[Path, ...], verbose: bool) -> None:
-    """Run the rules' data-driven test cases (JSON and XML forms)."""
+    """Run the rules' data-driven test cases (JSON and XML forms), of every rule
+    or of the RULE-IDs given (in any case). A rule base in a folder of its own
+    is given with --rules FOLDER."""
     checker = _load(rules)
     from esgcheck.ruletest import RuleTester
+
+    for given in rule_ids:
+        if Path(given).exists():
+            _say(f"'{given}' is a path, not a rule id: test the rule base in a folder with "
+                 f"'esgcheck rules test --rules {given}' / 这是路径而不是规则编号，请用 --rules",
+                 err=True)
+            sys.exit(EXIT_INPUT)
+    rule_ids = tuple(_find_rule(checker, given)[1].id for given in rule_ids)
 
     failed = total = unusable = 0
     for rb in checker.rulebases:
@@ -1009,41 +1145,32 @@ def rules_functions() -> None:
 
 
 @main.command()
-@click.argument("rule_id")
+@click.argument("rule_id", metavar="RULE-ID")
 @rules_option
 @lang_option
-def explain(rule_id: str, rules: tuple[Path, ...], lang: str) -> None:
-    """What a rule checks, why, and examples of where it fires and where it does not."""
+@_format_option("text")
+def explain(rule_id: str, rules: tuple[Path, ...], lang: str, fmt: str) -> None:
+    """What a rule checks, why, and examples of where it fires and where it does
+    not (RULE-ID in any case)."""
     checker = _load(rules)
     from esgcheck.ruletest import RuleTester
 
-    for rb, r in _all_rules(checker):
-        if r.id != rule_id:
-            continue
-        s = r.spec
-        click.echo(f"{s.id}  {s.title.get(lang)}")
-        click.echo(f"  rule base: {rb.id} ({rb.meta.title.get(lang)})  file: {r.file}:{r.line}")
-        click.echo(f"  kind: {s.kind}   severity: {s.severity or '-'}   entity: {s.entity}"
-                   f"   section: {r.section or '-'}")
-        click.echo(f"  citation: {rb.citation_text(s.citation, lang)}")
-        for label, value in (("when", s.when), ("assert", s.assert_), ("derive", s.derive),
-                             ("value", s.value)):
-            if value:
-                click.echo(f"  {label}: {' '.join(value.split())}")
-        for label, text in (("message", s.message), ("remediation", s.remediation),
-                            ("rationale", s.rationale)):
-            if text is not None:
-                click.echo(f"  {label}: {text.get(lang)}")
-        if s.notes:
-            click.echo(f"  notes: {' '.join(s.notes.split())}")
-        reports = RuleTester(rb, checker.registry).run({rule_id}, formats=("json",))
-        for report in reports:
-            for result in report.results:
-                click.echo(f"  example ({'fires' if result.fires else 'does not fire'}): "
-                           f"{result.case}")
+    rb, r = _find_rule(checker, rule_id)
+    examples = [(result.case, result.fires)
+                for report in RuleTester(rb, checker.registry).run({r.id}, formats=("json",))
+                for result in report.results]
+    if fmt == "json":
+        click.echo(json.dumps({**_rule_data(rb, r), "examples": [
+            {"case": case, "fires": fires} for case, fires in examples]},
+            ensure_ascii=False, indent=2))
         return
-    click.echo(f"no rule {rule_id}", err=True)
-    sys.exit(EXIT_INPUT)
+    from esgcheck.messages import colon
+
+    lines = _rule_lines(rb, r, lang)
+    for case, fires in examples:
+        label = EXPLAIN_LABELS["fires" if fires else "quiet"][0 if lang == "zh" else 1]
+        lines.append(f"  {label}{colon(lang)}{case}")
+    _say("\n".join(lines))
 
 
 # ---------------------------------------------------------------- schemas

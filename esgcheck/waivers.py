@@ -62,7 +62,7 @@ from esgcheck.engine.findings import (
 )
 
 # a rule id as rule files write it, or a structural one such as SCHEMA.required
-RULE = r"^[A-Z][A-Z0-9]*([-.][A-Za-z0-9]+)+$"
+RULE = r"^[A-Za-z][A-Za-z0-9]*([-.][A-Za-z0-9]+)+$"  # any case: read as the rule spells it
 
 
 class WaiverError(yamlio.YamlError):
