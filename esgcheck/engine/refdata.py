@@ -7,7 +7,7 @@ a string literal, so an unknown table is a load error, not a run-time surprise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
@@ -92,8 +92,10 @@ class Table:
     def dated(self) -> bool:
         return "valid_from" in self.columns
 
-    def keys(self) -> frozenset[Any]:
-        return frozenset(self._index)
+    def keys(self) -> KeysView[Any]:
+        """The keys in the table's order (a set's order would follow the hash
+        seed, and so would a quantifier's evidence over them)."""
+        return self._index.keys()
 
     def get(self, key: Any) -> Mapping[str, Any] | None:
         rows = self._index.get(key)
