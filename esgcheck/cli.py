@@ -383,6 +383,14 @@ def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
+# markdown's size bound: 65,536 is what a GitHub pull-request comment holds
+markdown_limit_option = click.option(
+    "--markdown-limit", type=click.IntRange(min=4096), default=65536, show_default=True,
+    metavar="CHARS", help="Markdown: the most characters (counted as UTF-8 bytes) to write; "
+    "a longer report keeps the summary, the rules that fired most and the failed filings, "
+    "and says what it left out. 1048576 for a GitHub step summary.")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=FILING_PATHS)
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text",
@@ -405,6 +413,7 @@ def with_options(*options: Callable[[F], F]) -> Callable[[F], F]:
 @click.option("--timestamps", is_flag=True,
               help="SARIF: record the run's start and end times (UTC) in its invocation. Off "
               "by default, so that the same input gives the same bytes.")
+@markdown_limit_option
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Report only findings this baseline (from 'esgcheck baseline create') does "
               "not know; list its findings that are gone as fixed.")
@@ -441,7 +450,7 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           config: Path | None, no_config: bool,
           fail_on: str, fail_on_not_assessable: bool, fail_on_grade: str | None,
-          timestamps: bool, baseline: Path | None,
+          timestamps: bool, markdown_limit: int, baseline: Path | None,
           evidence: Path | None, explain: bool, color: bool | None, jobs: int,
           limit_settings: Limits, journal: Path | None, store_url: str | None,
           label: str | None, cluster: str | None, ship_files: bool, quiet: bool) -> None:
@@ -482,7 +491,7 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
                         waivers, today, fail_on, fail_on_grade, baseline, evidence, explain,
                         jobs, limit_settings, journal, store_url, label, cluster, ship_files,
                         quiet, fail_on_not_assessable=fail_on_not_assessable,
-                        started=started,
+                        started=started, markdown_limit=markdown_limit,
                         selection=selection, project=project)
         return
     if ship_files or label is not None:
@@ -519,7 +528,8 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
         code = EXIT_FINDINGS
     gate = RenderOptions(lang=lang, explain=explain, fail_on=fail_on,
                          fail_on_not_assessable=fail_on_not_assessable, exit_code=code,
-                         start_time=started, end_time=_utc_now() if timestamps else None)
+                         start_time=started, end_time=_utc_now() if timestamps else None,
+                         max_chars=markdown_limit)
     written = True
     for target_fmt, path in outputs:
         name = target_fmt or fmt
@@ -562,7 +572,7 @@ def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str |
                     explain: bool, jobs: int, limit_settings: Limits, journal: Path | None,
                     store_url: str | None, label: str | None, cluster_spec: str | None,
                     ship_files: bool, quiet: bool, fail_on_not_assessable: bool = True,
-                    started: str | None = None,
+                    started: str | None = None, markdown_limit: int = 65536,
                     selection: Selection | None = None,
                     project: ProjectConfig | None = None) -> None:
     """``check`` into a results store and/or on a Dask cluster: reports are
@@ -655,7 +665,8 @@ def _check_at_scale(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str |
             else EXIT_FINDINGS if failed else EXIT_OK)
     gate = RenderOptions(lang=lang, explain=explain, fail_on=fail_on,
                          fail_on_not_assessable=fail_on_not_assessable, exit_code=code,
-                         start_time=started, end_time=_utc_now() if started else None)
+                         start_time=started, end_time=_utc_now() if started else None,
+                         max_chars=markdown_limit)
 
     def render(name: str) -> str:
         if name in full_formats and report is not None:
@@ -840,8 +851,9 @@ def _asked(justification: str | None, approver: str | None, expires: date | None
 @click.option("--explain", is_flag=True, help="Show each finding's proof tree and remediation.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="major",
               show_default=True, help="JUnit: breaches of this severity or worse fail.")
+@markdown_limit_option
 def render(report_file: Path, fmt: str, output: Path | None, lang: str, explain: bool,
-           fail_on: str) -> None:
+           fail_on: str, markdown_limit: int) -> None:
     """Render a report saved with --format json in another format (HTML for the
     file, SARIF for code scanning) without checking the filings again."""
     from pydantic import ValidationError
@@ -859,7 +871,8 @@ def render(report_file: Path, fmt: str, output: Path | None, lang: str, explain:
         _say(f"{report_file}: not an esgcheck report (schema {REPORT_SCHEMA_VERSION}) / "
              f"不是 esgcheck 报告: {first}", err=True)
         sys.exit(EXIT_INPUT)
-    text = renderer(fmt)(report, RenderOptions(lang=lang, explain=explain, fail_on=fail_on))
+    text = renderer(fmt)(report, RenderOptions(lang=lang, explain=explain, fail_on=fail_on,
+                                               max_chars=markdown_limit))
     if output is None:
         click.echo(text, nl=False)
     elif not _write(output, text):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -7,9 +8,21 @@ import pytest
 
 from esgcheck.checker import Checker
 from esgcheck.engine.findings import Report
+from esgcheck.report import sarif
+
+from .sarif_schema import validating
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_sarif_is_validated() -> Iterator[None]:
+    """Every SARIF log rendered in the tests is checked against the SARIF 2.1.0
+    schema (tests/sarif_schema.py): no test can write one that is not."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sarif, "render", validating(sarif.render))
+        yield
 
 
 @pytest.fixture(scope="session")

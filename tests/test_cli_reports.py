@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from esgcheck.cli import main
 
 from .conftest import ROOT
+from .sarif_schema import check_sarif
 
 LATE = "fixtures/cn-eidm-annual/04-late-annual-report.json"
 COMPLIANT = "fixtures/cn-eidm-annual/01-compliant-key-discharger.json"
@@ -42,7 +44,7 @@ def test_several_formats_in_one_run(tmp_path: Path) -> None:
     assert code == 1
     assert out.rstrip().splitlines()[-1].startswith("1 files: 1 checked, 1 failed")
     assert json.loads(paths["json"].read_text())["filings"][0]["grade"] == "C"
-    sarif = json.loads(paths["sarif"].read_text())
+    sarif = check_sarif(paths["sarif"].read_text())
     assert sarif["runs"][0]["results"][0]["ruleId"] == "CN-EIDM-ANN-002"
     assert paths["junit"].read_text().startswith("<?xml")
     assert "CN-EIDM-ANN-002" in paths["markdown"].read_text()
@@ -249,7 +251,7 @@ def test_an_output_that_cannot_be_written_costs_exit_2_not_the_others(tmp_path: 
                          "--output", f"junit={tmp_path / 'missing' / 'junit.xml'}", LATE)
     assert code == 2
     assert "cannot write" in err and "junit.xml" in err
-    assert json.loads(good.read_text())["version"] == "2.1.0"
+    assert check_sarif(good.read_text())["version"] == "2.1.0"
     assert out.rstrip().splitlines()[-1].startswith("1 files:")  # stdout still has the report
 
 
@@ -271,7 +273,55 @@ def test_a_saved_json_report_renders_as_the_check_would(tmp_path: Path, fmt: str
     _, direct, _ = run("check", "--format", fmt, "--no-color", "--lang", "zh", LATE,
                        CONCENTRATION)
     code, rendered, _ = run("render", "--format", fmt, "--lang", "zh", str(saved))
-    assert code == 0 and rendered == direct
+    assert code == 0
+    if fmt == "sarif":  # the exit code is the check's: render does not know it
+        (invocation,) = json.loads(direct)["runs"][0]["invocations"]
+        assert invocation.pop("exitCode") == 1
+        direct = re.sub(r'\n *"exitCode": 1,', "", direct, count=1)
+        assert "exitCode" not in rendered
+    assert rendered == direct
+
+
+def test_sarif_from_check_records_the_exit_code_and_times_when_asked(tmp_path: Path) -> None:
+    out = tmp_path / "r.sarif"
+
+    def invocation(*args: str) -> tuple[int, dict[str, object]]:
+        code, _, _ = run("check", "--output", f"sarif={out}", *args)
+        (found,) = check_sarif(out.read_text(encoding="utf-8"))["runs"][0]["invocations"]
+        return code, found
+
+    code, found = invocation(LATE)
+    assert code == 1 and found == {"exitCode": 1, "executionSuccessful": True}
+    first = out.read_bytes()
+    assert invocation(LATE)[1] == found and out.read_bytes() == first  # same bytes
+    code, found = invocation(COMPLIANT)
+    assert (code, found["exitCode"], found["executionSuccessful"]) == (0, 0, True)
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    code, found = invocation(LATE, str(broken))
+    assert (code, found["exitCode"], found["executionSuccessful"]) == (2, 2, False)
+    notes = found["toolExecutionNotifications"]
+    assert isinstance(notes, list) and str(broken) in notes[0]["message"]["text"]
+    code, found = invocation("--timestamps", LATE)
+    assert code == 1
+    start, end = found["startTimeUtc"], found["endTimeUtc"]
+    assert isinstance(start, str) and isinstance(end, str) and start <= end
+
+
+def test_markdown_limit_bounds_check_and_render(tmp_path: Path) -> None:
+    folder = "fixtures/cn-eidm-annual"
+    code, whole, _ = run("check", "--format", "markdown", folder)
+    assert code == 1 and len(whole.encode()) > 8192 and "Cut to fit" not in whole
+    code, cut, _ = run("check", "--format", "markdown", "--markdown-limit", "8192", folder)
+    assert code == 1 and len(cut.encode()) <= 8192
+    assert "Cut to fit 8192 characters" in cut and "`--markdown-limit`" in cut
+    saved = tmp_path / "report.json"
+    run("check", "--format", "json", "-o", str(saved), folder)
+    code, rendered, _ = run("render", "--format", "markdown", "--markdown-limit", "8192",
+                            str(saved))
+    assert code == 0 and rendered == cut
+    code, _, err = run("check", "--format", "markdown", "--markdown-limit", "100", folder)
+    assert code == 2 and "--markdown-limit" in err
 
 
 def test_render_refuses_what_is_not_a_report(tmp_path: Path) -> None:

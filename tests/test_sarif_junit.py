@@ -3,15 +3,19 @@ stable across runs."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from datetime import date
+from email.message import Message
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from lxml import etree
 
+import esgcheck
 from esgcheck.checker import Checker
 from esgcheck.engine.findings import (
     FilingReport,
@@ -25,13 +29,13 @@ from esgcheck.report import RenderOptions, junit, renderer, sarif
 
 from .conftest import FIXTURES
 from .external import ExternalError, junit_xsd
+from .sarif_schema import check_sarif, sarif_errors
 
-SARIF_SCHEMA = Path("/work/shared/external/sarif/sarif-schema-2.1.0.json")
 ANNUAL = FIXTURES / "cn-eidm-annual"
 BATTERY = FIXTURES / "eu-battery-cf"
 TEMPORARY = FIXTURES / "cn-eidm-temporary"
 LATE = "04-late-annual-report"
-LEVEL_OF = {"critical": "error", "major": "error", "minor": "warning", "info": "note"}
+LEVEL_OF = {"critical": "error", "major": "error", "minor": "warning", "info": "none"}
 WAIVER = WaiverApplied(id="W-7", justification="deadline extended by the bureau's notice",
                        approver="Li Wei", ticket="ESG-42", expires=date(2024, 12, 31),
                        file="waivers.yaml", line=3)
@@ -56,13 +60,6 @@ def mixed(checker: Checker, tmp_path_factory: pytest.TempPathFactory) -> Report:
                                 bad])
 
 
-@pytest.fixture(scope="module")
-def sarif_validator() -> jsonschema.Draft7Validator:
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft7Validator.check_schema(schema)
-    return jsonschema.Draft7Validator(schema)
-
-
 def junit_schema() -> etree.XMLSchema:
     try:
         path = junit_xsd()
@@ -73,8 +70,10 @@ def junit_schema() -> etree.XMLSchema:
 
 # -- helpers
 
-def sarif_run(report: Report, lang: str = "en", explain: bool = False) -> dict[str, Any]:
-    log = json.loads(sarif.render(report, RenderOptions(lang=lang, explain=explain)))
+def sarif_run(report: Report, lang: str = "en", explain: bool = False,
+              **options: Any) -> dict[str, Any]:
+    log = check_sarif(sarif.render(report, RenderOptions(lang=lang, explain=explain,
+                                                         **options)))
     assert len(log["runs"]) == 1
     run: dict[str, Any] = log["runs"][0]
     return run
@@ -133,14 +132,15 @@ def waived(report: Report, name: str, rule_id: str) -> Report:
 
 @pytest.mark.parametrize("which", ["annual_samples", "battery", "mixed"])
 def test_sarif_validates_against_the_official_schema(
-        which: str, request: pytest.FixtureRequest,
-        sarif_validator: jsonschema.Draft7Validator) -> None:
+        which: str, request: pytest.FixtureRequest) -> None:
     report: Report = request.getfixturevalue(which)
     for lang in ("en", "zh"):
-        log = json.loads(sarif.render(report, RenderOptions(lang=lang, explain=True)))
-        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                  for e in sarif_validator.iter_errors(log)]
-        assert errors == []
+        for code in (None, 0, 1, 2):
+            options = RenderOptions(lang=lang, explain=True, exit_code=code,
+                                    start_time="2024-05-01T08:00:00Z",
+                                    end_time="2024-05-01T08:00:03Z")
+            assert sarif_errors(json.loads(sarif.render(report, options))) == []
+        log = check_sarif(sarif.render(report, RenderOptions(lang=lang, explain=True)))
         assert log["version"] == "2.1.0"
         assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
         assert len(log["runs"]) == 1
@@ -163,10 +163,13 @@ def test_sarif_levels_follow_severity(annual_samples: Report) -> None:
         assert res["properties"]["severity"] == f.severity
         if f.outcome == "not_assessable":
             assert (res["kind"], res["level"]) == ("review", "none")
+        elif f.severity == "info":
+            assert (res["kind"], res["level"]) == ("informational", "none")
         else:
             assert (res["kind"], res["level"]) == ("fail", LEVEL_OF[f.severity])
     kinds = {(res["kind"], res["level"]) for res in run["results"]}
-    assert {("fail", "error"), ("fail", "warning"), ("fail", "note"), ("review", "none")} <= kinds
+    assert kinds == {("fail", "error"), ("fail", "warning"), ("informational", "none"),
+                     ("review", "none")}
     for rule in run["tool"]["driver"]["rules"]:
         severity = rule["properties"]["severity"]
         assert rule["defaultConfiguration"]["level"] == LEVEL_OF[severity]
@@ -271,6 +274,10 @@ def test_waived_finding_is_a_suppressed_result(annual_samples: Report) -> None:
     assert suppression["properties"] == {"waiver": "W-7", "approver": "Li Wei",
                                          "expires": "2024-12-31", "ticket": "ESG-42"}
     assert res["properties"]["outcome"] == "waived"
+    assert res["properties"]["severity"] == "major"
+    # a waived breach is still a failure, but one that was accepted: level note,
+    # so that a viewer that ignores suppressions does not fail a pull request on it
+    assert (res["kind"], res["level"]) == ("fail", "note")
     assert sum("suppressions" in r for r in run["results"]) == 1
     assert not any("suppressions" in r for r in sarif_run(annual_samples)["results"])
 
@@ -311,11 +318,10 @@ def test_unreadable_file_is_an_execution_notification(mixed: Report,
     (note,) = invocation["toolExecutionNotifications"]
     assert note["level"] == "error"
     assert note["descriptor"]["id"] == bad.error.code
-    assert note["message"]["text"] == bad.error.message.en
+    assert note["message"]["text"] == f"{bad.file}: {bad.error.message.en}"
     uri = note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.endswith("/bad%20input.json")
     assert invocation_of(annual_samples) == {"executionSuccessful": True}
-
 
 
 def test_explain_adds_the_derivation(annual_samples: Report) -> None:
@@ -330,6 +336,130 @@ def test_explain_adds_the_derivation(annual_samples: Report) -> None:
     plain = result_for(sarif_run(annual_samples), annual_samples, f"{LATE}.json", "CN-EIDM-ANN-002")
     assert "derivation" not in plain["properties"]
     assert "markdown" not in plain["message"]
+
+
+def test_info_findings_are_informational_and_raise_no_alert(annual_samples: Report) -> None:
+    run = sarif_run(annual_samples)
+    pairs = list(zip(run["results"], findings(annual_samples), strict=True))
+    info = [(res, f) for res, f in pairs if f.severity == "info" and f.outcome == "breach"]
+    assert info, "the samples hold info findings (the Art. 16 'not generated' statements)"
+    for res, _ in info:
+        assert (res["kind"], res["level"]) == ("informational", "none")
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    for _, f in info:
+        assert rules[f.rule_id]["defaultConfiguration"]["level"] == "none"
+    # only breaches at a severity above info fail, by their severity
+    failing = {res["level"] for res, f in pairs if res["kind"] == "fail"}
+    assert failing == {"error", "warning"}
+
+
+def test_invocation_carries_the_exit_code_and_whether_the_run_was_usable(
+        annual_samples: Report, mixed: Report) -> None:
+    for code, usable in ((0, True), (1, True), (2, False)):
+        (invocation,) = sarif_run(annual_samples, exit_code=code)["invocations"]
+        assert (invocation["exitCode"], invocation["executionSuccessful"]) == (code, usable)
+    assert "exitCode" not in invocation_of(annual_samples)  # not known: not written
+    (invocation,) = sarif_run(mixed, exit_code=2)["invocations"]
+    assert invocation["executionSuccessful"] is False
+
+
+def test_times_are_written_only_when_asked_for(annual_samples: Report) -> None:
+    plain = sarif.render(annual_samples, RenderOptions(exit_code=1))
+    assert plain == sarif.render(annual_samples, RenderOptions(exit_code=1))
+    assert "startTimeUtc" not in plain and "endTimeUtc" not in plain
+    (invocation,) = sarif_run(annual_samples, start_time="2024-05-01T08:00:00Z",
+                              end_time="2024-05-01T08:00:03Z")["invocations"]
+    assert invocation["startTimeUtc"] == "2024-05-01T08:00:00Z"
+    assert invocation["endTimeUtc"] == "2024-05-01T08:00:03Z"
+    with pytest.raises(AssertionError, match="startTimeUtc"):  # not SARIF's form of a time
+        sarif.render(annual_samples, RenderOptions(start_time="1 May 2024"))
+
+
+def test_a_filing_not_assessed_is_a_notification_naming_it_in_the_chosen_language(
+        mixed: Report) -> None:
+    report = mixed.model_copy(deep=True)
+    target = filing(report, f"{LATE}.json")
+    target.status, target.error, target.findings = "not_assessed", None, []
+    for lang, words in (("en", "not assessed"), ("zh", "未评估")):
+        (invocation,) = sarif_run(report, lang, exit_code=2)["invocations"]
+        notes = [n for n in invocation["toolExecutionNotifications"]
+                 if n["descriptor"]["id"] == "not_assessed"]
+        (note,) = notes
+        assert note["level"] == "error"
+        assert note["message"]["text"].startswith(target.file)
+        assert words in note["message"]["text"]
+        uri = note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri.endswith(f"{LATE}.json")
+        assert invocation["executionSuccessful"] is False
+
+
+def test_driver_names_the_version_and_the_address(annual_samples: Report) -> None:
+    driver = sarif_run(annual_samples)["tool"]["driver"]
+    assert driver["name"] == "esgcheck"
+    assert driver["version"] == driver["semanticVersion"] == esgcheck.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?", driver["semanticVersion"])
+    expected = sarif.information_uri(metadata.metadata("esgcheck"))
+    assert driver.get("informationUri") == expected
+
+
+def test_information_uri_is_the_package_s_own_address() -> None:
+    meta = Message()
+    meta["Name"] = "esgcheck"
+    meta["Project-URL"] = "Repository, https://example.org/esgcheck.git"
+    meta["Project-URL"] = "Homepage, https://example.org/esgcheck"
+    assert sarif.information_uri(meta) == "https://example.org/esgcheck"  # type: ignore[arg-type]
+    del meta["Project-URL"]
+    meta["Project-URL"] = "Documentation, https://example.org/esgcheck/docs"
+    assert sarif.information_uri(meta) == "https://example.org/esgcheck/docs"  # type: ignore[arg-type]
+    del meta["Project-URL"]
+    meta["Project-URL"] = "Homepage, not an address"
+    assert sarif.information_uri(meta) is None  # type: ignore[arg-type]
+    assert sarif.information_uri(None) is None
+
+
+@pytest.mark.parametrize("which", ["annual_samples", "battery", "mixed"])
+def test_every_rule_has_descriptions_and_help_in_the_chosen_language(
+        which: str, request: pytest.FixtureRequest) -> None:
+    report: Report = request.getfixturevalue(which)
+    runs = {lang: sarif_run(report, lang) for lang in ("en", "zh")}
+    infos = {info.id: info for info in report.rules}
+    for lang, run in runs.items():
+        basis = "依据" if lang == "zh" else "Basis"
+        for rule in run["tool"]["driver"]["rules"]:
+            assert rule["shortDescription"]["text"].strip()
+            assert rule["fullDescription"]["text"].startswith(rule["shortDescription"]["text"])
+            assert rule["help"]["text"].strip() and rule["help"]["markdown"].strip()
+            assert basis in rule["help"]["markdown"]
+            info = infos.get(rule["id"])
+            if info is not None:
+                cited = info.citation.text.get(lang)
+                assert cited in rule["fullDescription"]["text"]
+                assert cited in rule["help"]["text"]
+                if info.help is not None:  # what the rule checks, in the chosen language
+                    assert rule["help"]["text"].startswith(info.help.get(lang))
+    en_help = [r["help"]["text"] for r in runs["en"]["tool"]["driver"]["rules"]]
+    zh_help = [r["help"]["text"] for r in runs["zh"]["tool"]["driver"]["rules"]]
+    assert all(a != b for a, b in zip(en_help, zh_help, strict=True))
+
+
+def test_every_sarif_the_tests_render_is_validated(annual_samples: Report) -> None:
+    """conftest wraps the renderer for the whole session; no test module can
+    bind the unwrapped function before that."""
+    assert getattr(sarif.render, "validates_sarif", False)
+    text = sarif.render(annual_samples, RenderOptions())
+    log = json.loads(text)
+    log["runs"][0]["results"][0].update(kind="informational", level="error")
+    with pytest.raises(AssertionError, match=r"3\.27\.10"):
+        check_sarif(json.dumps(log))
+    del log["runs"][0]["tool"]
+    with pytest.raises(AssertionError, match="tool"):
+        check_sarif(json.dumps(log))
+    for source in sorted(Path(__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "esgcheck.report.sarif":
+                names = {alias.name for alias in node.names}
+                assert "render" not in names and "*" not in names, (
+                    f"{source.name}: call sarif.render so that its output is validated")
 
 
 # -- JUnit

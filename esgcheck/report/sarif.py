@@ -9,9 +9,19 @@ execution notification, and an expired or unused waiver a configuration
 notification. Nothing in the output comes from the clock or the host: the same
 report renders to the same bytes.
 
-A not-assessable finding is a result of kind ``review``; SARIF (§3.27.10) then
-requires level ``none``. The esgcheck severity and outcome of every result are
-kept in its properties.
+Kind and level (SARIF §3.27.9, §3.27.10): a breach is ``kind: fail`` with a
+level by severity (critical and major ``error``, minor ``warning``); an info
+finding, a statement rather than a failure, is ``informational``; a finding
+that could not be assessed is ``review`` (a person must decide); both have
+level ``none``, as SARIF requires of every kind but ``fail``. A waived finding
+stays ``fail`` with its suppression, at level ``note``: the waiver accepted it,
+and viewers that do not read suppressions (GitHub code scanning) should not
+fail a pull request on it. The esgcheck severity and outcome of every result
+are kept in its properties.
+
+The invocation carries the run's exit code when the caller knows it, whether
+the run was usable (not exit 2), and its start and end times only when asked
+for (``check --timestamps``).
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
+from importlib import metadata
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +44,7 @@ from esgcheck.engine.findings import (
     WaiverApplied,
     fingerprint,
 )
+from esgcheck.engine.grading import EXIT_INPUT
 from esgcheck.messages import colon, message, words
 from esgcheck.report import RenderOptions, waiver_notes
 from esgcheck.safetext import json_safe
@@ -41,8 +54,9 @@ Json = dict[str, Any]
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "esgcheck/v1"
 SRCROOT = "%SRCROOT%"
+# a breach's level by severity; an info finding is no failure: level none
 LEVELS: dict[str, str] = {"critical": "error", "major": "error", "minor": "warning",
-                          "info": "note"}
+                          "info": "none"}
 _LANGUAGES = {"zh": "zh-CN", "en": "en-US"}
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 _ABSOLUTE = re.compile(r"^(/|[A-Za-z]:/)")
@@ -254,13 +268,25 @@ def _suppression(w: WaiverApplied) -> Json:
     }
 
 
+def kind_and_level(f: Finding) -> tuple[str, str]:
+    """A finding's SARIF ``kind`` and ``level`` (§3.27.9, §3.27.10): only a
+    failure has a level other than ``none``."""
+    if f.outcome == "not_assessable":
+        return "review", "none"
+    if f.severity == "info":
+        return "informational", "none"
+    if f.outcome == "waived":
+        return "fail", "note"
+    return "fail", LEVELS[f.severity]
+
+
 def result(f: Finding, index: int, options: RenderOptions, baselined: bool = False) -> Json:
-    review = f.outcome == "not_assessable"
+    kind, level = kind_and_level(f)
     out: Json = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
-        "kind": "review" if review else "fail",
-        "level": "none" if review else LEVELS[f.severity],
+        "kind": kind,
+        "level": level,
         "message": _message(f, options),
         "locations": [location(f.location)],
         "partialFingerprints": {
@@ -280,16 +306,23 @@ def result(f: Finding, index: int, options: RenderOptions, baselined: bool = Fal
 
 # -- the run
 
+def _about(file: str, text: str, lang: str) -> str:
+    """A notification's text naming the file it is about."""
+    return f"{file}{colon(lang)}{text}"
+
+
 def _execution_notifications(report: Report, lang: str) -> list[Json]:
     out: list[Json] = []
     for r in report.filings:
         if r.error is not None:
             where = (location(r.error.location) if r.error.location is not None
                      else {"physicalLocation": _physical(r.file, None, None)})
-            out.append({"level": "error", "message": {"text": r.error.message.get(lang)},
+            out.append({"level": "error",
+                        "message": {"text": _about(r.file, r.error.message.get(lang), lang)},
                         "descriptor": {"id": r.error.code}, "locations": [where]})
         elif r.status != "checked":
-            out.append({"level": "error", "message": {"text": message(r.status, lang)},
+            out.append({"level": "error",
+                        "message": {"text": _about(r.file, message(r.status, lang), lang)},
                         "descriptor": {"id": r.status},
                         "locations": [{"physicalLocation": _physical(r.file, None, None)}]})
         for rb in r.rulebases:
@@ -322,8 +355,20 @@ def _configuration_notifications(report: Report, lang: str) -> list[Json]:
     return out
 
 
-def _invocation(report: Report, lang: str) -> Json:
-    out: Json = {"executionSuccessful": all(r.status == "checked" for r in report.filings)}
+def _invocation(report: Report, options: RenderOptions) -> Json:
+    """The run: its times when asked for, its exit code when known, and whether
+    it could be used (exit 2, an unusable input, is the one unsuccessful run)."""
+    lang = options.lang
+    out: Json = {}
+    if options.start_time is not None:
+        out["startTimeUtc"] = options.start_time
+    if options.end_time is not None:
+        out["endTimeUtc"] = options.end_time
+    if options.exit_code is not None:
+        out["exitCode"] = options.exit_code
+        out["executionSuccessful"] = options.exit_code != EXIT_INPUT
+    else:
+        out["executionSuccessful"] = all(r.status == "checked" for r in report.filings)
     execution = _execution_notifications(report, lang)
     if execution:
         out["toolExecutionNotifications"] = execution
@@ -369,11 +414,42 @@ def _run_properties(report: Report, lang: str) -> Json:
     return props
 
 
+_URL_LABELS = ("homepage", "documentation", "repository", "source")
+
+
+def information_uri(meta: metadata.PackageMetadata | None) -> str | None:
+    """The address a package's metadata gives for it (``[project.urls]``:
+    Homepage, else Documentation, Repository or Source; else ``Home-page``),
+    or None when it declares none."""
+    if meta is None:
+        return None
+    urls: dict[str, str] = {}
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        urls.setdefault(label.strip().lower(), url.strip())
+    for label in _URL_LABELS:
+        if urls.get(label, "").startswith(("https://", "http://")):
+            return urls[label]
+    home = (meta.get_all("Home-page") or [""])[0]
+    return home if home.startswith(("https://", "http://")) else None
+
+
+@cache
+def _installed_information_uri() -> str | None:
+    try:
+        return information_uri(metadata.metadata("esgcheck"))
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def _driver(report: Report, rules: list[RuleInfo], lang: str) -> Json:
     version = report.tool.version
     driver: Json = {"name": report.tool.name, "version": version}
     if _SEMVER.match(version):
         driver["semanticVersion"] = version
+    uri = _installed_information_uri()
+    if uri is not None:
+        driver["informationUri"] = uri
     driver["rules"] = [rule_descriptor(info, lang) for info in rules]
     return driver
 
@@ -387,7 +463,7 @@ def run(report: Report, options: RenderOptions) -> Json:
                for r in report.filings for f in r.findings]
     return {
         "tool": {"driver": _driver(report, rules, lang)},
-        "invocations": [_invocation(report, lang)],
+        "invocations": [_invocation(report, options)],
         "language": _LANGUAGES.get(lang, "en-US"),
         "automationDetails": {"id": "esgcheck/"},
         "columnKind": "unicodeCodePoints",
