@@ -1242,3 +1242,13 @@ def _register() -> None:
 
 
 _register()
+
+
+def _register_init() -> None:
+    """``esgcheck init FILING-TYPE``: a skeleton filing (esgcheck.skeleton)."""
+    from esgcheck.skeleton import init_command
+
+    main.add_command(init_command)
+
+
+_register_init()

@@ -103,6 +103,8 @@ def read_bytes(data: bytes, file: str, registry: Registry,
             doc = jsonread.parse(source, file)
         if not isinstance(doc, dict):
             raise InputError("json_root", file, 1, 1, kind=type(doc).__name__)
+        if (b'"$comment"' in data if encoding == "utf-8" else '"$comment"' in source):
+            doc = without_comments(doc)
         locator = jsonread.JsonLocator(source, doc, parsed)
         adapted = adapt(doc, forced.id if forced else None) if "filing_type" not in doc else None
         if adapted is not None:
@@ -122,6 +124,18 @@ def read_bytes(data: bytes, file: str, registry: Registry,
                                limits.max_seconds if limits is not None else 0.0)
     doc = mapper.map(root, detected.id)
     return Filing(file, "xml", detected, doc, _xml=mapper.places)
+
+
+def without_comments(node: Any) -> Any:
+    """A JSON document without its ``$comment`` members: comments, as JSON
+    Schema writes them (``esgcheck init`` describes each field in one), which
+    are not part of the filing. Other members keep their paths, so their
+    locations stand."""
+    if isinstance(node, dict):
+        return {k: without_comments(v) for k, v in node.items() if k != "$comment"}
+    if isinstance(node, list):
+        return [without_comments(v) for v in node]
+    return node
 
 
 def _xml_type(root: Any, file: str, registry: Registry, forced: FilingType | None
