@@ -56,3 +56,26 @@ def test_an_absent_date_is_said_to_be_absent(checker: Checker) -> None:
     assert late.outcome == "not_assessable"
     assert "(submission.date) is absent" in late.message.en
     assert "not a valid date" not in late.message.en
+
+
+TEMPORARY = json.loads((FIXTURES / "cn-eidm-temporary" / "01-penalty-on-time.json")
+                       .read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("value", "words", "not_words"), [
+    ("2024-02-30", "(document.received) is not a valid date", "not given"),
+    (None, "(document.received) is not given", "valid date"),
+])
+def test_a_temporary_report_says_whether_the_receipt_date_is_invalid_or_absent(
+        checker: Checker, value: str | None, words: str, not_words: str) -> None:
+    doc = copy.deepcopy(TEMPORARY)
+    if value is None:
+        del doc["document"]["received"]
+    else:
+        doc["document"]["received"] = value
+    report = check(checker, doc)
+    said = [f.message.en for f in report.findings if f.outcome == "not_assessable"
+            and "document.received" in f.message.en]
+    assert said, [f.message.en for f in report.findings]
+    assert all(words in m and not_words not in m.split("(document.received)")[1][:20]
+               for m in said)
