@@ -102,11 +102,31 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=_d
 EXIT_INTERRUPTED = 130  # as shells report a command ended by SIGINT (128 + 2)
 
 
+_LAZY: dict[str, tuple[str, str, str]] = {}  # command -> module, attribute, summary
+
+
 class _Main(click.Group):
     """The command group, ending an interrupted run with 130 (click's own
     handling exits 1, which here means "a breach was found") and an output
     that cannot be written, standard output on a full device included, with
     a message and 2 instead of a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _LAZY and name not in self.commands:  # listed, not imported
+            return click.Command(name, help=_LAZY[name][2])
+        return super().get_command(ctx, name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] in _LAZY and args[0] not in self.commands:
+            import importlib
+
+            module, attr, _ = _LAZY[args[0]]
+            self.add_command(getattr(importlib.import_module(module), attr))
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -1236,9 +1256,11 @@ def schemas_export(folder: Path) -> None:
 
 
 def _register() -> None:
-    from esgcheck.results_cli import results
-
-    main.add_command(results)
+    """``esgcheck results`` is imported when it is run (it brings SQLAlchemy and
+    Alembic, a third of a second that no other command needs): listed by
+    ``--help`` from its summary alone."""
+    _LAZY["results"] = ("esgcheck.results_cli", "results",
+                        "Ask a results store what its runs found (see --store on esgcheck check).")
 
 
 _register()

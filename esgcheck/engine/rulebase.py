@@ -17,7 +17,6 @@ clashes, unknown facts and cycles between derive rules.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,7 +31,13 @@ from pydantic import ValidationError
 
 from esgcheck.engine import loaderrors, yamlio
 from esgcheck.engine.expr import parser as ast
-from esgcheck.engine.expr.codegen import RuleEmit, RuleModule, add_entity_runner, add_rule
+from esgcheck.engine.expr.codegen import (
+    RuleEmit,
+    RuleModule,
+    add_entity_runner,
+    add_rule,
+    build_rule,
+)
 from esgcheck.engine.expr.compiler import (
     Compiled,
     Environment,
@@ -101,10 +106,16 @@ class CompiledRule:
     functions: frozenset[str]
     reads_as_of: bool  # any of its expressions reads the as-of date
     order: int
-    run: Callable[[Any], Any]  # guard and body as one generated function (untraced path),
-    # compiled with the other rules of its filing type (see _TypeCompiler.generate)
     emits: RuleEmit  # how guard and body write themselves into generated code
     env: Environment | None = None  # what its expressions see (for why-not)
+
+    @cached_property
+    def run(self) -> Callable[[Any], Any]:
+        """Guard and body as one generated function (untraced). A derive rule's is
+        compiled with the other rules of its filing type (_TypeCompiler.generate);
+        a check rule runs in its entity's function, so its own is compiled only
+        if it is ever asked for."""
+        return build_rule(self.id, *self.emits, len(self.entity.ancestors))
 
     @property
     def id(self) -> str:
@@ -605,11 +616,11 @@ class _TypeCompiler:
         return self.generate(out)
 
     def generate(self, out: TypeRules) -> TypeRules:
-        """The untraced code of every rule and of every entity's check rules, as
-        one module compiled once."""
+        """The untraced code of every derive rule and of every entity's check
+        rules, as one module compiled once (or read from the cache of compiled
+        code, see codegen.RuleModule)."""
         module = RuleModule(f"{self.p.meta.id} {self.ft.id}")
-        rules = [*out.derive, *out.check]
-        numbers = [add_rule(module, *r.emits, len(r.entity.ancestors)) for r in rules]
+        numbers = [add_rule(module, *r.emits, len(r.entity.ancestors)) for r in out.derive]
         by_entity: dict[str, list[CompiledRule]] = {}
         for rule in out.check:
             by_entity.setdefault(rule.entity.name, []).append(rule)
@@ -617,12 +628,9 @@ class _TypeCompiler:
                                          len(rs[0].entity.ancestors)))
                   for rs in by_entity.values()]
         functions = module.compile()
-        runs = {id(r): functions[n] for r, n in zip(rules, numbers, strict=True)}
-        out.derive = [dataclasses.replace(r, run=runs[id(r)]) for r in out.derive]
-        out.check = [dataclasses.replace(r, run=runs[id(r)]) for r in out.check]
-        ran = {r.id: r for r in out.check}
-        out.check_groups = [CheckGroup(rs[0].entity, [ran[r.id] for r in rs], functions[n])
-                            for rs, n in groups]
+        for rule, n in zip(out.derive, numbers, strict=True):
+            rule.run = functions[n]
+        out.check_groups = [CheckGroup(rs[0].entity, rs, functions[n]) for rs, n in groups]
         return out
 
     # -- dependency order of derive rules
@@ -765,7 +773,6 @@ class _TypeCompiler:
             params={k: v for k, v in params.items() if v is not None},
             facts_read=frozenset(env.facts_used), functions=frozenset(env.functions_used),
             reads_as_of=env.reads_as_of, order=self.order[id(rule)],
-            run=_not_generated,
             emits=emits, env=env,
         )
 
@@ -822,10 +829,6 @@ class _TypeCompiler:
                     if name not in rule.params:
                         self.p.problem(located, (*path, key, lang), rule.id,
                                        f"{key}.{lang} uses {{{name}}}, which is not in params")
-
-
-def _not_generated(ctx: Any) -> Any:
-    raise AssertionError("a rule runs before its code is generated")
 
 
 def facts_referenced(node: ast.Node) -> set[str]:

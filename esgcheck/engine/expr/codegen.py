@@ -25,8 +25,15 @@ identifiers, so the source is made only of the emitters' templates.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import marshal
+import os
+import tempfile
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from esgcheck.engine.expr.values import MISSING
@@ -69,10 +76,68 @@ class RuleModule:
         return n
 
     def compile(self) -> list[Callable[..., Any]]:
-        """The functions, in the order they were added, compiled in one go."""
-        code = compile("\n".join(self.sources), f"<rules {self.label}>", "exec")
+        """The functions, in the order they were added, compiled in one go: the
+        code object comes from the cache when this very source was compiled
+        before (see code_cache)."""
+        code = cached_compile("\n".join(self.sources), f"<rules {self.label}>")
         exec(code, self.ns)  # the source is built only from the emitters' templates
         return [self.ns[name] for name in self.names]
+
+
+# ---------------------------------------------------------------- the cache of compiled code
+
+CACHE_ENV = "ESGCHECK_CACHE_DIR"  # a folder for the cache, or "off"
+
+
+def code_cache() -> Path | None:
+    """Where compiled rule code is kept between runs: ``$ESGCHECK_CACHE_DIR``
+    ("off": nowhere), else the user's cache folder (platformdirs). Compiling a
+    rule base's generated source is most of what loading it costs; the cache
+    is keyed by the source itself (which is the rule base's rules, as the
+    emitters write them), esgcheck's version and Python's bytecode version."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # platformdirs is there whenever pip is; without it, no cache
+        return None
+    return Path(user_cache_dir("esgcheck", appauthor=False)) / "code"
+
+
+def cached_compile(source: str, label: str) -> CodeType:
+    """``compile(source)``, through the cache when there is one. A cache that
+    cannot be read or written (read-only home, full disk, a damaged entry)
+    costs only the compilation: nothing fails because of it."""
+    from esgcheck import __version__
+
+    folder = code_cache()
+    if folder is None:
+        return compile(source, label, "exec")
+    key = hashlib.sha256("\0".join((
+        __version__, importlib.util.MAGIC_NUMBER.hex(), label, source)).encode()).hexdigest()
+    path = folder / f"{key}.bin"
+    try:
+        code = marshal.loads(path.read_bytes())
+        if isinstance(code, CodeType) and code.co_filename == label:
+            return code
+    except (OSError, ValueError, EOFError, TypeError):
+        pass  # absent or unreadable: compiled below
+    code = compile(source, label, "exec")
+    tmp: str | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(marshal.dumps(code))
+        os.replace(tmp, path)  # whole or not at all, also with runs side by side
+    except OSError:
+        if tmp is not None:
+            with suppress(OSError):
+                os.unlink(tmp)
+    return code
 
 
 class Emitter:
