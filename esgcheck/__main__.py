@@ -3,22 +3,23 @@
 The command line is imported here, inside the handler for an interrupt, so a
 Ctrl-C while esgcheck is still starting (importing its rule engine takes a
 moment) ends with 130 and one line, as it does once the run has begun, and
-never with a traceback.
+never with a traceback; SIGTERM likewise, with 143 (esgcheck.signals).
 """
 
 from __future__ import annotations
 
 import sys
 
-EXIT_INTERRUPTED = 130  # as shells report a command ended by SIGINT (128 + 2)
+from esgcheck import signals
 
 
 def run() -> None:
+    signals.handle_sigterm()
     try:
         from esgcheck.cli import main
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         sys.stderr.write("interrupted while starting / 启动时已中断\n")
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(signals.exit_code(exc))
     main()
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from esgcheck import __version__
+from esgcheck import __version__, signals
 from esgcheck.baseline import Baseline, BaselineError, load_baseline
 from esgcheck.checker import Checker, Options, summarize
 from esgcheck.engine.findings import SelectionUsed
@@ -99,15 +99,13 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=_d
                            show_default="from the locale", help="Language of the output.")
 
 
-EXIT_INTERRUPTED = 130  # as shells report a command ended by SIGINT (128 + 2)
-
-
 _LAZY: dict[str, tuple[str, str, str]] = {}  # command -> module, attribute, summary
 
 
 class _Main(click.Group):
-    """The command group, ending an interrupted run with 130 (click's own
-    handling exits 1, which here means "a breach was found") and an output
+    """The command group, ending an interrupted run with 130, or 143 for
+    SIGTERM (click's own handling exits 1, which here means "a breach was
+    found"), and an output
     that cannot be written, standard output on a full device included, with
     a message and 2 instead of a traceback."""
 
@@ -131,9 +129,9 @@ class _Main(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (esgcheck.signals)
             _say("interrupted; no output was written half / 已中断，未写入不完整的输出", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            sys.exit(signals.exit_code(exc))
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise  # click ends quietly on a closed pipe
@@ -486,7 +484,7 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
       2  unusable input: a file unreadable or not assessed, a rule base, waiver,
          baseline or configuration that does not load, an output that cannot be
          written, a store or cluster that cannot be used, or a bad option
-      130  interrupted (Ctrl-C)
+      130  interrupted (Ctrl-C); 143 stopped by SIGTERM
 
     Options not given are taken from the configuration file (esgcheck.toml or
     [tool.esgcheck] in pyproject.toml: --select, --extend-select, --ignore,

@@ -62,6 +62,7 @@ def _serve(conn: Connection) -> None:
     handle: it ends the workers; a worker whose parent is gone finds its pipe
     closed and ends too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's Terminated is the parent's
     work = _WORK
     assert work is not None
     while True:

@@ -10,7 +10,9 @@ import io
 import json
 import os
 import random
+import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -51,9 +53,12 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def stored(url: str, run: int | None = None) -> list[tuple[str, str | None, tuple[str, ...]]]:
     """A run's filings as (file, grade, sorted fingerprints of its findings)."""
     store = open_store(url)
-    run_id = store.run_id(run)
-    return [(f.file, f.grade, tuple(sorted(x.fingerprint for x in f.findings)))
-            for _, f in store.iter_filings(run_id)]
+    try:
+        run_id = store.run_id(run)
+        return [(f.file, f.grade, tuple(sorted(x.fingerprint for x in f.findings)))
+                for _, f in store.iter_filings(run_id)]
+    finally:
+        store.engine.dispose()
 
 
 def test_a_run_into_the_store_and_the_questions_asked_of_it(tmp_path: Path) -> None:
@@ -136,6 +141,79 @@ def test_a_client_killed_at_any_moment_loses_nothing_it_stored(
         latest = store.run_id()
         assert c.execute(select(func.count()).select_from(run_filings).where(
             run_filings.c.run_id == latest)).scalar() == 60
+
+
+def test_sigterm_keeps_what_was_stored_and_marks_the_run(inbox: Path, clean: str,
+                                                         tmp_path: Path) -> None:
+    """SIGTERM (docker stop, systemd, a batch scheduler) is an interrupt: the
+    run ends with 143, keeps what it stored, is marked interrupted, and the
+    same command then completes it as a clean run would have."""
+    db = tmp_path / "results.db"
+    proc = subprocess.Popen([ESGCHECK, "check", "--store", str(db), "--quiet", "--jobs", "1",
+                             str(inbox)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _stored_count(db):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert [r.status for r in open_store(str(db)).runs()] == ["interrupted"]
+    done = subprocess.run([ESGCHECK, "check", "--store", str(db), "--quiet", "--jobs", "1",
+                           str(inbox)], capture_output=True)
+    assert done.returncode in (0, 1), done.stderr
+    assert stored(str(db)) == stored(clean)
+
+
+def _stored_count(db: Path) -> int:
+    """Reports in a store being written, 0 while it has no tables yet."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1) as c:
+            return int(c.execute("SELECT count(*) FROM reports").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    """A child process whose files cannot grow past ``limit`` bytes, as on a
+    full disk: a write past it fails with EFBIG instead of killing it."""
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_a_full_disk_stops_the_run_and_keeps_what_was_stored(inbox: Path, clean: str,
+                                                            tmp_path: Path) -> None:
+    """The disk fills during a run: exit 2 with a message saying what to do,
+    the store still opens with every earlier run as it was, and once there is
+    room the same command completes the run."""
+    db = tmp_path / "results.db"
+    first = sorted(inbox.iterdir())[:5]
+    small = tmp_path / "small"
+    small.mkdir()
+    for path in first:
+        (small / path.name).write_bytes(path.read_bytes())
+    assert cli("check", "--store", str(db), "--quiet", "--jobs", "1", str(small))[0] in (0, 1)
+    before = stored(str(db))
+    room = db.stat().st_size + 48 * 1024
+    full = subprocess.run([ESGCHECK, "check", "--store", str(db), "--quiet", "--jobs", "1",
+                           str(inbox)], capture_output=True, text=True,
+                          preexec_fn=_file_size_limit(room))
+    assert full.returncode == 2, full.stderr
+    assert "disk is full or the store cannot be written" in full.stderr
+    assert "磁盘已满" in full.stderr and "Traceback" not in full.stderr
+    check = subprocess.run([sys.executable, "-c", "import sqlite3, sys; print(sqlite3.connect("
+                            "sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
+                            str(db)], capture_output=True, text=True)
+    assert check.stdout.strip() == "ok", check
+    assert stored(str(db), 1) == before
+    done = subprocess.run([ESGCHECK, "check", "--store", str(db), "--quiet", "--jobs", "1",
+                           str(inbox)], capture_output=True)
+    assert done.returncode in (0, 1), done.stderr
+    assert stored(str(db)) == stored(clean)
 
 
 def test_two_runs_into_one_store_at_once_both_complete(inbox: Path, tmp_path: Path) -> None:

@@ -160,6 +160,24 @@ def _reason(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+# What the databases say when the disk is full or the store cannot be written
+# (SQLite, PostgreSQL and the operating system), lower-case.
+_CANNOT_WRITE = ("disk i/o error", "disk is full", "no space left", "readonly database",
+                 "read-only file system", "could not extend file", "file too large",
+                 "permission denied")
+
+
+def _advice(reason: str) -> str:
+    """What a user does about a store that cannot be written: the transaction
+    that failed is undone and everything stored before it stays."""
+    if not any(cue in reason.lower() for cue in _CANNOT_WRITE):
+        return ""
+    return (" (the disk is full or the store cannot be written: what was stored before "
+            "stays; free space or fix the permissions and run the same command again to "
+            "go on / 磁盘已满或结果库不可写：已存储的结果保留，"
+            "腾出空间或修正权限后重跑同一命令即可续跑)")
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -196,7 +214,8 @@ class Store:
             with self.engine.begin() as connection:
                 yield connection
         except (SQLAlchemyError, OSError) as exc:
-            raise StoreError(f"store {self.url}: {_reason(exc)}") from None
+            reason = _reason(exc)
+            raise StoreError(f"store {self.url}: {reason}{_advice(reason)}") from None
 
     def _insert(self, table: Any) -> Insert:
         """An INSERT that leaves an existing row alone (a report another run
