@@ -208,13 +208,18 @@ def test_json_edge_cases(checker: Checker, data: bytes, status: str, code: str) 
 
 
 @pytest.mark.parametrize("encoding, bom", [
-    ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")])
+    ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+    # without a mark, UTF-16 is told by its zero bytes (RFC 4627 §3); it used to be
+    # refused as "not valid UTF-8", which sent the filer after the wrong problem
+    ("utf-16-le", b""), ("utf-16-be", b"")])
 def test_json_byte_order_marks(checker: Checker, encoding: str, bom: bytes) -> None:
     plain = checker.check_bytes(ANNUAL.read_bytes(), "f.json")
     text = ANNUAL.read_text(encoding="utf-8")
     marked = checker.check_bytes(bom + text.encode(encoding), "f.json")
     assert marked.status == "checked"
     assert [f.rule_id for f in marked.findings] == [f.rule_id for f in plain.findings]
+    assert [f.location.line for f in marked.findings] == [
+        f.location.line for f in plain.findings]
 
 
 def test_numbers_beyond_float_precision_stay_exact(checker: Checker) -> None:

@@ -42,15 +42,24 @@ _BOMS = (
 
 
 def strip_bom(data: bytes) -> tuple[bytes, str]:
-    """The bytes without their byte-order mark, and their encoding."""
+    """The bytes without their byte-order mark, and their encoding. Without a
+    mark, UTF-16 is told by its zero bytes, as RFC 4627 §3 describes: the
+    first two characters of a JSON text are ASCII, so UTF-16LE begins
+    ``xx 00 xx 00`` and UTF-16BE ``00 xx 00 xx`` (never UTF-8)."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data[len(bom):], name
+    head = data[:4]
+    if len(head) == 4 and head[0] and not head[1] and head[2] and not head[3]:
+        return data, "utf-16-le"
+    if len(head) == 4 and not head[0] and head[1] and not head[2] and head[3]:
+        return data, "utf-16-be"
     return data, "utf-8"
 
 
 def decode(data: bytes, file: str) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM, to text without the BOM."""
+    """UTF-8 (with or without BOM) or UTF-16 (with a BOM, or told by its zero
+    bytes), to text without the BOM."""
     body, encoding = strip_bom(data)
     try:
         return body.decode(encoding)

@@ -53,11 +53,9 @@ class Filing:
 
 def sniff(data: bytes, file: str) -> str:
     """``json`` or ``xml``, from the first meaningful character."""
-    head = data[:4096]
-    for bom, encoding in jsonread._BOMS:
-        if head.startswith(bom):
-            head = head[len(bom):].decode(encoding, errors="ignore").encode("utf-8")
-            break
+    head, encoding = jsonread.strip_bom(data[:4096])
+    if encoding != "utf-8":
+        head = head.decode(encoding, errors="ignore").encode("utf-8")
     stripped = head.lstrip()
     if not stripped:
         raise InputError("empty", file)
