@@ -9,9 +9,12 @@ check character, a missing block, a late temporary report).
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from stdnum.cn import uscc
@@ -182,7 +185,34 @@ def entity_count(doc: dict[str, Any]) -> int:
     return entities + leaf_count(rest)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Write N realistic cn-eidm-annual filings (seeded, deterministic) "
+                    "to a folder, or without -o describe one.")
+    parser.add_argument("-n", type=int, default=100, help="number of filings (default 100)")
+    parser.add_argument("-o", "--output", type=Path, metavar="DIR",
+                        help="folder to write filing-00000.json ... into (created if missing)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--breach-share", type=float, default=0.3,
+                        help="share of the filings with a breach (default 0.3)")
+    parser.add_argument("--layout", choices=list(LAYOUTS), default="spaced",
+                        help="how the JSON is written (default spaced)")
+    args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("-n must be at least 1")
+    filings = generate(args.n, args.seed, args.breach_share, args.layout)
+    if args.output is None:
+        sample = json.loads(filings[0])
+        print(f"facts per filing: {entity_count(sample)} "
+              f"({leaf_count(sample)} leaf values, {len(filings[0])} bytes)")
+        return 0
+    args.output.mkdir(parents=True, exist_ok=True)
+    width = max(5, len(str(args.n - 1)))
+    for i, data in enumerate(filings):
+        (args.output / f"filing-{i:0{width}d}.json").write_bytes(data)
+    print(f"{args.n} filings written to {args.output}")
+    return 0
+
+
 if __name__ == "__main__":
-    sample = json.loads(generate(1)[0])
-    print(f"facts per filing: {entity_count(sample)} "
-          f"({leaf_count(sample)} leaf values, {len(generate(1)[0])} bytes)")
+    sys.exit(main())
