@@ -165,6 +165,17 @@ class Emitter:
         """A name for ``value`` in the generated function's namespace."""
         return self.module.ref(value)
 
+    def present(self, name: str) -> bool:
+        """Whether ``name`` is a constant of the namespace that is not MISSING:
+        a test of it for MISSING can be left out."""
+        value = self.module.ns.get(name, MISSING) if name.startswith("k") else MISSING
+        return value is not MISSING
+
+    def unknown(self, names: list[str]) -> str:
+        """Code that is true when one of ``names`` is MISSING ("False" when
+        none can be)."""
+        return " or ".join(f"{n} is MISSING" for n in names if not self.present(n)) or "False"
+
     def call(self, fn: Callable[..., Any], *args: str) -> str:
         """An expression calling ``fn``: its inline form when it has one."""
         template = INLINE.get(fn)

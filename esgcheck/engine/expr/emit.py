@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from esgcheck.engine.expr.codegen import Emit, Emitter
+from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter
 from esgcheck.engine.expr.runtime import (
     NUMBERS,
     QuantityReader,
@@ -104,6 +104,11 @@ def field(base: Emit, key: str, ftype: Type, chain: Chain) -> tuple[Emit, Parts]
         raw, out = em.tmp(), em.tmp()
         if not em.traced:
             raw = raw_object(em, chain)
+            if not chain.memo and chain.conv in INLINE:  # a cheap test of its type:
+                shared = em.derived(raw, ("value", chain.conv), lambda: (  # once for all rules
+                    f"MISSING if {raw} is None else {em.call(chain.conv, raw)}"))
+                if shared is not None:
+                    return raw, shared
             em.line(f"{out} = MISSING")
             with em.block(f"if {raw} is not None:"):
                 _convert(em, out, raw, chain.conv, chain.memo)

@@ -30,7 +30,7 @@ def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool) -> 
         else:
             key = em.ref(compare_key)
             test = f"{key}({a}) {op} {key}({b})"
-        with em.block(f"if {a} is MISSING or {b} is MISSING:"):
+        with em.block(f"if {em.unknown([a, b])}:"):
             em.line(f"{out} = MISSING")
         with em.block("else:"):
             with em.block("try:"):
@@ -87,7 +87,7 @@ def strict(fn: Callable[..., Any], args: list[Emit], undecided: Note | None = No
     def emit(em: Emitter) -> str:
         names = [a(em) for a in args]
         out = em.tmp()
-        missing = " or ".join(f"{n} is MISSING" for n in names) or "False"
+        missing = em.unknown(names)
         call = code(em, names) if code is not None else em.call(fn, *names)
         with em.block(f"if {missing}:"):
             em.line(f"{out} = MISSING")

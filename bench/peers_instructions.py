@@ -1,0 +1,83 @@
+"""Machine instructions per filing of the peer benchmark's workload, for
+esgcheck's full check and for the harness's plain-Python closures, counted by
+valgrind's cachegrind: a ratio that does not move with the machine's load,
+unlike the harness's timings (bench/peers.sh) on a shared machine.
+
+    python bench/peers_instructions.py [--n 100] [--outlets 20] [--copies 1]
+
+Each variant runs in its own process under cachegrind, over no filing and over
+``--n`` filings of the harness's corpus (``gen_corpus.make_corpus``, the first
+``--n`` of 2,000, or of 200 at ``--outlets 230``); the difference over ``--n`` is
+one filing's cost. ``--copies 10`` is the ten-times-the-rules scenario,
+``--outlets 230`` the ten-times-the-facts one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PEER_BENCH = Path(os.environ.get("PEER_BENCH", HERE.parents[1] / "shared" / "peer-bench"))
+
+
+def child(variant: str, n: int, outlets: int, copies: int) -> None:
+    sys.path.insert(0, str(PEER_BENCH))
+    sys.path.insert(0, str(HERE / "peers"))
+    from gen_corpus import make_corpus  # the harness's own modules
+    from rules import ruleset
+
+    corpus, _ = make_corpus(2000 if outlets == 20 else 200, n_outlets=outlets)
+    rules = ruleset(copies)
+    if variant == "closures":
+        from eng_python import PythonEngine
+
+        engine = PythonEngine(rules)
+    else:
+        from esgcheck_peer import Esgcheck
+
+        engine = Esgcheck(rules)
+    for data in corpus[:3]:  # warm: traced code compiled, caches filled
+        engine.run(data)
+    for data in corpus[3:3 + n]:
+        engine.run(data)
+
+
+def count(variant: str, n: int, outlets: int, copies: int) -> int:
+    out = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+         sys.executable, __file__, "--child", variant, "--n", str(n), "--outlets", str(outlets),
+         "--copies", str(copies)],
+        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    found = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count in valgrind's output:\n{out.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--outlets", type=int, default=20, choices=[20, 230])
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--child", choices=["closures", "esgcheck"])
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.n, args.outlets, args.copies)
+        return
+    per = {}
+    for variant in ("closures", "esgcheck"):
+        total = count(variant, args.n, args.outlets, args.copies)
+        base = count(variant, 0, args.outlets, args.copies)
+        per[variant] = (total - base) / args.n
+        print(f"{variant:<10}{per[variant] / 1e6:>10.2f} M instructions per filing", flush=True)
+    print(f"esgcheck / closures: {per['esgcheck'] / per['closures']:.2f} "
+          f"(speed ratio about {per['closures'] / per['esgcheck']:.3f})")
+
+
+if __name__ == "__main__":
+    main()
