@@ -181,11 +181,12 @@ class Checker:
                     results[n] = known
                     continue
             todo.append((n, (path, display)))
-        for (n, (_, display)), report in zip(todo, self.check_files(
+        for (n, (path, display)), report in zip(todo, self.check_files(
                 [f for _, f in todo], options, jobs), strict=True):
-            results[n] = report
             if journal is not None:
+                report, sums[n] = unchanged(path, display, sums[n], report)
                 journal.add(display, sums[n], report)
+            results[n] = report
         filings = [self.in_order(results[n]) for n in range(len(files))]
         return make_report(filings, fail_on, self.configuration(), self.rule_catalogue(
             f.filing_type for f in filings if f.filing_type is not None))
@@ -702,6 +703,17 @@ def resolve_path(doc: Any, path: tuple[str | int, ...]) -> Any:
     for key in path:
         node = node[key]  # the path was found in this document
     return node
+
+
+def unchanged(path: Path, display: str, digest: str, report: FilingReport
+              ) -> tuple[FilingReport, str]:
+    """A report and the digest to record it under, for a file hashed before it
+    was checked: one that changed meanwhile may have been checked as other
+    bytes than the digest names, so it becomes an entry of its own (``changed``)
+    recorded under no digest, never taken for its content later."""
+    if digest and file_digest(path) != digest:
+        return unreadable(InputError("changed", display)), ""
+    return report, digest
 
 
 def file_digest(path: Path) -> str:

@@ -14,6 +14,9 @@ from esgcheck.engine.model import Text
 MESSAGES: dict[str, tuple[str, str]] = {
     # input errors
     "io": ("无法读取文件：{reason}", "cannot read the file: {reason}"),
+    "changed": ("文件在运行期间被修改，检查结果不一定对应其当前内容；未作为已检查存储，"
+                "请再运行一次", "the file changed while the run was going, so the report may "
+                "not be of its content now; not stored as checked: run again to check it"),
     "not_regular": ("不是普通文件，而是{kind}；未打开，未读取（只读取普通文件）",
                     "not a regular file but {kind}; not opened, not read (only regular "
                     "files are read)"),

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
 from esgcheck.checker import Checker, Options
-from esgcheck.engine.findings import Report
+from esgcheck.engine.findings import FilingReport, Report
 from esgcheck.store import StoreError, open_store
 from esgcheck.store.schema import findings, metadata, reports, run_filings
 from esgcheck.waivers import parse_waivers
@@ -110,6 +110,40 @@ def test_running_again_checks_nothing_that_is_unchanged(
     assert [(d["rule"], Path(d["file"]).name) for d in diff["fixed"]] == [
         ("CN-EIDM-ANN-002", "04-late-annual-report.json")]
     assert diff["new"] == []
+
+
+def test_a_filing_that_changes_during_the_run_is_never_stored_as_checked(
+        store_url: str, checker: Checker, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filing rewritten after the run hashed it and before it was read (an
+    enterprise re-uploading into the inbox): its report may be of bytes the
+    digest does not name, so it is an entry of its own, ``changed``, and the
+    next run checks it; the other filings are stored as usual."""
+    folder = tmp_path / "inbox"
+    shutil.copytree(ANNUAL, folder)
+    late = folder / "04-late-annual-report.json"
+    check_file = Checker.check_file
+
+    def rewritten_first(self: Checker, path: Path, display: str, options: Options
+                        ) -> FilingReport:
+        if path.name == late.name:
+            late.write_text(late.read_text("utf-8").replace('"2024-03-18"', '"2024-03-14"'),
+                            "utf-8")
+        return check_file(self, path, display, options)
+
+    monkeypatch.setattr(Checker, "check_file", rewritten_first)
+    _, report = run_into(store_url, checker, [folder])
+    monkeypatch.undo()
+    changed = [f for f in report.filings if f.error is not None and f.error.code == "changed"]
+    assert [Path(f.file).name for f in changed] == [late.name]
+    assert "changed while the run" in changed[0].error.message.en
+    assert sum(f.status == "checked" for f in report.filings) == len(report.filings) - 1
+    store = open_store(store_url)
+    run = store.begin_run(checker.settings(Options()), [], files=1)
+    again = checker.check_paths([folder], Options(), journal=run)
+    run.finish(checker.settle(again))
+    assert run.stored == 1 and run.reused == len(report.filings) - 1
+    assert all(f.status == "checked" for f in again.filings)
 
 
 def test_a_run_that_stops_part_way_keeps_what_it_stored(

@@ -19,7 +19,7 @@ from typing import Any
 
 from esgcheck.batch.cluster import Cluster, Setup
 from esgcheck.batch.progress import Progress
-from esgcheck.checker import Checker, Options, file_digest, portable_name
+from esgcheck.checker import Checker, Options, file_digest, portable_name, unchanged
 from esgcheck.engine.findings import FilingReport, WaiverStatus, WaiversUsed
 from esgcheck.filings.paths import expand
 from esgcheck.store import Store
@@ -63,6 +63,7 @@ def check_into_store(checker: Checker, paths: Sequence[Path], options: Options, 
             else:
                 shown.update(known)
         for n, report in _checked(checker, todo, options, jobs, cluster, setup, ship_files):
+            report, sums[n] = unchanged(files[n][0], files[n][1], sums[n], report)
             run.add(files[n][1], sums[n], report)
             shown.update(report)
         run.flush()
