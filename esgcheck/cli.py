@@ -1259,6 +1259,9 @@ def _register() -> None:
     ``--help`` from its summary alone."""
     _LAZY["results"] = ("esgcheck.results_cli", "results",
                         "Ask a results store what its runs found (see --store on esgcheck check).")
+    # FastAPI and uvicorn load only for the server
+    _LAZY["serve"] = ("esgcheck.service.command", "serve",
+                      "Serve the HTTP API (/api/v1) over a results store.")
 
 
 _register()
