@@ -110,7 +110,8 @@ def test_a_passport_dated_before_the_regulation_is_a_finding_and_its_data_still_
     # the stages still do not add up, and a negative production stage is still one
     assert [f.outcome for f in of(report, "BATT-CF-017")] == ["breach"]
     rules = {f.rule_id for f in report.findings if f.rulebase == "eu-battery"}
-    data_checks = checker.rulebases[1].by_type["eu-battery-cf"].data_checks
+    (battery,) = [rb for rb in checker.rulebases if rb.id == "eu-battery"]
+    data_checks = battery.by_type["eu-battery-cf"].data_checks
     assert rules - {"ASOF.before-first-version"} <= data_checks
     assert report.grade == "C"
 
