@@ -1,7 +1,8 @@
 """Every SARIF log the tests make is valid SARIF 2.1.0.
 
 ``check_sarif`` parses a log and fails the test unless it validates against the
-official schema (a local copy in ``shared/external/sarif``, no network) and the
+official schema (a copy in ``tests/data/sarif``, with its source and licence;
+no network) and the
 rules the schema cannot state: times in the SARIF form, an absolute
 ``informationUri``, and level ``none`` for every result whose kind is not
 ``fail`` (§3.27.10). ``tests/conftest.py`` wraps ``esgcheck.report.sarif.render``
@@ -23,7 +24,7 @@ from typing import Any
 import jsonschema
 
 ROOT = Path(__file__).resolve().parent.parent
-SARIF_SCHEMA = ROOT.parent / "shared" / "external" / "sarif" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json"
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")  # SARIF §3.9: UTC, Z
 
 Render = Callable[..., str]
