@@ -31,6 +31,21 @@ def checker() -> Checker:
     return Checker()
 
 
+@pytest.fixture
+def one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
+    """The command line's runs in this process share the session's loaded rule
+    bases (loading them is most of a run's time); runs with their own rule
+    bases or configuration load those."""
+    import esgcheck.cli
+
+    def make(rules: object = None, user_config: object = None) -> Checker:
+        if rules is None and user_config is None:
+            return checker
+        return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+
+
 @pytest.fixture(scope="session")
 def annual_samples(checker: Checker) -> Report:
     """The report on every cn-eidm-annual sample, checked once for the session

@@ -38,19 +38,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture(autouse=True)
-def _one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
-    """The command line's runs share the session's loaded rule bases (loading
-    them is most of a run's time); runs with their own rule bases or
-    configuration load those."""
-    import esgcheck.cli
-
-    def make(rules: object = None, user_config: object = None) -> Checker:
-        if rules is None and user_config is None:
-            return checker
-        return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+pytestmark = pytest.mark.usefixtures("one_checker")
 
 
 @pytest.fixture()

@@ -68,24 +68,11 @@ hostile = st.lists(st.one_of(_hostile_chars, st.text(max_size=3)), min_size=1,
 BENIGN = "benign value"
 
 
-@pytest.fixture(autouse=True)
-def _one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
-    """The command line's runs share the session's loaded rule bases (loading
-    them is most of a run's time); runs with their own rule bases or
-    configuration load those."""
-    import esgcheck.cli
-
-    def make(rules: object = None, user_config: object = None) -> Checker:
-        if rules is None and user_config is None:
-            return checker
-        return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+pytestmark = pytest.mark.usefixtures("one_checker")
 
 
 @functools.cache
 def _base() -> Report:
-    from esgcheck.checker import Checker
 
     return Checker().check_paths([
         FIXTURES / "cn-eidm-annual" / "04-late-annual-report.json",

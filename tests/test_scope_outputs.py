@@ -34,19 +34,7 @@ WAIVE = ["--justification", "Late filing accepted by the bureau in writing.",
          "--approver", "Li Wei", "--expires", "2030-01-31"]
 
 
-@pytest.fixture(autouse=True)
-def _one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
-    """The command line's runs share the session's loaded rule bases (loading
-    them is most of a run's time); runs with their own rule bases or
-    configuration load those."""
-    import esgcheck.cli
-
-    def make(rules: object = None, user_config: object = None) -> Checker:
-        if rules is None and user_config is None:
-            return checker
-        return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+pytestmark = pytest.mark.usefixtures("one_checker")
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -354,7 +342,6 @@ def test_standard_output_on_a_full_device_is_a_message_and_exit_2() -> None:
 
 def test_an_interrupt_ends_with_130_and_writes_nothing(
         inputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from esgcheck.checker import Checker
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
