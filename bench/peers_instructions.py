@@ -3,12 +3,12 @@ esgcheck's full check and for the harness's plain-Python closures, counted by
 valgrind's cachegrind: a ratio that does not move with the machine's load,
 unlike the harness's timings (bench/peers.sh) on a shared machine.
 
-    python bench/peers_instructions.py [--n 100] [--outlets 20] [--copies 1]
+    python bench/peers_instructions.py [--n 20] [--outlets 20] [--copies 1]
 
 Each variant runs in its own process under cachegrind, over no filing and over
-``--n`` filings of the harness's corpus (``gen_corpus.make_corpus``, the first
-``--n`` of 2,000, or of 200 at ``--outlets 230``); the difference over ``--n`` is
-one filing's cost. ``--copies 10`` is the ten-times-the-rules scenario,
+``--n`` filings of the harness's corpus (``gen_corpus.make_corpus``: its first
+filings, as the harness generates them); the difference over ``--n`` is one
+filing's cost. ``--copies 10`` is the ten-times-the-rules scenario,
 ``--outlets 230`` the ten-times-the-facts one.
 """
 
@@ -25,13 +25,18 @@ HERE = Path(__file__).resolve().parent
 PEER_BENCH = Path(os.environ.get("PEER_BENCH", HERE.parents[1] / "shared" / "peer-bench"))
 
 
+GENERATED = 40  # filings generated in every run, whatever --n is
+
+
 def child(variant: str, n: int, outlets: int, copies: int) -> None:
     sys.path.insert(0, str(PEER_BENCH))
     sys.path.insert(0, str(HERE / "peers"))
     from gen_corpus import make_corpus  # the harness's own modules
     from rules import ruleset
 
-    corpus, _ = make_corpus(2000 if outlets == 20 else 200, n_outlets=outlets)
+    # the first filings of the harness's corpus (a prefix: it is generated in
+    # order), as many whatever n is, so that generating them cancels out
+    corpus, _ = make_corpus(GENERATED + 3, n_outlets=outlets)
     rules = ruleset(copies)
     if variant == "closures":
         from eng_python import PythonEngine
@@ -61,7 +66,7 @@ def count(variant: str, n: int, outlets: int, copies: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--outlets", type=int, default=20, choices=[20, 230])
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--child", choices=["closures", "esgcheck"])
@@ -69,6 +74,8 @@ def main() -> None:
     if args.child:
         child(args.child, args.n, args.outlets, args.copies)
         return
+    if not 0 < args.n <= GENERATED:
+        parser.error(f"--n must be between 1 and {GENERATED}")
     per = {}
     for variant in ("closures", "esgcheck"):
         total = count(variant, args.n, args.outlets, args.copies)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from esgcheck.engine.expr.codegen import Emit, Emitter
+from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter
 from esgcheck.engine.expr.emit import Chain, known_unit, quantity_parts, raw_object
 from esgcheck.engine.expr.runtime import NUMBERS
 from esgcheck.engine.expr.values import OUT_OF_RANGE, Undecidable, compare_key, out_of_range
@@ -72,6 +72,8 @@ def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
     return emit
 
 
+UNSET = object()  # a value of the generated code not worked out yet
+
 Note = Callable[[Emitter, list[str]], str]  # code for a note's text, from the argument names
 
 
@@ -86,6 +88,22 @@ def strict(fn: Callable[..., Any], args: list[Emit], undecided: Note | None = No
 
     def emit(em: Emitter) -> str:
         names = [a(em) for a in args]
+        shared = None
+        varying = [n for n in names if not em.present(n)]
+        if guarded and code is None and not em.traced and len(varying) == 1 and (
+                fn not in INLINE):  # a function of a member read once for all rules
+            # (and of constants) is worked out once too, when first needed
+            shared = em.derived(varying[0], ("call", fn, *names), lambda: em.ref(UNSET))
+        if shared is not None:
+            with em.block(f"if {shared} is {em.ref(UNSET)}:"):
+                with em.block(f"if {varying[0]} is MISSING:"):
+                    em.line(f"{shared} = MISSING")
+                with em.block("else:"):
+                    with em.block("try:"):
+                        em.line(f"{shared} = {em.call(fn, *names)}")
+                    with em.block(f"except {em.ref((Undecidable, *OUT_OF_RANGE))}:"):
+                        em.line(f"{shared} = MISSING")  # the fast form notes nothing
+            return shared
         out = em.tmp()
         missing = em.unknown(names)
         call = code(em, names) if code is not None else em.call(fn, *names)
