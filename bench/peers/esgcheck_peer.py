@@ -17,6 +17,7 @@ after the peers' own, so that every peer keeps its pinned packages.
 
 from __future__ import annotations
 
+import gc
 import os
 import site
 import sys
@@ -47,6 +48,9 @@ class Esgcheck:
         self._folder = tempfile.TemporaryDirectory(prefix="esgcheck-peer-")
         folder = write(rules, Path(self._folder.name) / "peer-bench")
         self.checker = Checker([folder])
+        # as the command line does once the rule bases are loaded: the collector
+        # no longer walks them (and whatever else is alive) on every full pass
+        gc.freeze()
         self.options = Options(filing_type=FILING_TYPE)
         self.ids = {rule_id(r["id"]): r["id"] for r in rules}
         # rules on an outlet or a measurement: their message starts with the subject
