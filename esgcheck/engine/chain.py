@@ -230,11 +230,18 @@ class Evaluation:
         assert name is not None
         boolean = self.rules.facts[name].type is BOOLEAN
         values = self.store.values
-        for instance in self.instances_of(rule.entity):
-            self.step()
-            self.bind(rule, instance)
-            path = instance[0]
-            value = rule.run(self.ctx)
+        insts = self.instances_of(rule.entity)
+        self.step(len(insts))
+        ctx, run = self.ctx, rule.run
+        env, paths = ctx.env, ctx.paths
+        for path, obj, ancestors in insts:  # bound as bind() does, without a call each
+            env[1] = obj
+            paths[1] = path
+            ctx.bound = 2 + len(ancestors)
+            for i, (found, cut) in enumerate(ancestors):
+                env[2 + i] = found
+                paths[2 + i] = cut
+            value = run(ctx)
             if value is None:  # the guard is false
                 if not boolean:
                     continue
