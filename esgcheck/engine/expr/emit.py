@@ -20,6 +20,7 @@ from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter
 from esgcheck.engine.expr.runtime import (
     NUMBERS,
     QuantityReader,
+    conv_number,
     trace_fact,
     trace_read,
     trace_unit,
@@ -170,6 +171,12 @@ def presence(parts: Parts, chain: Chain | None, outcome: Outcome) -> Emit:
                     f"{known_unit(em, chain.reader, unit)}")
             em.line(f"{out} = {readable} if ({test}) else "
                     f"({absent} if {obj} is None else {unreadable})")
+            return out
+        if chain is not None and chain.conv is conv_number and not em.traced:
+            # a number is readable when it is one: no need to make a decimal of it
+            raw = raw_object(em, chain)
+            em.line(f"{out} = {readable} if {raw}.__class__ in {em.ref(NUMBERS)} else "
+                    f"({absent} if {raw} is None else {unreadable})")
             return out
         raw, value = parts(em)
         em.line(f"{out} = {readable} if {value} is not MISSING else "
