@@ -169,6 +169,9 @@ def environment() -> dict[str, str]:
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
     env["NO_COLOR"] = "1"
     env["COLUMNS"] = "200"
+    # a pip install the README's commands still hold is a dry run: installing
+    # the temporary copy would point the test environment's esgcheck at it
+    env["PIP_DRY_RUN"] = "1"
     return env
 
 
