@@ -34,13 +34,16 @@ def checker() -> Checker:
 @pytest.fixture
 def one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
     """The command line's runs in this process share the session's loaded rule
-    bases (loading them is most of a run's time); runs with their own rule
-    bases or configuration load those."""
+    bases (loading them is most of a run's time), each through a copy of its
+    own, since a run's rule selection is set on the checker; runs with their
+    own rule bases or configuration load those."""
+    import copy
+
     import esgcheck.cli
 
     def make(rules: object = None, user_config: object = None) -> Checker:
         if rules is None and user_config is None:
-            return checker
+            return copy.copy(checker)
         return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
 
     monkeypatch.setattr(esgcheck.cli, "Checker", make)

@@ -5,14 +5,12 @@ named with their line."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from esgcheck.checker import Checker
 from esgcheck.cli import main
 from esgcheck.projectconfig import ProjectConfigError, discover, load
 
@@ -28,16 +26,7 @@ WAIVER = """waivers:
 """
 
 
-@pytest.fixture(autouse=True)
-def _own_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
-    import esgcheck.cli
-
-    def make(rules: object = None, user_config: object = None) -> Checker:
-        if rules is None and user_config is None:
-            return copy.copy(checker)
-        return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+pytestmark = pytest.mark.usefixtures("one_checker")
 
 
 @pytest.fixture()

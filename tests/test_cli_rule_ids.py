@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from esgcheck.checker import Checker
 from esgcheck.cli import main
 
 from .conftest import ROOT
@@ -21,17 +20,7 @@ WAIVE = ["--justification", "Late filing accepted by the bureau in writing.",
 
 
 @pytest.fixture(autouse=True)
-def _shared(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
-    import copy
-
-    import esgcheck.cli
-
-    def make(rules: object = None, user_config: object = None) -> Checker:
-        if rules is None and user_config is None:
-            return copy.copy(checker)
-        return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+def _at_the_root(one_checker: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
