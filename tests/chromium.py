@@ -107,6 +107,16 @@ class Page:
             raise ChromiumError(f"{expression!r} threw: {text}")
         return answer["result"].get("value")
 
+    def wait_for(self, expression: str, what: str, timeout: float = TIMEOUT) -> None:
+        """Wait until a JavaScript expression is true in the page: what a
+        click sets off (a details element's toggle event, say) runs in a task
+        of its own, after the click has returned."""
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise ChromiumError(f"timed out waiting for {what}")
+            time.sleep(0.02)
+
     def click(self, selector: str) -> None:
         """Click the middle of the first element matching ``selector`` with the
         mouse, as a user would (scrolled into view first)."""

@@ -555,6 +555,8 @@ def test_a_proof_tree_is_drawn_as_written_when_opened(browser: Browser, tmp_path
         first = page.evaluate("document.querySelector('details.proof').closest('.finding').id")
         page.evaluate("document.querySelectorAll('details.findings').forEach(d => d.open = true)")
         page.click(f"#{first} details.proof > summary")
+        page.wait_for(f"document.querySelector('#{first} ul.proof') !== null",
+                      "the proof tree drawn on opening")
         drawn_one = page.evaluate(f"document.querySelector('#{first} ul.proof').textContent")
         page.print_to_pdf()
         drawn = page.evaluate("[...document.querySelectorAll('.finding')].map(f => "
