@@ -79,17 +79,24 @@ def run_stage(stage: str, n: int, seed: int) -> None:
                 evaluation.run(rules.active_on(as_of))
 
 
-def count(stage: str, n: int, seed: int) -> int:
-    """Instructions of a whole child process that runs ``stage`` over ``n`` filings."""
+def instructions(args: list[str]) -> int:
+    """Instructions of a whole Python child process run with ``args``, counted
+    by cachegrind (the same for the same input, whatever else the machine
+    does)."""
     out = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-         sys.executable, __file__, "--child", stage, "--n", str(n), "--seed", str(seed)],
+         sys.executable, *args],
         capture_output=True, text=True, check=True,
         env={**os.environ, "PYTHONHASHSEED": "0"})
     found = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
     if found is None:
         raise SystemExit(f"no instruction count in valgrind's output:\n{out.stderr[-2000:]}")
     return int(found.group(1).replace(",", ""))
+
+
+def count(stage: str, n: int, seed: int) -> int:
+    """Instructions of a whole child process that runs ``stage`` over ``n`` filings."""
+    return instructions([__file__, "--child", stage, "--n", str(n), "--seed", str(seed)])
 
 
 def main() -> None:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -55,15 +53,11 @@ def child(variant: str, n: int, outlets: int, copies: int) -> None:
 
 
 def count(variant: str, n: int, outlets: int, copies: int) -> int:
-    out = subprocess.run(
-        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-         sys.executable, __file__, "--child", variant, "--n", str(n), "--outlets", str(outlets),
-         "--copies", str(copies)],
-        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
-    found = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
-    if found is None:
-        raise SystemExit(f"no instruction count in valgrind's output:\n{out.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    sys.path.insert(0, str(HERE))
+    from instructions import instructions  # the project's cachegrind runner
+
+    return instructions([__file__, "--child", variant, "--n", str(n), "--outlets",
+                         str(outlets), "--copies", str(copies)])
 
 
 def main() -> None:
