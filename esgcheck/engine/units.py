@@ -91,6 +91,10 @@ _ATOMS: dict[str, tuple[Dims, Decimal]] = {
     "kW": ((("energy", 1), ("time", -1)), Decimal(1)),
     "MW": ((("energy", 1), ("time", -1)), Decimal(1000)),
     "GW": ((("energy", 1), ("time", -1)), Decimal(1_000_000)),
+    # energy as standard coal equivalent (标准煤, GB/T 2589): a dimension of its own,
+    # since converting it to kWh takes a calorific value the filings do not state
+    "kgce": _atom("coal_equivalent", 1),
+    "tce": _atom("coal_equivalent", 1000),
     # currencies
     "CNY": _atom("CNY", 1),
     "EUR": _atom("EUR", 1),
@@ -117,6 +121,8 @@ _ALIASES: dict[str, str] = {
     "千克二氧化碳当量": "kgCO2e", "千克二氧化碳": "kgCO2e", "公斤二氧化碳当量": "kgCO2e",
     "万吨二氧化碳当量": "万tCO2e", "万吨二氧化碳": "万tCO2e",
     "千瓦时": "kWh", "兆瓦时": "MWh", "立方米": "m3", "m³": "m3", "Nm³": "Nm3",
+    "吨标准煤": "tce", "吨标煤": "tce", "千克标准煤": "kgce", "公斤标准煤": "kgce",
+    "万吨标准煤": "万tce", "万吨标煤": "万tce",
     "升": "L", "l": "L", "元": "CNY", "人民币元": "CNY", "年": "a", "yr": "a",
     # micro: the Greek letter mu and the micro sign are both written, and "u" for either
     "\u00b5g": "\u03bcg", "ug": "\u03bcg", "微克": "\u03bcg", "纳克": "ng",
@@ -222,6 +228,8 @@ _DIM_NAMES: dict[Dims, tuple[str, str, str]] = {
     (("CNY", 1),): ("人民币金额", "an amount in CNY", "CNY, 万元"),
     (("fraction", 1),): ("体积或质量分数", "a fraction by volume or mass", "ppm"),
     (("volume", 1),): ("体积", "a volume", "m3, L"),
+    (("coal_equivalent", 1),): ("标准煤当量", "an energy in standard coal equivalent",
+                                "tce, 吨标准煤"),
     (("volume_normal", 1),): ("标准状态体积", "a volume at standard conditions", "Nm3"),
     (): ("无量纲数", "a pure number", "%"),
 }
@@ -233,7 +241,8 @@ _BASE_NAMES: dict[str, tuple[str, str]] = {
     "charge": ("电荷量", "charge"), "volume": ("体积", "volume"),
     "volume_normal": ("标准状态体积", "volume at standard conditions"),
     "length": ("长度", "length"), "time": ("小时", "hours"), "year": ("年", "year"),
-    "fraction": ("分数", "fraction"), "CNY": ("人民币", "CNY"), "EUR": ("欧元", "EUR"),
+    "fraction": ("分数", "fraction"), "coal_equivalent": ("标准煤", "coal equivalent"),
+    "CNY": ("人民币", "CNY"), "EUR": ("欧元", "EUR"),
     "USD": ("美元", "USD"),
 }
 
@@ -339,7 +348,7 @@ class Quantity:
 _BASE_SYMBOLS = {
     "fraction": "1",
     "mass": "kg", "ghg": "kgCO2e", "energy": "kWh", "charge": "Ah", "volume": "m3",
-    "volume_normal": "Nm3", "length": "m", "time": "h", "year": "a",
+    "volume_normal": "Nm3", "coal_equivalent": "kgce", "length": "m", "time": "h", "year": "a",
 }
 
 
