@@ -65,7 +65,7 @@ from esgcheck.filings.validate import (
     validate,
 )
 from esgcheck.journal import Journal
-from esgcheck.messages import MESSAGES, message, text
+from esgcheck.messages import MESSAGES, message
 from esgcheck.waivers import Waivers, apply_waivers
 from esgcheck.workers import Lost, results
 
@@ -88,6 +88,11 @@ class Options:
 # reported with the stage it happened in (see chain.STAGE).
 STAGES = ("read", "limits", "validate", "as_of", "derive", "check", "findings", "grade",
           "send")
+
+def text(code: str, /, **params: object) -> Text:
+    """The message ``code`` in both languages (esgcheck.messages)."""
+    return Text(zh=message(code, "zh", **params), en=message(code, "en", **params))
+
 
 _BATCH: tuple[Checker, Options, list[tuple[Path, str]]] | None = None  # for forked workers
 
