@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "explain": ("esgcheck.commands.rules", "explain",
                 "What a rule checks, why, and examples of where it fires and where it does "
                 "not (RULE-ID in any case)."),
-    "init": ("esgcheck.skeleton", "init_command",
+    "init": ("esgcheck.commands.init", "init_command",
              "Write a skeleton filing of FILING-TYPE: every field the schema requires and "
              "every field a rule reads, in the schema's order, described, with placeholders "
              "to replace (TODO texts, 2099-12-31, zero amounts). Checking it reports "

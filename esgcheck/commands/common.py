@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 # that parsing options does not import the findings' models.
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
-SEVERITY_CHOICES = ["critical", "major", "minor", "info", "never"]
+# esgcheck.engine.model's severities, worst first (a test holds them equal)
+SEVERITIES = ("critical", "major", "minor", "info")
+SEVERITY_CHOICES = [*SEVERITIES, "never"]
 
 # the output formats of esgcheck.report (a test holds them equal)
 FORMAT_NAMES = ("text", "json", "sarif", "junit", "markdown", "html")
