@@ -2,13 +2,17 @@
 a user runs it, with the cache of compiled rule code warm and cold, and how
 long ``esgcheck --help`` takes.
 
-    python bench/coldstart.py [--runs 10] [--sample fixtures/...json]
+    python bench/coldstart.py [--runs 10] [--sample fixtures/...json] [--instructions]
 
 Each figure is the median of ``--runs`` fresh processes: wall time, and the
 processor time (user + system) of the process, which moves less than the wall
 time when other work shares the machine. "Cold" runs each start with an empty
 cache folder (ESGCHECK_CACHE_DIR), so the rule bases' generated code is
 compiled; "warm" runs share one folder filled by a first run.
+
+With ``--instructions`` it prints, instead, the instructions of one process of
+each, counted by valgrind's cachegrind (bench/instructions.py): the same
+whatever else the machine is doing, and slow (a minute or two).
 """
 
 from __future__ import annotations
@@ -46,12 +50,38 @@ def median(runs: list[tuple[float, float]]) -> str:
     return f"{wall:6.3f} s wall, {cpu:6.3f} s processor"
 
 
+def counted(check: list[str]) -> None:
+    """The instructions of one process of each command, in G."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from instructions import instructions  # the project's cachegrind runner
+
+    os.chdir(ROOT)
+    os.environ["PYTHONPATH"] = str(ROOT)
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ["ESGCHECK_CACHE_DIR"] = str(Path(scratch) / "warm")
+        timed(check, os.environ["ESGCHECK_CACHE_DIR"])  # fills the cache
+        rows = [("python -c pass", instructions(["-c", "pass"])),
+                ("esgcheck --version", instructions(["-m", "esgcheck", "--version"])),
+                ("esgcheck --help", instructions(["-m", "esgcheck", "--help"])),
+                ("check, warm cache", instructions(["-m", "esgcheck", *check]))]
+        os.environ["ESGCHECK_CACHE_DIR"] = str(Path(scratch) / "cold")
+        rows.append(("check, cold cache", instructions(["-m", "esgcheck", *check])))
+    print(f"sample: {check[-1]}; instructions of one process (cachegrind)")
+    for name, n in rows:
+        print(f"{name:<20} {n / 1e9:6.2f} G")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--sample", default=SAMPLE)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions (cachegrind) instead of timing")
     args = parser.parse_args()
     check = ["check", "--format", "json", args.sample]
+    if args.instructions:
+        counted(check)
+        return
     with tempfile.TemporaryDirectory() as scratch:
         warm = str(Path(scratch) / "warm")
         timed(check, warm)  # fills the cache

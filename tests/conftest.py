@@ -39,14 +39,14 @@ def one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
     own rule bases or configuration load those."""
     import copy
 
-    import esgcheck.cli
+    import esgcheck.commands.common
 
     def make(rules: object = None, user_config: object = None) -> Checker:
         if rules is None and user_config is None:
             return copy.copy(checker)
         return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+    monkeypatch.setattr(esgcheck.commands.common, "new_checker", make)
 
 
 @pytest.fixture(scope="session")

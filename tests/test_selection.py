@@ -25,14 +25,14 @@ def _own_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker, tmp_path: Pa
     """Each run gets a copy of the session's loaded rule bases (a selection
     switches rules off on the checker it is given), in a folder with no
     configuration file."""
-    import esgcheck.cli
+    import esgcheck.commands.common
 
     def make(rules: object = None, user_config: object = None) -> Checker:
         if rules is None and user_config is None:
             return copy.copy(checker)
         return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+    monkeypatch.setattr(esgcheck.commands.common, "new_checker", make)
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from esgcheck.engine.build import pointer
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.findings import Location
-from esgcheck.filings import jsonread, xmlread
+from esgcheck.filings import jsonread
 from esgcheck.filings.adapters import Adapted, adapt, reader_for, recognise
 from esgcheck.filings.errors import InputError, Key
 from esgcheck.filings.limits import Limits
@@ -113,6 +113,8 @@ def read_bytes(data: bytes, file: str, registry: Registry,
             _not_a_filing(doc, file, registry, forced)
         ft = forced or _json_type(doc, file, registry)
         return Filing(file, "json", ft, doc, _json=locator)
+    from esgcheck.filings import xmlread  # lxml loads for the first XML filing only
+
     root = xmlread.parse(data, file, limits.max_values if limits is not None else None)
     detected = _xml_type(root, file, registry, forced)
     deadline = None
@@ -142,6 +144,8 @@ def _xml_type(root: Any, file: str, registry: Registry, forced: FilingType | Non
     A root a filing type knows in another namespace (or in none) is refused
     naming both, with or without ``--type``: its elements would be read as
     that type's fields, or not at all, as if the document were right."""
+    from esgcheck.filings import xmlread
+
     name, ns = xmlread.local(root.tag), xmlread.namespace(root.tag)
     line = root.sourceline
     found = ns or Key("xml_no_namespace")

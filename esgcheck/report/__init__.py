@@ -10,10 +10,12 @@ import fnmatch
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from esgcheck.engine import grading
-from esgcheck.engine.findings import Report, WaiverApplied, WaiverStatus
 from esgcheck.messages import message
+
+if TYPE_CHECKING:  # the models load with the first renderer, not with the format names
+    from esgcheck.engine.findings import Report, WaiverApplied, WaiverStatus
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class RenderOptions:
     max_chars: int = 65536
 
 
-Renderer = Callable[[Report, RenderOptions], str]
+Renderer = Callable[["Report", RenderOptions], str]
 
 # format name -> module under esgcheck.report
 FORMATS: dict[str, str] = {
@@ -56,6 +58,8 @@ def renderer(name: str) -> Renderer:
 def failed_not_assessable(report: Report, options: RenderOptions) -> int:
     """The checked filings that fail the gate only because something at or
     above --fail-on could not be assessed."""
+    from esgcheck.engine import grading
+
     return sum(r.status == "checked" and grading.fails_not_assessable(
         r, options.fail_on, options.fail_on_not_assessable) for r in report.filings)
 

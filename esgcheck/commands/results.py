@@ -19,16 +19,16 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from esgcheck.engine.model import SEVERITIES
+from esgcheck.commands.common import EXIT_INPUT, SEVERITIES
 from esgcheck.outputs import write_bytes, write_text
 from esgcheck.safetext import visible_lines
-from esgcheck.store import Store, StoreError, open_store
 
-EXIT_INPUT = 2
+if TYPE_CHECKING:  # SQLAlchemy and Alembic load when a store is opened
+    from esgcheck.store import Store
 
 
 def _fail(text: str) -> NoReturn:
@@ -37,6 +37,8 @@ def _fail(text: str) -> NoReturn:
 
 
 def _open(url: str) -> Store:
+    from esgcheck.store import StoreError, open_store
+
     try:
         return open_store(url)
     except StoreError as exc:
@@ -44,6 +46,8 @@ def _open(url: str) -> Store:
 
 
 def _run(store: Store, wanted: int | None) -> int:
+    from esgcheck.store import StoreError
+
     try:
         return store.run_id(wanted)
     except StoreError as exc:
