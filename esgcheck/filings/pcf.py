@@ -236,6 +236,11 @@ def read_pact(doc: Mapping[str, Any]) -> Adapted:
             for key in node:
                 if key not in known:
                     out.note("not_in_data_model", (*base, key), node[key])
+    # blocks of the canonical form that stand for several members of the source
+    for block in ("emissions", "carbon_content", "geography", "reference_period"):
+        out.place((block,), pcf_at)
+    out.place(("validity_period",), (*at, "validityPeriodEnd" if "validityPeriodEnd" in pf
+                                     else "validityPeriodStart"))
     _pact_rules(out, pcf, pcf_at)
     _pact_quality(out, pcf, pcf_at, major, model)
     return out

@@ -158,6 +158,15 @@ def read_catena_x(doc: Mapping[str, Any]) -> Adapted:
                       ("total", "carbonContentTotal")):
         cx.put(("carbon_content", name), "num", "carbonContent", key)
     _cx_stages(cx, out)
+    for block, names in ((("validity_period",), (*info, "time")),
+                         (("reference_period",), (*info, "time")),
+                         (("geography",), (*info, "geography")),
+                         (("dqi",), quality), (("carbon_content",), ("carbonContent",)),
+                         (("emissions",), ("productLifeCycleStagesAndEmissions",
+                                           "productionStage"))):
+        node, at = cx.node(*names)
+        if node is not None:
+            out.place(block, at)
     attestation, at = cx.node("attestationOfConformance")
     if isinstance(attestation, Mapping):
         out.place(("assurance",), at)

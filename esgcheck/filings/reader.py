@@ -173,25 +173,21 @@ def _not_a_filing(doc: dict[str, Any], file: str, registry: Registry,
     that the filing type asked for (or, without --type, any) does not read: a
     product carbon footprint, or an industry format of another filing type."""
     reader = reader_for(doc)
-    # a supplier's footprint given as a battery's declaration: what it is, and the
-    # type that reads it (another type asked for gets format_of_other_type below)
-    if forced is not None and forced.id == "eu-battery-cf" and reader is not None \
-            and reader.filing_type == PCF_TYPE and registry.get(PCF_TYPE) is not None:
-        raise InputError("pcf_other_type", file, format=reader.read(doc).format,
-                         type=forced.id, reads=PCF_TYPE)
+    if forced is not None and reader is not None and reader.filing_type != forced.id \
+            and registry.get(reader.filing_type) is not None:
+        name = reader.read(doc).format
+        if forced.id == "eu-battery-cf" and reader.filing_type == PCF_TYPE:
+            # a supplier's footprint given as a battery's declaration: what it is
+            raise InputError("pcf_other_type", file, format=name, type=forced.id,
+                             reads=PCF_TYPE)
+        raise InputError("format_of_other_type", file, format=name, type=forced.id,
+                         reads=reader.filing_type)
     found = recognise(doc)
     if found is not None:
         if forced is not None:
             raise InputError("pcf_not_filing_forced", file, format=found, type=forced.id,
                              known=_known(registry))
         raise InputError("pcf_not_filing", file, format=found, known=_known(registry))
-    if forced is None:
-        return
-    if reader is not None and reader.filing_type != forced.id and registry.get(
-            reader.filing_type) is not None:
-        name = reader.read(doc).format
-        raise InputError("format_of_other_type", file, format=name, type=forced.id,
-                         reads=reader.filing_type)
 
 
 def _json_type(doc: dict[str, Any], file: str, registry: Registry) -> FilingType:
