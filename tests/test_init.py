@@ -16,7 +16,7 @@ from esgcheck.cli import main
 from esgcheck.skeleton import fields_read, schema_files, schema_text
 
 TYPES = ["cn-eidm-annual", "cn-eidm-temporary", "cn-solid-waste-ledger", "eu-battery-cf",
-         "green-finance"]
+         "green-finance", "product-carbon-footprint"]
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
