@@ -120,3 +120,12 @@ def test_catena_x_before_9_is_still_refused_by_name() -> None:
     with pytest.raises(InputError) as info:
         read(json.dumps(flat).encode())
     assert info.value.code == "pcf_not_filing"
+
+
+def test_a_second_catena_x_entity_is_named_not_dropped() -> None:
+    doc = json.loads(sample("03-catena-x-nmc-cell"))
+    time = doc["pcfAssessmentAndMethodology"][0]["pcfAssessmentInformation"][0]["time"]
+    time.append({**time[0], "referencePeriodStart": "2023-01-01T00:00:00Z"})
+    notes = read(json.dumps(doc).encode()).doc["source"]["notes"]
+    assert [(n["reason"], n["field"]) for n in notes] == [
+        ("entity_not_read", "/pcfAssessmentAndMethodology/0/pcfAssessmentInformation/0/time/1")]

@@ -36,6 +36,8 @@ class _Cx:
             node = node.get(name) if isinstance(node, Mapping) else None
             at = (*at, name)
             if isinstance(node, list):
+                for extra in range(1, len(node)):  # one entity is the model's use
+                    self.out.note("entity_not_read", (*at, extra), node[extra])
                 node, at = (node[0] if node else None), (*at, 0)
         return node, at
 
