@@ -1,4 +1,6 @@
-"""Deterministic generator of realistic cn-eidm-annual filings for benchmarks.
+"""Deterministic generator of realistic cn-eidm-annual filings for benchmarks
+(and, with --type, of solid-waste ledgers and PACT product carbon footprints:
+generate_more.py).
 
 Each filing has 20 discharge outlets with 8 pollutant measurements each (about
 300 facts: 160 measurements, 20 outlets, permits, events, reports and the
@@ -156,11 +158,22 @@ LAYOUTS: dict[str, dict[str, Any]] = {  # how a program might write the filing
 }
 
 
+TYPES = ("cn-eidm-annual", "cn-solid-waste-ledger", "product-carbon-footprint")
+
+
 def generate(n: int, seed: int = 1, breach_share: float = 0.3,
-             layout: str = "spaced") -> list[bytes]:
+             layout: str = "spaced", filing_type: str = "cn-eidm-annual") -> list[bytes]:
+    """``n`` filings of ``filing_type`` (TYPES; the product carbon footprints as
+    PACT v3 JSON, as exchanged)."""
+    make = filing
+    if filing_type != "cn-eidm-annual":
+        import generate_more  # beside this file; it uses make_uscc from here
+
+        make = {"cn-solid-waste-ledger": generate_more.ledger,
+                "product-carbon-footprint": generate_more.footprint}[filing_type]
     rng = random.Random(seed)
     options = LAYOUTS[layout]
-    return [json.dumps(filing(rng, rng.random() < breach_share), ensure_ascii=False,
+    return [json.dumps(make(rng, rng.random() < breach_share), ensure_ascii=False,
                        **options).encode()
             for _ in range(n)]
 
@@ -174,7 +187,10 @@ def leaf_count(node: Any) -> int:
 
 
 def entity_count(doc: dict[str, Any]) -> int:
-    """Typed facts the engine sees: entity instances plus the other blocks' fields."""
+    """Typed facts the engine sees: entity instances plus the other blocks' fields
+    (for the other types than the annual report: their leaf values)."""
+    if "pollution" not in doc:
+        return leaf_count(doc)
     outlets = doc["pollution"]["outlets"]
     entities = len(outlets) + sum(len(o["pollutants"]) for o in outlets)
     entities += len(doc["environmental_management"]["permits"])
@@ -187,7 +203,8 @@ def entity_count(doc: dict[str, Any]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write N realistic cn-eidm-annual filings (seeded, deterministic) "
+        description="Write N realistic filings (seeded, deterministic; cn-eidm-annual "
+                    "unless --type says otherwise) "
                     "to a folder, or without -o describe one.")
     parser.add_argument("-n", type=int, default=100, help="number of filings (default 100)")
     parser.add_argument("-o", "--output", type=Path, metavar="DIR",
@@ -197,10 +214,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of the filings with a breach (default 0.3)")
     parser.add_argument("--layout", choices=list(LAYOUTS), default="spaced",
                         help="how the JSON is written (default spaced)")
+    parser.add_argument("--type", choices=TYPES, default="cn-eidm-annual",
+                        help="filing type (default cn-eidm-annual)")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("-n must be at least 1")
-    filings = generate(args.n, args.seed, args.breach_share, args.layout)
+    filings = generate(args.n, args.seed, args.breach_share, args.layout, args.type)
     if args.output is None:
         sample = json.loads(filings[0])
         print(f"facts per filing: {entity_count(sample)} "

@@ -33,7 +33,7 @@ STAGES = ("read", "limits", "derive", "rules", "check")
 GENERATED = 40  # filings generated in every run, whatever --n is
 
 
-def run_stage(stage: str, n: int, seed: int) -> None:
+def run_stage(stage: str, n: int, seed: int, filing_type: str = "cn-eidm-annual") -> None:
     """The measured work, in this process (the child side)."""
     import gc
 
@@ -44,7 +44,7 @@ def run_stage(stage: str, n: int, seed: int) -> None:
 
     checker = Checker(None)
     gc.freeze()
-    filings = generate(GENERATED, seed, 0.3, "spaced")
+    filings = generate(GENERATED, seed, 0.3, "spaced", filing_type)
     for data in filings[:3]:  # compile the generated code before counting
         checker.check_bytes(data, "warm.json")
     if stage == "check":  # only public entry points: comparable with older versions
@@ -94,9 +94,10 @@ def instructions(args: list[str]) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def count(stage: str, n: int, seed: int) -> int:
+def count(stage: str, n: int, seed: int, filing_type: str = "cn-eidm-annual") -> int:
     """Instructions of a whole child process that runs ``stage`` over ``n`` filings."""
-    return instructions([__file__, "--child", stage, "--n", str(n), "--seed", str(seed)])
+    return instructions([__file__, "--child", stage, "--n", str(n), "--seed", str(seed),
+                         "--type", filing_type])
 
 
 def main() -> None:
@@ -105,9 +106,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--stages", default=",".join(STAGES))
     parser.add_argument("--child", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--type", default="cn-eidm-annual",
+                        choices=("cn-eidm-annual", "cn-solid-waste-ledger",
+                                 "product-carbon-footprint"),
+                        help="filing type generated (default cn-eidm-annual)")
     args = parser.parse_args()
     if args.child:
-        run_stage(args.child, args.n, args.seed)
+        run_stage(args.child, args.n, args.seed, args.type)
         return
     if not 0 < args.n <= GENERATED:
         parser.error(f"--n must be between 1 and {GENERATED}")
@@ -117,10 +122,11 @@ def main() -> None:
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
         parser.error(f"unknown stage {', '.join(unknown)} (stages: {', '.join(STAGES)})")
-    print(f"filings: {args.n} of the generated annual reports (spaced JSON, seed {args.seed})")
+    print(f"filings: {args.n} generated {args.type} filings (spaced JSON, seed {args.seed})")
     print(f"{'stage':<10}{'M instructions per filing':>28}")
     for stage in stages:
-        per_filing = (count(stage, args.n, args.seed) - count(stage, 0, args.seed)) / args.n
+        per_filing = (count(stage, args.n, args.seed, args.type)
+                      - count(stage, 0, args.seed, args.type)) / args.n
         print(f"{stage:<10}{per_filing / 1e6:>28.2f}")
 
 

@@ -89,6 +89,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{known}). "
         "A supplier's product or component footprint is an input to a battery's footprint, "
         "not a carbon-footprint declaration under Art. 7 of Regulation (EU) 2023/1542"),
+    "pcf_other_type": (
+        "按 --type {type} 读取，但此文件是产品碳足迹数据（{format}），不是 {type} 申报："
+        "供应商的产品或部件碳足迹是电池碳足迹计算的输入，不是 (EU) 2023/1542 第7条的碳足迹声明。"
+        "此格式由申报类型 {reads} 读取：请去掉 --type 或使用 --type {reads}",
+        "given as {type}, but this file is a product carbon footprint ({format}), not a "
+        "filing of type {type}: a supplier's product or component footprint is an input to "
+        "a battery's footprint, not a carbon-footprint declaration under Art. 7 of "
+        "Regulation (EU) 2023/1542. Filing type {reads} reads this format: drop --type or "
+        "pass --type {reads}"),
     "format_of_other_type": (
         "按 --type {type} 读取，但此文件是 {format} 数据，由申报类型 {reads} 读取；"
         "请去掉 --type 或使用 --type {reads}",

@@ -111,7 +111,9 @@ def test_one_source_value_in_two_canonical_places_is_one_problem() -> None:
     (b'{"filing_type": "no-such-type"}', "unknown_type", None),
     (b'{"a": 1}', "no_type", None),
     (b'{"pcfValues": {"sharesPerStage": {}}}', "pcf_not_filing", None),
-    (b'{"specVersion": "2.0.0", "companyIds": [], "pcf": {}}', "pcf_not_filing", None),
+    # a PACT footprint is read (product-carbon-footprint); Catena-X PCF 8.x is not
+    (b'{"specVersion": "urn:io.catenax.pcf:datamodel:version:8.0.0", "companyIds": [],'
+     b' "pcf": {}}', "pcf_not_filing", None),
     (b"\xff\xfe{\x00", "json_syntax", 1),
     (b'{"a": "\xff"}', "encoding", None),
     (b"hello", "json_syntax", 1),  # named .json, read as JSON

@@ -20,8 +20,11 @@ read and why. Each note keeps the value as written and points at it; the rule
 base reports every note as a finding, so nothing is read or dropped silently.
 
 Some formats are recognised only to be refused with a useful message: a
-supplier's product carbon footprint (Catena-X, PACT, IDTA 02023) is an input to
-a battery's footprint, not a declaration (``recognise``).
+supplier's product carbon footprint (Catena-X before 9.x, IDTA 02023) is an
+input to a battery's footprint, not a declaration (``recognise``). PACT
+ProductFootprints and Catena-X PCF 9.x are read, onto the filing type
+``product-carbon-footprint`` (``pcf``, ``pcf_catenax``), and refused by name as a battery's
+declaration.
 """
 
 from __future__ import annotations
@@ -955,6 +958,30 @@ def recognise(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _is_pact(doc: Mapping[str, Any]) -> bool:
+    from esgcheck.filings import pcf  # pcf builds on Adapted, defined above
+
+    return pcf.is_pact(doc)
+
+
+def _pact(doc: Mapping[str, Any]) -> Adapted:
+    from esgcheck.filings import pcf
+
+    return pcf.read_pact(doc)
+
+
+def _is_catena_x_pcf(doc: Mapping[str, Any]) -> bool:
+    from esgcheck.filings import pcf_catenax
+
+    return pcf_catenax.is_catena_x(doc)
+
+
+def _catena_x_pcf(doc: Mapping[str, Any]) -> Adapted:
+    from esgcheck.filings import pcf_catenax
+
+    return pcf_catenax.read_catena_x(doc)
+
+
 @dataclass(frozen=True)
 class Reader:
     name: str
@@ -968,6 +995,9 @@ READERS = (
     Reader("catena-x-battery-pass", "eu-battery-cf", _is_catena_x, _catena_x),
     Reader("catena-x-battery-pass-3", "eu-battery-cf", _is_catena_x_3, _catena_x_3),
     Reader("idta-02035-3", "eu-battery-cf", _is_idta_battery, _idta),
+    # product carbon footprints (esgcheck/filings/pcf.py)
+    Reader("pact", "product-carbon-footprint", _is_pact, _pact),
+    Reader("catena-x-pcf", "product-carbon-footprint", _is_catena_x_pcf, _catena_x_pcf),
 )
 
 

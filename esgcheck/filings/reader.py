@@ -16,6 +16,7 @@ from esgcheck.filings.limits import Limits
 from esgcheck.filings.paths import read_regular
 
 JsonPath = tuple[str | int, ...]
+PCF_TYPE = "product-carbon-footprint"
 
 
 @dataclass
@@ -175,20 +176,22 @@ def _not_a_filing(doc: dict[str, Any], file: str, registry: Registry,
     """Refuse, saying what it is, a document in a format esgcheck recognises but
     that the filing type asked for (or, without --type, any) does not read: a
     product carbon footprint, or an industry format of another filing type."""
+    reader = reader_for(doc)
+    if forced is not None and reader is not None and reader.filing_type != forced.id \
+            and registry.get(reader.filing_type) is not None:
+        name = reader.read(doc).format
+        if forced.id == "eu-battery-cf" and reader.filing_type == PCF_TYPE:
+            # a supplier's footprint given as a battery's declaration: what it is
+            raise InputError("pcf_other_type", file, format=name, type=forced.id,
+                             reads=PCF_TYPE)
+        raise InputError("format_of_other_type", file, format=name, type=forced.id,
+                         reads=reader.filing_type)
     found = recognise(doc)
     if found is not None:
         if forced is not None:
             raise InputError("pcf_not_filing_forced", file, format=found, type=forced.id,
                              known=_known(registry))
         raise InputError("pcf_not_filing", file, format=found, known=_known(registry))
-    if forced is None:
-        return
-    reader = reader_for(doc)
-    if reader is not None and reader.filing_type != forced.id and registry.get(
-            reader.filing_type) is not None:
-        name = reader.read(doc).format
-        raise InputError("format_of_other_type", file, format=name, type=forced.id,
-                         reads=reader.filing_type)
 
 
 def _json_type(doc: dict[str, Any], file: str, registry: Registry) -> FilingType:
