@@ -20,12 +20,11 @@ most one batch filing.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
@@ -37,14 +36,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from esgcheck import __version__
+from esgcheck.batch.cluster import Cluster, Setup
 from esgcheck.batch.run import rulebases_used
 from esgcheck.checker import Checker, Options, internal_error, make_report, sendable
 from esgcheck.engine.chain import STAGE
 from esgcheck.engine.findings import REPORT_SCHEMA_VERSION, FilingReport
 from esgcheck.engine.grading import exit_code
 from esgcheck.report import RenderOptions, renderer
-from esgcheck.report.html import SCRIPT
-from esgcheck.service.batches import Batches
+from esgcheck.service import pages
+from esgcheck.service.auth import COOKIE, OPEN, Principal, Tokens
+from esgcheck.service.batches import SORTS, Batches
+from esgcheck.service.middleware import BodyLimit, Guard, SecurityHeaders
 from esgcheck.service.problems import (
     PROBLEM_TYPE,
     PROBLEMS,
@@ -69,23 +71,22 @@ FILING_MEDIA = ("application/json", "application/xml", "text/xml", "multipart/fo
                 "application/octet-stream")
 FAIL_ON = "major"  # as esgcheck check's default
 
-_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
-CSP_API = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-CSP_HTML = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            f"script-src 'sha256-{_SCRIPT_HASH}'; frame-ancestors 'none'; base-uri 'none'; "
-            "form-action 'none'")
 
 
 class Service:
     """What the routes share: the checker (loaded once), the store, the batch
     worker and the limits."""
 
-    def __init__(self, checker: Checker, store: Store, limits: UploadLimits) -> None:
+    def __init__(self, checker: Checker, store: Store, limits: UploadLimits,
+                 tokens: Tokens | None = None, workers: int = 1,
+                 cluster: Cluster | None = None, setup: Setup | None = None) -> None:
         self.checker = checker
         self.store = store
         self.limits = limits
+        self.tokens = tokens
         self.lock = threading.Lock()
-        self.batches = Batches(checker, store, self.check_one)
+        self.batches = Batches(checker, store, self.check_one, workers=workers,
+                               cluster=cluster, setup=setup)
 
     def check_one(self, name: str, data: bytes, options: Options) -> FilingReport:
         """One filing's report, as ``esgcheck check`` makes it: a fault of
@@ -154,6 +155,25 @@ def _problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
     return out
 
 
+def who(request: Request) -> Principal:
+    found: Principal = getattr(request.state, "principal", None) or OPEN
+    return found
+
+
+def _may_change(request: Request, zh: str, en: str) -> Principal:
+    """The request's principal, if it may change things (403 for a reader)."""
+    principal = who(request)
+    if not principal.writes:
+        raise ProblemError("forbidden", action=zh, action_en=en)
+    return principal
+
+
+def _seen(service: Service, request: Request, batch_id: int) -> None:
+    """404 for a batch that does not exist, or that is another tenant's."""
+    if not service.batches.visible(batch_id, who(request)):
+        raise ProblemError("not_found", what=f"batch {batch_id}")
+
+
 def _report_response(fmt: str, body: str, code: int, lang: str) -> Response:
     return Response(body.encode("utf-8"), media_type=REPORT_FORMATS[fmt],
                     headers={"Esgcheck-Exit-Code": str(code), "Content-Language": lang})
@@ -181,20 +201,38 @@ async def _multipart_files(request: Request, field: str, limit: int) -> list[tup
 
 
 def create_app(store: str | Store, checker: Checker | None = None,
-               limits: UploadLimits | None = None) -> FastAPI:
+               limits: UploadLimits | None = None, tokens: Tokens | None = None,
+               workers: int = 1, cluster: Cluster | None = None,
+               setup: Setup | None = None) -> FastAPI:
     """The application over the store at ``store`` (a URL, or a Store), with the
-    rule bases shipped with esgcheck unless ``checker`` is given."""
+    rule bases shipped with esgcheck unless ``checker`` is given; with
+    ``tokens``, for the tenants and roles they name (auth.py). Batches are
+    checked in the server process, or ``workers`` forked processes, or on
+    ``cluster``. Started (its lifespan), it resumes the store's pending
+    batches; stopped, it puts the batch in progress back to pending."""
     opened = open_store(store) if isinstance(store, str) else store
-    service = Service(checker or Checker(), opened, limits or UploadLimits())
+    service = Service(checker or Checker(), opened, limits or UploadLimits(), tokens,
+                      workers, cluster, setup)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await _in_thread(service.batches.resume)
+        yield
+        await _in_thread(service.batches.stop)
+
     app = FastAPI(title="esgcheck", version=__version__, openapi_url=f"{API}/openapi.json",
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+                  lifespan=lifespan,
                   description="Check ESG and environmental disclosure filings against rule "
                   "bases; errors are RFC 9457 problem details in zh or en by Accept-Language.")
     app.state.service = service
     _handlers(app)
     _routes(app, service)
-    app.add_middleware(_BodyLimit, limit=service.limits.request_bytes)
-    app.add_middleware(_SecurityHeaders)
+    _session_routes(app, service)
+    pages.mount(app)
+    app.add_middleware(BodyLimit, limit=service.limits.request_bytes)
+    app.add_middleware(Guard, tokens=tokens)
+    app.add_middleware(SecurityHeaders)
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -257,13 +295,15 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
                   "the exit code esgcheck check would end with."), "content": {
                       m.split(";")[0]: {} for m in REPORT_FORMATS.values()}},
                   **_problem_responses("invalid_parameter", "no_filing", "unsupported_media",
-                                       "request_too_large", "unknown_type")})
+                                       "request_too_large", "unknown_type", "unauthorized",
+                                       "forbidden")})
     async def check(request: Request, lang: LangQuery = None, as_of: AsOfQuery = None,
                     filing_type: TypeQuery = None, format: FormatQuery = "json",
                     name: Annotated[str | None, Query(max_length=255, description=(
                         "The filing's name in the report (default: the multipart file's "
                         "name, else filing.json or filing.xml)."))] = None) -> Response:
-        """Check one filing and answer its report at once."""
+        """Check one filing and answer its report at once (nothing is stored)."""
+        _may_change(request, "检查申报文件", "check filings")
         options = _filing_options(service, as_of, filing_type)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == "multipart/form-data":
@@ -332,7 +372,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
     @app.post(f"{API}/batches", tags=["batches"], status_code=202, openapi_extra=BATCH_BODY,
               responses=_problem_responses("invalid_parameter", "no_filing", "bad_zip",
                                            "request_too_large", "duplicate_name",
-                                           "unsupported_media"))
+                                           "unsupported_media", "forbidden"))
     async def submit(request: Request, as_of: AsOfQuery = None, filing_type: TypeQuery = None,
                      label: Annotated[str | None, Query(max_length=200)] = None
                      ) -> JSONResponse:
@@ -340,6 +380,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         body or as the only file), accepted at once with 202 and checked in the
         background into the store. Every file and the zip are judged before
         anything is stored: a refused upload stores nothing."""
+        principal = _may_change(request, "上传批次", "upload batches")
         options = _filing_options(service, as_of, filing_type)
         limits = service.limits
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -366,22 +407,25 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
             if n in seen:
                 raise ProblemError("duplicate_name", name=n)
             seen.add(n)
-        batch_id = await _in_thread(service.batches.submit, files, options, label)
+        batch_id = await _in_thread(service.batches.submit, files, options, label,
+                                  principal.tenant)
         where = f"{API}/batches/{batch_id}"
         return JSONResponse({"id": batch_id, "status": "queued", "files": len(files),
                              "href": where}, status_code=202, headers={"Location": where})
 
     @app.get(f"{API}/batches", tags=["batches"])
-    def batch_list() -> list[dict[str, Any]]:
-        """Every batch (run) of the store, newest first, with its status and
-        progress."""
-        return service.batches.listing()
+    def batch_list(request: Request) -> list[dict[str, Any]]:
+        """Every batch (run) of the store the tenant may see (without tokens:
+        all of them, runs of ``esgcheck check --store`` too), newest first, with
+        its status and progress."""
+        return service.batches.listing(who(request))
 
     @app.get(f"{API}/batches/{{batch_id}}", tags=["batches"],
              responses=_problem_responses("not_found"))
-    def batch(batch_id: int) -> dict[str, Any]:
+    def batch(request: Request, batch_id: int) -> dict[str, Any]:
         """A batch's status (queued, running, complete, interrupted), progress
         and, once it has filings, its summary."""
+        _seen(service, request, batch_id)
         found = service.batches.describe(batch_id)
         if found is None:
             raise ProblemError("not_found", what=f"batch {batch_id}")
@@ -391,7 +435,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
 
     @app.get(f"{API}/batches/{{batch_id}}/filings", tags=["batches"],
              responses=_problem_responses("not_found", "invalid_parameter"))
-    def batch_filings(batch_id: int,
+    def batch_filings(request: Request, batch_id: int,
                       grade: Annotated[str | None, Query(max_length=8)] = None,
                       rule: Annotated[str | None, Query(max_length=128)] = None,
                       severity: Annotated[str | None, Query(
@@ -400,16 +444,20 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
                       = None,
                       filing_type: TypeQuery = None,
                       page: Annotated[int, Query(ge=1)] = 1,
-                      per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+                      per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+                      sort: Annotated[str, Query(pattern="^(" + "|".join([*SORTS, "breaches"])
+                                                 + ")$")] = "position",
+                      order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc"
+                      ) -> dict[str, Any]:
         """The batch's filings, in its order, a page at a time: those of a grade,
         of a filing type, with a breach (not waived) of a rule or at or above a
-        severity."""
-        if not service.batches.exists(batch_id):
-            raise ProblemError("not_found", what=f"batch {batch_id}")
+        severity; sorted by position (the batch's order), file, grade, type or
+        breaches."""
+        _seen(service, request, batch_id)
         return service.batches.filings(
             batch_id, grade=grade, rule=rule.strip().upper() if rule else None,
             severity=severity, filing_type=service.filing_type(filing_type), page=page,
-            per_page=per_page)
+            per_page=per_page, sort=sort, descending=order == "desc")
 
     @app.get(f"{API}/filings/{{filing_id}}", tags=["batches"], response_class=Response,
              responses={200: {"description": "The filing's report in the format asked for.",
@@ -425,6 +473,8 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         """One filing of a batch, its report in any format (as ``esgcheck results
         show`` writes it)."""
         batch_id, position = (int(p) for p in filing_id.split("-"))
+        if not service.batches.visible(batch_id, who(request)):
+            raise ProblemError("not_found", what=f"filing {filing_id}")
         found = service.batches.filing(batch_id, position)
         if found is None:
             raise ProblemError("not_found", what=f"filing {filing_id}")
@@ -436,16 +486,54 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
 
     @app.delete(f"{API}/batches/{{batch_id}}", tags=["batches"], status_code=204,
                 response_class=Response,
-                responses=_problem_responses("not_found", "batch_busy"))
-    def remove(batch_id: int) -> Response:
+                responses=_problem_responses("not_found", "batch_busy", "forbidden"))
+    def remove(request: Request, batch_id: int) -> Response:
         """A batch and its filings, and the reports no other batch holds. A batch
         still being checked is not deleted (409)."""
+        _may_change(request, "删除批次", "delete batches")
+        _seen(service, request, batch_id)
         if service.batches.busy(batch_id):
             raise ProblemError("batch_busy", id=batch_id)
-        if not service.batches.exists(batch_id):
-            raise ProblemError("not_found", what=f"batch {batch_id}")
         service.batches.delete(batch_id)
+        log.info("batch %s: deleted (tenant %s)", batch_id, who(request).tenant or "-")
         return Response(status_code=204)
+
+
+def _session_routes(app: FastAPI, service: Service) -> None:
+    @app.get(f"{API}/session", tags=["session"], responses=_problem_responses("unauthorized"))
+    def session(request: Request) -> dict[str, Any]:
+        """Who the request is: its tenant and role, and whether the server
+        asks for tokens."""
+        principal = who(request)
+        return {"tenant": principal.tenant, "role": principal.role,
+                "tokens": service.tokens is not None}
+
+    @app.post(f"{API}/session", tags=["session"],
+              responses=_problem_responses("unauthorized"))
+    def open_session(request: Request) -> JSONResponse:
+        """A session for the page, from the bearer token of this request: a
+        cookie (HttpOnly, SameSite=Strict; Secure over HTTPS) that lasts eight
+        hours or until the server stops."""
+        principal = who(request)
+        body = {"tenant": principal.tenant, "role": principal.role,
+                "tokens": service.tokens is not None}
+        answer = JSONResponse(body)
+        if service.tokens is not None:
+            answer.set_cookie(COOKIE, service.tokens.open_session(principal), httponly=True,
+                              samesite="strict", path="/",
+                              secure=request.url.scheme == "https")
+        return answer
+
+    @app.delete(f"{API}/session", tags=["session"], status_code=204, response_class=Response,
+                responses=_problem_responses("unauthorized"))
+    def close_session(request: Request) -> Response:
+        """End the page's session."""
+        value = request.cookies.get(COOKIE)
+        if value and service.tokens is not None:
+            service.tokens.close_session(value)
+        answer = Response(status_code=204)
+        answer.delete_cookie(COOKIE, path="/")
+        return answer
 
 
 def _rule_row(rb: Any, r: Any) -> dict[str, Any]:
@@ -464,83 +552,3 @@ async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(fn, *args)
-
-
-# -- ASGI middleware
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class _BodyLimit:
-    """A request body over ``limit`` bytes is answered 413 (problem) without
-    being read: at once when Content-Length says so, else as soon as the
-    bytes received pass the limit."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(scope, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise ProblemError("request_too_large", limit=self.limit)
-            return message
-
-        await self.app(scope, counted, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        request = Request(scope)
-        response = problem_response(request, "request_too_large", limit=self.limit,
-                                    headers={"Connection": "close"})
-        await response(scope, _no_body, send)
-
-
-async def _no_body() -> Message:
-    return {"type": "http.disconnect"}
-
-
-class _SecurityHeaders:
-    """Every answer says: sniff no content type, be framed by no page, load
-    nothing (an HTML report may run only its own script, by its hash), send no
-    referrer, keep no copy."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
-                kind = dict(headers).get(b"content-type", b"")
-                csp = CSP_HTML if kind.startswith(b"text/html") else CSP_API
-                headers += [(b"content-security-policy", csp.encode()),
-                            (b"x-content-type-options", b"nosniff"),
-                            (b"x-frame-options", b"DENY"),
-                            (b"referrer-policy", b"no-referrer"),
-                            (b"cross-origin-resource-policy", b"same-origin"),
-                            (b"cache-control", b"no-store")]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-

@@ -21,6 +21,15 @@ PROBLEM_TYPE = "application/problem+json"
 # code -> status, (title zh, title en), (detail zh, detail en): details are
 # str.format templates
 PROBLEMS: dict[str, tuple[int, tuple[str, str], tuple[str, str]]] = {
+    "unauthorized": (401, ("需要令牌", "Token required"),
+                     ("请求须带有效的令牌（Authorization: Bearer）或会话",
+                      "The request needs a valid token (Authorization: Bearer) or session.")),
+    "forbidden": (403, ("无权执行", "Not allowed"),
+                  ("只读角色不能{action}", "A reader cannot {action_en}.")),
+    "csrf": (403, ("缺少请求标头", "Request header missing"),
+             ("以会话 cookie 修改数据的请求须带标头 X-Esgcheck-Request",
+              "A request that changes something with the session cookie needs the header "
+              "X-Esgcheck-Request.")),
     "not_found": (404, ("未找到", "Not found"),
                   ("没有此资源：{what}", "There is no {what}.")),
     "no_route": (404, ("未找到", "Not found"),
