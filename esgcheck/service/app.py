@@ -174,9 +174,10 @@ def _seen(service: Service, request: Request, batch_id: int) -> None:
         raise ProblemError("not_found", what=f"batch {batch_id}")
 
 
-def _report_response(fmt: str, body: str, code: int, lang: str) -> Response:
+def _report_response(fmt: str, body: str, code: int, lang: str, grade: str | None) -> Response:
     return Response(body.encode("utf-8"), media_type=REPORT_FORMATS[fmt],
-                    headers={"Esgcheck-Exit-Code": str(code), "Content-Language": lang})
+                    headers={"Esgcheck-Exit-Code": str(code), "Content-Language": lang,
+                             "Esgcheck-Grade": grade or "-"})
 
 
 def _filing_options(service: Service, as_of: date | None, filing_type: str | None) -> Options:
@@ -292,7 +293,8 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
     @app.post(f"{API}/check", tags=["check"], openapi_extra=FILING_BODY,
               response_class=Response, responses={200: {"description": (
                   "The report, in the format asked for; the header Esgcheck-Exit-Code is "
-                  "the exit code esgcheck check would end with."), "content": {
+                  "the exit code esgcheck check would end with, Esgcheck-Grade the filing's "
+                  "grade (- when it has none)."), "content": {
                       m.split(";")[0]: {} for m in REPORT_FORMATS.values()}},
                   **_problem_responses("invalid_parameter", "no_filing", "unsupported_media",
                                        "request_too_large", "unknown_type", "unauthorized",
@@ -324,7 +326,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         lang = lang or language(request)
         filing = await _in_thread(service.check_one, display, data, options)
         body, code = service.render([filing], format, lang)
-        return _report_response(format, body, code, lang)
+        return _report_response(format, body, code, lang, filing.grade)
 
     @app.get(f"{API}/rules", tags=["rules"])
     def rules(rulebase: Annotated[str | None, Query(max_length=64)] = None,
