@@ -31,6 +31,7 @@ ANNUAL = FIXTURES / "cn-eidm-annual"
 BATCH = [ANNUAL / n for n in ("01-compliant-key-discharger.json", "03-audit-block-missing.json",
                               "04-late-annual-report.json", "07-concentration-over-limit.json")]
 TOKEN = "page-writer-" + "p" * 32
+HOSTILE = "<img src=x onerror=window.__pwned=1>.json"  # a file name is text, never markup
 
 
 @dataclass
@@ -127,16 +128,20 @@ def test_drop_files_to_make_a_batch_filter_it_by_rule_and_open_a_proof(
         const dt = new DataTransfer();
         for (const [name, text] of files) dt.items.add(new File([text], name,
                                                                 {type: 'application/json'}));
-        return dt; }""", [[f.name, f.read_text("utf-8")] for f in BATCH])
+        return dt; }""", [[f.name, f.read_text("utf-8")] for f in BATCH]
+        + [[HOSTILE, BATCH[0].read_text("utf-8")]])
     p.dispatch_event("#drop", "drop", {"dataTransfer": handle})
     p.wait_for_url("**/#/batch/*")
     p.wait_for_selector("#status[data-status=complete]")
-    assert p.inner_text("#done") == "4 / 4"
+    assert p.inner_text("#done") == "5 / 5"
     bars = p.eval_on_selector_all("#distribution rect", "rs => rs.map(r => [r.dataset.grade, "
                                   "Number(r.dataset.count)])")
-    assert dict(bars) == {"A": 1, "C": 2, "D": 1}
+    assert dict(bars) == {"A": 2, "C": 2, "D": 1}
     rows = p.eval_on_selector_all("#filing-table tbody tr", "rs => rs.length")
-    assert rows == 4
+    assert rows == 5
+    assert HOSTILE in p.inner_text("#filing-table tbody")
+    assert p.locator("#filing-table img").count() == 0
+    assert p.evaluate("window.__pwned") is None
     p.fill("#f-rule", "CN-EIDM-ANN-002")
     p.click("#f-apply")
     expect(p.locator("#filing-table tbody tr")).to_have_count(1)
@@ -160,7 +165,7 @@ def test_drop_files_to_make_a_batch_filter_it_by_rule_and_open_a_proof(
     p.select_option("#f-grade", "")
     p.fill("#f-rule", "")
     p.click("#f-apply")
-    expect(p.locator("#filing-table tbody tr")).to_have_count(4)
+    expect(p.locator("#filing-table tbody tr")).to_have_count(5)
     p.click("button.sort[data-sort=grade]")
     p.wait_for_selector("button.sort[data-sort=grade][aria-sort=ascending]")
     grades = p.eval_on_selector_all("#filing-table tbody tr td:nth-child(4)",

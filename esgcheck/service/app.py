@@ -9,8 +9,10 @@ once, the same bytes ``esgcheck check FILE --format F`` writes), ``GET /rules``
 and ``GET /rules/{id}``, ``GET /healthz``, ``GET /version``, ``POST /batches``
 (many files or one zip, checked in the background into the store),
 ``GET /batches``, ``GET /batches/{id}``, ``GET /batches/{id}/filings``,
-``GET /filings/{id}``, ``DELETE /batches/{id}``; the OpenAPI document at
-``/api/v1/openapi.json``. Errors are problem details (``problems.py``).
+``GET /filings/{id}``, ``DELETE /batches/{id}``, ``GET``, ``POST`` and
+``DELETE /session`` (the page's session); the OpenAPI document at
+``/api/v1/openapi.json``; the page at ``/`` (``pages.py``). Errors are problem
+details (``problems.py``); who may see what is ``auth.py``.
 
 Checking uses process-wide state of the rule engine (the stage being run, the
 regex time limit), so one filing is checked at a time, under a lock; the
@@ -22,14 +24,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy import text
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -44,18 +44,19 @@ from esgcheck.engine.findings import REPORT_SCHEMA_VERSION, FilingReport
 from esgcheck.engine.grading import exit_code
 from esgcheck.report import RenderOptions, renderer
 from esgcheck.service import pages
-from esgcheck.service.auth import COOKIE, OPEN, Principal, Tokens
+from esgcheck.service.access import may_change, session_routes, who
+from esgcheck.service.auth import Tokens
 from esgcheck.service.batches import SORTS, Batches
+from esgcheck.service.catalogue import rule_routes
+from esgcheck.service.handlers import install_handlers
 from esgcheck.service.middleware import BodyLimit, Guard, SecurityHeaders
 from esgcheck.service.problems import (
-    PROBLEM_TYPE,
-    PROBLEMS,
     ProblemError,
     language,
-    problem_response,
+    problem_responses,
 )
 from esgcheck.service.uploads import UploadLimits, checked_name, is_filing_name, read_zip
-from esgcheck.store import Store, StoreError, open_store
+from esgcheck.store import Store, open_store
 
 log = logging.getLogger("esgcheck.service")
 
@@ -145,29 +146,6 @@ BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 }}}
 
 
-def _problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
-    out: dict[int | str, dict[str, Any]] = {}
-    for code in codes:
-        status = PROBLEMS[code][0]
-        out[status] = {"description": PROBLEMS[code][1][1],
-                       "content": {PROBLEM_TYPE: {"schema": {"$ref":
-                                                             "#/components/schemas/Problem"}}}}
-    return out
-
-
-def who(request: Request) -> Principal:
-    found: Principal = getattr(request.state, "principal", None) or OPEN
-    return found
-
-
-def _may_change(request: Request, zh: str, en: str) -> Principal:
-    """The request's principal, if it may change things (403 for a reader)."""
-    principal = who(request)
-    if not principal.writes:
-        raise ProblemError("forbidden", action=zh, action_en=en)
-    return principal
-
-
 def _seen(service: Service, request: Request, batch_id: int) -> None:
     """404 for a batch that does not exist, or that is another tenant's."""
     if not service.batches.visible(batch_id, who(request)):
@@ -227,9 +205,10 @@ def create_app(store: str | Store, checker: Checker | None = None,
                   description="Check ESG and environmental disclosure filings against rule "
                   "bases; errors are RFC 9457 problem details in zh or en by Accept-Language.")
     app.state.service = service
-    _handlers(app)
+    install_handlers(app)
     _routes(app, service)
-    _session_routes(app, service)
+    rule_routes(app, service.checker, service.filing_type)
+    session_routes(app, tokens)
     pages.mount(app)
     app.add_middleware(BodyLimit, limit=service.limits.request_bytes)
     app.add_middleware(Guard, tokens=tokens)
@@ -251,44 +230,6 @@ def create_app(store: str | Store, checker: Checker | None = None,
     return app
 
 
-def _handlers(app: FastAPI) -> None:
-    @app.exception_handler(ProblemError)
-    async def on_problem(request: Request, exc: ProblemError) -> Response:
-        return problem_response(request, exc.code, exc.headers, **exc.params)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        loc = first.get("loc", ())
-        name = str(loc[-1]) if loc else "?"
-        return problem_response(request, "invalid_parameter", name=name,
-                                reason=str(first.get("msg", "")))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 405:
-            return problem_response(request, "method_not_allowed", path=request.url.path,
-                                    method=request.method, headers=dict(exc.headers or {}))
-        if exc.status_code == 404:
-            return problem_response(request, "no_route", path=request.url.path)
-        return problem_response(request, "bad_multipart", reason=str(exc.detail))
-
-    @app.exception_handler(StoreError)
-    async def on_store(request: Request, exc: StoreError) -> Response:
-        ref = uuid.uuid4().hex[:12]
-        log.error("store error (reference %s): %s", ref, exc)
-        service: Service = request.app.state.service
-        return problem_response(request, "store_unavailable", store=service.store.url,
-                                reason=f"reference {ref}")
-
-    @app.exception_handler(Exception)
-    async def on_fault(request: Request, exc: Exception) -> Response:
-        ref = uuid.uuid4().hex[:12]
-        log.error("fault (reference %s) on %s %s", ref, request.method, request.url.path,
-                  exc_info=exc)
-        return problem_response(request, "internal", ref=ref)
-
-
 def _routes(app: FastAPI, service: Service) -> None:  # one function per route
     @app.post(f"{API}/check", tags=["check"], openapi_extra=FILING_BODY,
               response_class=Response, responses={200: {"description": (
@@ -296,7 +237,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
                   "the exit code esgcheck check would end with, Esgcheck-Grade the filing's "
                   "grade (- when it has none)."), "content": {
                       m.split(";")[0]: {} for m in REPORT_FORMATS.values()}},
-                  **_problem_responses("invalid_parameter", "no_filing", "unsupported_media",
+                  **problem_responses("invalid_parameter", "no_filing", "unsupported_media",
                                        "request_too_large", "unknown_type", "unauthorized",
                                        "forbidden")})
     async def check(request: Request, lang: LangQuery = None, as_of: AsOfQuery = None,
@@ -305,7 +246,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
                         "The filing's name in the report (default: the multipart file's "
                         "name, else filing.json or filing.xml)."))] = None) -> Response:
         """Check one filing and answer its report at once (nothing is stored)."""
-        _may_change(request, "检查申报文件", "check filings")
+        may_change(request, "检查申报文件", "check filings")
         options = _filing_options(service, as_of, filing_type)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == "multipart/form-data":
@@ -328,36 +269,8 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         body, code = service.render([filing], format, lang)
         return _report_response(format, body, code, lang, filing.grade)
 
-    @app.get(f"{API}/rules", tags=["rules"])
-    def rules(rulebase: Annotated[str | None, Query(max_length=64)] = None,
-              filing_type: TypeQuery = None,
-              severity: Annotated[str | None, Query(pattern="^(critical|major|minor|info)$")]
-              = None) -> list[dict[str, Any]]:
-        """Every rule, sorted by id: its rule base, filing type, kind, severity,
-        section, title and citation in zh and en."""
-        wanted = service.filing_type(filing_type)
-        out = [_rule_row(rb, r) for rb in service.checker.rulebases for r in rb.rules
-               if (rulebase is None or rb.id.lower() == rulebase.lower())
-               and (wanted is None or r.filing_type == wanted)
-               and (severity is None or r.spec.severity == severity)]
-        return sorted(out, key=lambda row: row["id"])
-
-    @app.get(f"{API}/rules/{{rule_id}}", tags=["rules"],
-             responses=_problem_responses("not_found"))
-    def rule(rule_id: Annotated[str, Path(max_length=128)]) -> dict[str, Any]:
-        """One rule's full definition as loaded, with its citation in zh and en
-        (the id in any case)."""
-        want = rule_id.strip().upper()
-        for rb in service.checker.rulebases:
-            for r in rb.rules:
-                if r.id.upper() == want:
-                    data = r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-                    return {**_rule_row(rb, r), "definition": data,
-                            "file": f"{r.file}:{r.line}"}
-        raise ProblemError("not_found", what=f"rule {rule_id}")
-
     @app.get(f"{API}/healthz", tags=["service"],
-             responses=_problem_responses("store_unavailable"))
+             responses=problem_responses("store_unavailable"))
     def healthz() -> dict[str, str]:
         """Whether the server can answer and reach its store."""
         with service.store._tx() as tx:
@@ -372,7 +285,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
                 "rulebases": rulebases_used(service.checker)}
 
     @app.post(f"{API}/batches", tags=["batches"], status_code=202, openapi_extra=BATCH_BODY,
-              responses=_problem_responses("invalid_parameter", "no_filing", "bad_zip",
+              responses=problem_responses("invalid_parameter", "no_filing", "bad_zip",
                                            "request_too_large", "duplicate_name",
                                            "unsupported_media", "forbidden"))
     async def submit(request: Request, as_of: AsOfQuery = None, filing_type: TypeQuery = None,
@@ -382,7 +295,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         body or as the only file), accepted at once with 202 and checked in the
         background into the store. Every file and the zip are judged before
         anything is stored: a refused upload stores nothing."""
-        principal = _may_change(request, "上传批次", "upload batches")
+        principal = may_change(request, "上传批次", "upload batches")
         options = _filing_options(service, as_of, filing_type)
         limits = service.limits
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -423,7 +336,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         return service.batches.listing(who(request))
 
     @app.get(f"{API}/batches/{{batch_id}}", tags=["batches"],
-             responses=_problem_responses("not_found"))
+             responses=problem_responses("not_found"))
     def batch(request: Request, batch_id: int) -> dict[str, Any]:
         """A batch's status (queued, running, complete, interrupted), progress
         and, once it has filings, its summary."""
@@ -436,7 +349,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         return found
 
     @app.get(f"{API}/batches/{{batch_id}}/filings", tags=["batches"],
-             responses=_problem_responses("not_found", "invalid_parameter"))
+             responses=problem_responses("not_found", "invalid_parameter"))
     def batch_filings(request: Request, batch_id: int,
                       grade: Annotated[str | None, Query(max_length=8)] = None,
                       rule: Annotated[str | None, Query(max_length=128)] = None,
@@ -465,7 +378,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
              responses={200: {"description": "The filing's report in the format asked for.",
                               "content": {m.split(";")[0]: {}
                                           for m in REPORT_FORMATS.values()}},
-                        **_problem_responses("not_found")})
+                        **problem_responses("not_found")})
     def filing(request: Request,
                filing_id: Annotated[str, Path(pattern=r"^[0-9]{1,18}-[0-9]{1,18}$",
                                               description="BATCH-POSITION, as the batch's "
@@ -488,66 +401,17 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
 
     @app.delete(f"{API}/batches/{{batch_id}}", tags=["batches"], status_code=204,
                 response_class=Response,
-                responses=_problem_responses("not_found", "batch_busy", "forbidden"))
+                responses=problem_responses("not_found", "batch_busy", "forbidden"))
     def remove(request: Request, batch_id: int) -> Response:
         """A batch and its filings, and the reports no other batch holds. A batch
         still being checked is not deleted (409)."""
-        _may_change(request, "删除批次", "delete batches")
+        may_change(request, "删除批次", "delete batches")
         _seen(service, request, batch_id)
         if service.batches.busy(batch_id):
             raise ProblemError("batch_busy", id=batch_id)
         service.batches.delete(batch_id)
         log.info("batch %s: deleted (tenant %s)", batch_id, who(request).tenant or "-")
         return Response(status_code=204)
-
-
-def _session_routes(app: FastAPI, service: Service) -> None:
-    @app.get(f"{API}/session", tags=["session"], responses=_problem_responses("unauthorized"))
-    def session(request: Request) -> dict[str, Any]:
-        """Who the request is: its tenant and role, and whether the server
-        asks for tokens."""
-        principal = who(request)
-        return {"tenant": principal.tenant, "role": principal.role,
-                "tokens": service.tokens is not None}
-
-    @app.post(f"{API}/session", tags=["session"],
-              responses=_problem_responses("unauthorized"))
-    def open_session(request: Request) -> JSONResponse:
-        """A session for the page, from the bearer token of this request: a
-        cookie (HttpOnly, SameSite=Strict; Secure over HTTPS) that lasts eight
-        hours or until the server stops."""
-        principal = who(request)
-        body = {"tenant": principal.tenant, "role": principal.role,
-                "tokens": service.tokens is not None}
-        answer = JSONResponse(body)
-        if service.tokens is not None:
-            answer.set_cookie(COOKIE, service.tokens.open_session(principal), httponly=True,
-                              samesite="strict", path="/",
-                              secure=request.url.scheme == "https")
-        return answer
-
-    @app.delete(f"{API}/session", tags=["session"], status_code=204, response_class=Response,
-                responses=_problem_responses("unauthorized"))
-    def close_session(request: Request) -> Response:
-        """End the page's session."""
-        value = request.cookies.get(COOKIE)
-        if value and service.tokens is not None:
-            service.tokens.close_session(value)
-        answer = Response(status_code=204)
-        answer.delete_cookie(COOKIE, path="/")
-        return answer
-
-
-def _rule_row(rb: Any, r: Any) -> dict[str, Any]:
-    s = r.spec
-    instrument = rb.instrument(s.citation.instrument)
-    return {"id": r.id, "rulebase": rb.id, "filing_type": r.filing_type, "kind": s.kind,
-            "severity": s.severity, "section": r.section,
-            "title": {"zh": s.title.get("zh"), "en": s.title.get("en")},
-            "citation": {"zh": rb.citation_text(s.citation, "zh"),
-                         "en": rb.citation_text(s.citation, "en")},
-            "url": s.citation.url or (instrument.url if instrument else None),
-            "data_check": bool(s.data_check)}
 
 
 async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:

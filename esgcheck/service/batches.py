@@ -44,6 +44,7 @@ from esgcheck.store.schema import batch_files, findings, reports, run_filings, r
 log = logging.getLogger("esgcheck.service")
 
 STATUS = {"pending": "queued"}  # the store's word -> the API's
+PARALLEL_CHUNK = 128  # filings handed to the worker processes or the cluster at once
 SORTS: dict[str, Any] = {"position": run_filings.c.position, "file": reports.c.path,
                          "grade": run_filings.c.grade, "type": reports.c.filing_type}
 
@@ -157,7 +158,10 @@ class Batches:
         run = kept.resume(self.store, batch_id)
         todo = kept.remaining(self.store, batch_id)
         job.done = job.files - len(todo)
-        step = 1 if self.workers <= 1 and self.cluster is None else max(16, 8 * self.workers)
+        # in this process, one filing at a time; elsewhere, chunks large enough
+        # that starting the worker processes (forked for each chunk) costs
+        # little, small enough that SIGTERM waits only for one
+        step = 1 if self.workers <= 1 and self.cluster is None else PARALLEL_CHUNK
         for start in range(0, len(todo), step):
             if self._stopping.is_set():
                 run.flush()
@@ -176,8 +180,9 @@ class Batches:
         """Check a few filings of the batch: the store's reports where it has
         them, the others in this process, the worker processes or the cluster."""
         todo: list[tuple[int, str, str, bytes]] = []
+        found = kept.file_data(self.store, batch_id, [p for p, _ in chunk])
         for position, name in chunk:
-            data = kept.file_data(self.store, batch_id, position)
+            data = found[position]
             sha = hashlib.sha256(data).hexdigest()
             run.skip_to(position)
             if run.get(name, sha) is None:

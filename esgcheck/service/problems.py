@@ -163,3 +163,14 @@ def problem_response(request: Request, code: str, headers: dict[str, str] | None
     body = problem_body(code, lang, request.url.path, **params)
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_TYPE,
                         headers={"Content-Language": lang, **(headers or {})})
+
+
+def problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI answers of the problems ``codes``, by status."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status = PROBLEMS[code][0]
+        out[status] = {"description": PROBLEMS[code][1][1],
+                       "content": {PROBLEM_TYPE: {"schema": {"$ref":
+                                                             "#/components/schemas/Problem"}}}}
+    return out

@@ -74,11 +74,12 @@ def remaining(store: Store, run_id: int) -> list[tuple[int, str]]:
     return [(int(p), str(n)) for p, n in rows if p not in done]
 
 
-def file_data(store: Store, run_id: int, position: int) -> bytes:
+def file_data(store: Store, run_id: int, positions: Sequence[int]) -> dict[int, bytes]:
+    """The bytes of the batch's files at ``positions``, in one query."""
     with store._tx() as tx:
-        data = tx.execute(select(batch_files.c.data).where(
-            batch_files.c.run_id == run_id, batch_files.c.position == position)).scalar_one()
-    return bytes(data)
+        rows = tx.execute(select(batch_files.c.position, batch_files.c.data).where(
+            batch_files.c.run_id == run_id, batch_files.c.position.in_(list(positions)))).all()
+    return {int(p): bytes(d) for p, d in rows}
 
 
 def set_status(store: Store, run_id: int, status: str) -> None:
