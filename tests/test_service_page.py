@@ -137,8 +137,7 @@ def test_drop_files_to_make_a_batch_filter_it_by_rule_and_open_a_proof(
     bars = p.eval_on_selector_all("#distribution rect", "rs => rs.map(r => [r.dataset.grade, "
                                   "Number(r.dataset.count)])")
     assert dict(bars) == {"A": 2, "C": 2, "D": 1}
-    rows = p.eval_on_selector_all("#filing-table tbody tr", "rs => rs.length")
-    assert rows == 5
+    expect(p.locator("#filing-table tbody tr")).to_have_count(5)
     assert HOSTILE in p.inner_text("#filing-table tbody")
     assert p.locator("#filing-table img").count() == 0
     assert p.evaluate("window.__pwned") is None

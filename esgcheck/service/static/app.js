@@ -181,7 +181,7 @@
     $("#main").replaceChildren(el("h1", {}, `${t("batch")} ${id}`), head, chart, filters, table, detail);
     const rules = await allRules();
     const types = [...new Set(rules.map((r) => r.filing_type))].sort();
-    let shownDone = -1;
+    let shown = "";
     const refresh = async () => {
       const batch = await json(`/batches/${id}`);
       const running = batch.status === "queued" || batch.status === "running";
@@ -191,8 +191,9 @@
         el("span", {id: "done"}, `${batch.progress.done} / ${batch.progress.files}`),
         batch.label ? ` · ${batch.label}` : "", " ",
         running ? null : el("button", {type: "button", id: "delete", onclick: () => quiet(removeBatch(id))}, t("delete"))));
-      if (batch.progress.done !== shownDone) {
-        shownDone = batch.progress.done;
+      const seen = `${batch.status} ${batch.progress.done}`;  // filings are stored in groups
+      if (seen !== shown) {
+        shown = seen;
         drawChart(chart, batch.summary ? batch.summary.grades : {});
         fillFilters(filters, batch.summary ? Object.keys(batch.summary.grades) : [], types, rules, id);
         await filingsTable(table, id);
