@@ -168,3 +168,50 @@ def test_without_a_token_file_another_host_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "loopback" in done.stderr and "127.0.0.1" in done.stderr
     assert not (tmp_path / "r.db").exists()  # refused before anything was opened
+
+
+def test_with_a_token_file_every_request_needs_a_token(tmp_path: Path) -> None:
+    token = "process-" + "t" * 32
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text(f"tokens:\n  - token: {token}\n    tenant: acme\n    role: reader\n",
+                      "utf-8")
+    port = _free_port()
+    server = subprocess.Popen(_esgcheck("serve", "--store", str(tmp_path / "r.db"), "--port",
+                                        str(port), "--tokens", str(tokens)),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        assert httpx.get(f"{base}/batches").status_code == 401
+        assert httpx.get(f"{base}/batches",
+                         headers={"authorization": f"Bearer {token}"}).json() == []
+        refused = httpx.post(f"{base}/check", content=LATE.read_bytes(), headers={
+            "authorization": f"Bearer {token}", "content-type": "application/json"})
+        assert refused.status_code == 403  # a reader
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    said = err.decode()
+    assert "1 tokens of 1 tenants" in said and "no token file" not in said
+    assert token not in said  # never logged
+    assert "refused: no valid token" in said and "/api/v1/batches" in said
+    assert server.returncode == 0
+
+
+def test_a_bad_token_file_stops_the_server_before_it_starts(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text("tokens:\n  - token: short\n    tenant: a\n    role: writer\n", "utf-8")
+    done = subprocess.run(_esgcheck("serve", "--store", str(tmp_path / "r.db"), "--tokens",
+                                    str(tokens)), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "at least 32 characters" in done.stderr and "令牌文件错误" in done.stderr
+    assert not (tmp_path / "r.db").exists()
