@@ -3,6 +3,7 @@ session, and the store's migration that gives runs their tenant."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -215,4 +216,38 @@ def test_a_store_made_before_tenants_is_migrated_with_its_runs(store_url: str) -
                                        files=0, tenant="acme"))
         db.commit()
     assert pending_batches(store) == []  # a pending run without kept files is not a batch
+    store.engine.dispose()
+
+
+def test_a_pending_batch_is_resumed_when_the_server_starts(store_url: str,
+                                                           checker: Checker) -> None:
+    """A batch stored as pending (as a server stopped with SIGTERM leaves it),
+    with one filing already stored, is checked to the end by the next
+    server's start, on SQLite and PostgreSQL alike."""
+    from esgcheck.batch.run import rulebases_used
+    from esgcheck.checker import Options
+    from esgcheck.store.pending import begin_batch
+    from esgcheck.store.schema import batch_files, run_filings
+
+    store = open_store(store_url)
+    names = ["01-compliant-key-discharger.json", "04-late-annual-report.json",
+             "07-concentration-over-limit.xml"]
+    files = [(n, (FIXTURES / "cn-eidm-annual" / n).read_bytes()) for n in names]
+    settings = {**checker.settings(Options()), "via": "esgcheck serve", "tenant": "acme"}
+    run = begin_batch(store, settings, rulebases_used(checker), files, "left", "acme")
+    run.add(names[0], hashlib.sha256(files[0][1]).hexdigest(),
+            checker.check_bytes(files[0][1], names[0], Options()))
+    run.flush()
+    app = create_app(store, checker)
+    with TestClient(app) as client:  # its start resumes the batch
+        assert app.state.service.batches.wait(run.id, 120)
+        seen = client.get(f"{API}/batches/{run.id}").json()
+        listed = client.get(f"{API}/batches/{run.id}/filings").json()["items"]
+    assert seen["status"] == "complete" and seen["tenant"] == "acme"
+    assert [f["file"] for f in listed] == names
+    with store.engine.connect() as db:
+        assert db.execute(select(run_filings.c.reused).where(
+            run_filings.c.run_id == run.id).order_by(run_filings.c.position)).scalars().all() \
+            == [False, False, False]  # each stored once, by this batch
+        assert db.execute(select(batch_files.c.position)).all() == []
     store.engine.dispose()
