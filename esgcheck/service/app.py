@@ -9,8 +9,10 @@ once, the same bytes ``esgcheck check FILE --format F`` writes), ``GET /rules``
 and ``GET /rules/{id}``, ``GET /healthz``, ``GET /version``, ``POST /batches``
 (many files or one zip, checked in the background into the store),
 ``GET /batches``, ``GET /batches/{id}``, ``GET /batches/{id}/filings``,
-``GET /filings/{id}``, ``DELETE /batches/{id}``; the OpenAPI document at
-``/api/v1/openapi.json``. Errors are problem details (``problems.py``).
+``GET /filings/{id}``, ``DELETE /batches/{id}``, ``GET``, ``POST`` and
+``DELETE /session`` (the page's session); the OpenAPI document at
+``/api/v1/openapi.json``; the page at ``/`` (``pages.py``). Errors are problem
+details (``problems.py``); who may see what is ``auth.py``.
 
 Checking uses process-wide state of the rule engine (the stage being run, the
 regex time limit), so one filing is checked at a time, under a lock; the
@@ -20,40 +22,41 @@ most one batch filing.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import threading
-import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy import text
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from esgcheck import __version__
+from esgcheck.batch.cluster import Cluster, Setup
 from esgcheck.batch.run import rulebases_used
 from esgcheck.checker import Checker, Options, internal_error, make_report, sendable
 from esgcheck.engine.chain import STAGE
 from esgcheck.engine.findings import REPORT_SCHEMA_VERSION, FilingReport
 from esgcheck.engine.grading import exit_code
 from esgcheck.report import RenderOptions, renderer
-from esgcheck.report.html import SCRIPT
-from esgcheck.service.batches import Batches
+from esgcheck.service import pages
+from esgcheck.service.access import may_change, session_routes, who
+from esgcheck.service.auth import Tokens
+from esgcheck.service.batches import SORTS, Batches
+from esgcheck.service.catalogue import rule_routes
+from esgcheck.service.handlers import install_handlers
+from esgcheck.service.middleware import BodyLimit, Guard, SecurityHeaders
 from esgcheck.service.problems import (
-    PROBLEM_TYPE,
-    PROBLEMS,
     ProblemError,
     language,
-    problem_response,
+    problem_responses,
 )
 from esgcheck.service.uploads import UploadLimits, checked_name, is_filing_name, read_zip
-from esgcheck.store import Store, StoreError, open_store
+from esgcheck.store import Store, open_store
 
 log = logging.getLogger("esgcheck.service")
 
@@ -69,23 +72,22 @@ FILING_MEDIA = ("application/json", "application/xml", "text/xml", "multipart/fo
                 "application/octet-stream")
 FAIL_ON = "major"  # as esgcheck check's default
 
-_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
-CSP_API = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-CSP_HTML = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            f"script-src 'sha256-{_SCRIPT_HASH}'; frame-ancestors 'none'; base-uri 'none'; "
-            "form-action 'none'")
 
 
 class Service:
     """What the routes share: the checker (loaded once), the store, the batch
     worker and the limits."""
 
-    def __init__(self, checker: Checker, store: Store, limits: UploadLimits) -> None:
+    def __init__(self, checker: Checker, store: Store, limits: UploadLimits,
+                 tokens: Tokens | None = None, workers: int = 1,
+                 cluster: Cluster | None = None, setup: Setup | None = None) -> None:
         self.checker = checker
         self.store = store
         self.limits = limits
+        self.tokens = tokens
         self.lock = threading.Lock()
-        self.batches = Batches(checker, store, self.check_one)
+        self.batches = Batches(checker, store, self.check_one, workers=workers,
+                               cluster=cluster, setup=setup)
 
     def check_one(self, name: str, data: bytes, options: Options) -> FilingReport:
         """One filing's report, as ``esgcheck check`` makes it: a fault of
@@ -144,19 +146,16 @@ BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 }}}
 
 
-def _problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
-    out: dict[int | str, dict[str, Any]] = {}
-    for code in codes:
-        status = PROBLEMS[code][0]
-        out[status] = {"description": PROBLEMS[code][1][1],
-                       "content": {PROBLEM_TYPE: {"schema": {"$ref":
-                                                             "#/components/schemas/Problem"}}}}
-    return out
+def _seen(service: Service, request: Request, batch_id: int) -> None:
+    """404 for a batch that does not exist, or that is another tenant's."""
+    if not service.batches.visible(batch_id, who(request)):
+        raise ProblemError("not_found", what=f"batch {batch_id}")
 
 
-def _report_response(fmt: str, body: str, code: int, lang: str) -> Response:
+def _report_response(fmt: str, body: str, code: int, lang: str, grade: str | None) -> Response:
     return Response(body.encode("utf-8"), media_type=REPORT_FORMATS[fmt],
-                    headers={"Esgcheck-Exit-Code": str(code), "Content-Language": lang})
+                    headers={"Esgcheck-Exit-Code": str(code), "Content-Language": lang,
+                             "Esgcheck-Grade": grade or "-"})
 
 
 def _filing_options(service: Service, as_of: date | None, filing_type: str | None) -> Options:
@@ -181,20 +180,39 @@ async def _multipart_files(request: Request, field: str, limit: int) -> list[tup
 
 
 def create_app(store: str | Store, checker: Checker | None = None,
-               limits: UploadLimits | None = None) -> FastAPI:
+               limits: UploadLimits | None = None, tokens: Tokens | None = None,
+               workers: int = 1, cluster: Cluster | None = None,
+               setup: Setup | None = None) -> FastAPI:
     """The application over the store at ``store`` (a URL, or a Store), with the
-    rule bases shipped with esgcheck unless ``checker`` is given."""
+    rule bases shipped with esgcheck unless ``checker`` is given; with
+    ``tokens``, for the tenants and roles they name (auth.py). Batches are
+    checked in the server process, or ``workers`` forked processes, or on
+    ``cluster``. Started (its lifespan), it resumes the store's pending
+    batches; stopped, it puts the batch in progress back to pending."""
     opened = open_store(store) if isinstance(store, str) else store
-    service = Service(checker or Checker(), opened, limits or UploadLimits())
+    service = Service(checker or Checker(), opened, limits or UploadLimits(), tokens,
+                      workers, cluster, setup)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await _in_thread(service.batches.resume)
+        yield
+        await _in_thread(service.batches.stop)
+
     app = FastAPI(title="esgcheck", version=__version__, openapi_url=f"{API}/openapi.json",
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+                  lifespan=lifespan,
                   description="Check ESG and environmental disclosure filings against rule "
                   "bases; errors are RFC 9457 problem details in zh or en by Accept-Language.")
     app.state.service = service
-    _handlers(app)
+    install_handlers(app)
     _routes(app, service)
-    app.add_middleware(_BodyLimit, limit=service.limits.request_bytes)
-    app.add_middleware(_SecurityHeaders)
+    rule_routes(app, service.checker, service.filing_type)
+    session_routes(app, tokens)
+    pages.mount(app)
+    app.add_middleware(BodyLimit, limit=service.limits.request_bytes)
+    app.add_middleware(Guard, tokens=tokens)
+    app.add_middleware(SecurityHeaders)
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -212,58 +230,23 @@ def create_app(store: str | Store, checker: Checker | None = None,
     return app
 
 
-def _handlers(app: FastAPI) -> None:
-    @app.exception_handler(ProblemError)
-    async def on_problem(request: Request, exc: ProblemError) -> Response:
-        return problem_response(request, exc.code, exc.headers, **exc.params)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        loc = first.get("loc", ())
-        name = str(loc[-1]) if loc else "?"
-        return problem_response(request, "invalid_parameter", name=name,
-                                reason=str(first.get("msg", "")))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 405:
-            return problem_response(request, "method_not_allowed", path=request.url.path,
-                                    method=request.method, headers=dict(exc.headers or {}))
-        if exc.status_code == 404:
-            return problem_response(request, "no_route", path=request.url.path)
-        return problem_response(request, "bad_multipart", reason=str(exc.detail))
-
-    @app.exception_handler(StoreError)
-    async def on_store(request: Request, exc: StoreError) -> Response:
-        ref = uuid.uuid4().hex[:12]
-        log.error("store error (reference %s): %s", ref, exc)
-        service: Service = request.app.state.service
-        return problem_response(request, "store_unavailable", store=service.store.url,
-                                reason=f"reference {ref}")
-
-    @app.exception_handler(Exception)
-    async def on_fault(request: Request, exc: Exception) -> Response:
-        ref = uuid.uuid4().hex[:12]
-        log.error("fault (reference %s) on %s %s", ref, request.method, request.url.path,
-                  exc_info=exc)
-        return problem_response(request, "internal", ref=ref)
-
-
 def _routes(app: FastAPI, service: Service) -> None:  # one function per route
     @app.post(f"{API}/check", tags=["check"], openapi_extra=FILING_BODY,
               response_class=Response, responses={200: {"description": (
                   "The report, in the format asked for; the header Esgcheck-Exit-Code is "
-                  "the exit code esgcheck check would end with."), "content": {
+                  "the exit code esgcheck check would end with, Esgcheck-Grade the filing's "
+                  "grade (- when it has none)."), "content": {
                       m.split(";")[0]: {} for m in REPORT_FORMATS.values()}},
-                  **_problem_responses("invalid_parameter", "no_filing", "unsupported_media",
-                                       "request_too_large", "unknown_type")})
+                  **problem_responses("invalid_parameter", "no_filing", "unsupported_media",
+                                       "request_too_large", "unknown_type", "unauthorized",
+                                       "forbidden")})
     async def check(request: Request, lang: LangQuery = None, as_of: AsOfQuery = None,
                     filing_type: TypeQuery = None, format: FormatQuery = "json",
                     name: Annotated[str | None, Query(max_length=255, description=(
                         "The filing's name in the report (default: the multipart file's "
                         "name, else filing.json or filing.xml)."))] = None) -> Response:
-        """Check one filing and answer its report at once."""
+        """Check one filing and answer its report at once (nothing is stored)."""
+        may_change(request, "检查申报文件", "check filings")
         options = _filing_options(service, as_of, filing_type)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == "multipart/form-data":
@@ -284,38 +267,10 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         lang = lang or language(request)
         filing = await _in_thread(service.check_one, display, data, options)
         body, code = service.render([filing], format, lang)
-        return _report_response(format, body, code, lang)
-
-    @app.get(f"{API}/rules", tags=["rules"])
-    def rules(rulebase: Annotated[str | None, Query(max_length=64)] = None,
-              filing_type: TypeQuery = None,
-              severity: Annotated[str | None, Query(pattern="^(critical|major|minor|info)$")]
-              = None) -> list[dict[str, Any]]:
-        """Every rule, sorted by id: its rule base, filing type, kind, severity,
-        section, title and citation in zh and en."""
-        wanted = service.filing_type(filing_type)
-        out = [_rule_row(rb, r) for rb in service.checker.rulebases for r in rb.rules
-               if (rulebase is None or rb.id.lower() == rulebase.lower())
-               and (wanted is None or r.filing_type == wanted)
-               and (severity is None or r.spec.severity == severity)]
-        return sorted(out, key=lambda row: row["id"])
-
-    @app.get(f"{API}/rules/{{rule_id}}", tags=["rules"],
-             responses=_problem_responses("not_found"))
-    def rule(rule_id: Annotated[str, Path(max_length=128)]) -> dict[str, Any]:
-        """One rule's full definition as loaded, with its citation in zh and en
-        (the id in any case)."""
-        want = rule_id.strip().upper()
-        for rb in service.checker.rulebases:
-            for r in rb.rules:
-                if r.id.upper() == want:
-                    data = r.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-                    return {**_rule_row(rb, r), "definition": data,
-                            "file": f"{r.file}:{r.line}"}
-        raise ProblemError("not_found", what=f"rule {rule_id}")
+        return _report_response(format, body, code, lang, filing.grade)
 
     @app.get(f"{API}/healthz", tags=["service"],
-             responses=_problem_responses("store_unavailable"))
+             responses=problem_responses("store_unavailable"))
     def healthz() -> dict[str, str]:
         """Whether the server can answer and reach its store."""
         with service.store._tx() as tx:
@@ -330,9 +285,9 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
                 "rulebases": rulebases_used(service.checker)}
 
     @app.post(f"{API}/batches", tags=["batches"], status_code=202, openapi_extra=BATCH_BODY,
-              responses=_problem_responses("invalid_parameter", "no_filing", "bad_zip",
+              responses=problem_responses("invalid_parameter", "no_filing", "bad_zip",
                                            "request_too_large", "duplicate_name",
-                                           "unsupported_media"))
+                                           "unsupported_media", "forbidden"))
     async def submit(request: Request, as_of: AsOfQuery = None, filing_type: TypeQuery = None,
                      label: Annotated[str | None, Query(max_length=200)] = None
                      ) -> JSONResponse:
@@ -340,6 +295,7 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         body or as the only file), accepted at once with 202 and checked in the
         background into the store. Every file and the zip are judged before
         anything is stored: a refused upload stores nothing."""
+        principal = may_change(request, "上传批次", "upload batches")
         options = _filing_options(service, as_of, filing_type)
         limits = service.limits
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -366,22 +322,25 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
             if n in seen:
                 raise ProblemError("duplicate_name", name=n)
             seen.add(n)
-        batch_id = await _in_thread(service.batches.submit, files, options, label)
+        batch_id = await _in_thread(service.batches.submit, files, options, label,
+                                  principal.tenant)
         where = f"{API}/batches/{batch_id}"
         return JSONResponse({"id": batch_id, "status": "queued", "files": len(files),
                              "href": where}, status_code=202, headers={"Location": where})
 
     @app.get(f"{API}/batches", tags=["batches"])
-    def batch_list() -> list[dict[str, Any]]:
-        """Every batch (run) of the store, newest first, with its status and
-        progress."""
-        return service.batches.listing()
+    def batch_list(request: Request) -> list[dict[str, Any]]:
+        """Every batch (run) of the store the tenant may see (without tokens:
+        all of them, runs of ``esgcheck check --store`` too), newest first, with
+        its status and progress."""
+        return service.batches.listing(who(request))
 
     @app.get(f"{API}/batches/{{batch_id}}", tags=["batches"],
-             responses=_problem_responses("not_found"))
-    def batch(batch_id: int) -> dict[str, Any]:
+             responses=problem_responses("not_found"))
+    def batch(request: Request, batch_id: int) -> dict[str, Any]:
         """A batch's status (queued, running, complete, interrupted), progress
         and, once it has filings, its summary."""
+        _seen(service, request, batch_id)
         found = service.batches.describe(batch_id)
         if found is None:
             raise ProblemError("not_found", what=f"batch {batch_id}")
@@ -390,8 +349,8 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         return found
 
     @app.get(f"{API}/batches/{{batch_id}}/filings", tags=["batches"],
-             responses=_problem_responses("not_found", "invalid_parameter"))
-    def batch_filings(batch_id: int,
+             responses=problem_responses("not_found", "invalid_parameter"))
+    def batch_filings(request: Request, batch_id: int,
                       grade: Annotated[str | None, Query(max_length=8)] = None,
                       rule: Annotated[str | None, Query(max_length=128)] = None,
                       severity: Annotated[str | None, Query(
@@ -400,22 +359,26 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
                       = None,
                       filing_type: TypeQuery = None,
                       page: Annotated[int, Query(ge=1)] = 1,
-                      per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+                      per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+                      sort: Annotated[str, Query(pattern="^(" + "|".join([*SORTS, "breaches"])
+                                                 + ")$")] = "position",
+                      order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc"
+                      ) -> dict[str, Any]:
         """The batch's filings, in its order, a page at a time: those of a grade,
         of a filing type, with a breach (not waived) of a rule or at or above a
-        severity."""
-        if not service.batches.exists(batch_id):
-            raise ProblemError("not_found", what=f"batch {batch_id}")
+        severity; sorted by position (the batch's order), file, grade, type or
+        breaches."""
+        _seen(service, request, batch_id)
         return service.batches.filings(
             batch_id, grade=grade, rule=rule.strip().upper() if rule else None,
             severity=severity, filing_type=service.filing_type(filing_type), page=page,
-            per_page=per_page)
+            per_page=per_page, sort=sort, descending=order == "desc")
 
     @app.get(f"{API}/filings/{{filing_id}}", tags=["batches"], response_class=Response,
              responses={200: {"description": "The filing's report in the format asked for.",
                               "content": {m.split(";")[0]: {}
                                           for m in REPORT_FORMATS.values()}},
-                        **_problem_responses("not_found")})
+                        **problem_responses("not_found")})
     def filing(request: Request,
                filing_id: Annotated[str, Path(pattern=r"^[0-9]{1,18}-[0-9]{1,18}$",
                                               description="BATCH-POSITION, as the batch's "
@@ -425,6 +388,8 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
         """One filing of a batch, its report in any format (as ``esgcheck results
         show`` writes it)."""
         batch_id, position = (int(p) for p in filing_id.split("-"))
+        if not service.batches.visible(batch_id, who(request)):
+            raise ProblemError("not_found", what=f"filing {filing_id}")
         found = service.batches.filing(batch_id, position)
         if found is None:
             raise ProblemError("not_found", what=f"filing {filing_id}")
@@ -436,111 +401,20 @@ def _routes(app: FastAPI, service: Service) -> None:  # one function per route
 
     @app.delete(f"{API}/batches/{{batch_id}}", tags=["batches"], status_code=204,
                 response_class=Response,
-                responses=_problem_responses("not_found", "batch_busy"))
-    def remove(batch_id: int) -> Response:
+                responses=problem_responses("not_found", "batch_busy", "forbidden"))
+    def remove(request: Request, batch_id: int) -> Response:
         """A batch and its filings, and the reports no other batch holds. A batch
         still being checked is not deleted (409)."""
+        may_change(request, "删除批次", "delete batches")
+        _seen(service, request, batch_id)
         if service.batches.busy(batch_id):
             raise ProblemError("batch_busy", id=batch_id)
-        if not service.batches.exists(batch_id):
-            raise ProblemError("not_found", what=f"batch {batch_id}")
         service.batches.delete(batch_id)
+        log.info("batch %s: deleted (tenant %s)", batch_id, who(request).tenant or "-")
         return Response(status_code=204)
-
-
-def _rule_row(rb: Any, r: Any) -> dict[str, Any]:
-    s = r.spec
-    instrument = rb.instrument(s.citation.instrument)
-    return {"id": r.id, "rulebase": rb.id, "filing_type": r.filing_type, "kind": s.kind,
-            "severity": s.severity, "section": r.section,
-            "title": {"zh": s.title.get("zh"), "en": s.title.get("en")},
-            "citation": {"zh": rb.citation_text(s.citation, "zh"),
-                         "en": rb.citation_text(s.citation, "en")},
-            "url": s.citation.url or (instrument.url if instrument else None),
-            "data_check": bool(s.data_check)}
 
 
 async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(fn, *args)
-
-
-# -- ASGI middleware
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class _BodyLimit:
-    """A request body over ``limit`` bytes is answered 413 (problem) without
-    being read: at once when Content-Length says so, else as soon as the
-    bytes received pass the limit."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(scope, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise ProblemError("request_too_large", limit=self.limit)
-            return message
-
-        await self.app(scope, counted, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        request = Request(scope)
-        response = problem_response(request, "request_too_large", limit=self.limit,
-                                    headers={"Connection": "close"})
-        await response(scope, _no_body, send)
-
-
-async def _no_body() -> Message:
-    return {"type": "http.disconnect"}
-
-
-class _SecurityHeaders:
-    """Every answer says: sniff no content type, be framed by no page, load
-    nothing (an HTML report may run only its own script, by its hash), send no
-    referrer, keep no copy."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
-                kind = dict(headers).get(b"content-type", b"")
-                csp = CSP_HTML if kind.startswith(b"text/html") else CSP_API
-                headers += [(b"content-security-policy", csp.encode()),
-                            (b"x-content-type-options", b"nosniff"),
-                            (b"x-frame-options", b"DENY"),
-                            (b"referrer-policy", b"no-referrer"),
-                            (b"cross-origin-resource-policy", b"same-origin"),
-                            (b"cache-control", b"no-store")]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-

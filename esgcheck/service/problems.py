@@ -21,6 +21,15 @@ PROBLEM_TYPE = "application/problem+json"
 # code -> status, (title zh, title en), (detail zh, detail en): details are
 # str.format templates
 PROBLEMS: dict[str, tuple[int, tuple[str, str], tuple[str, str]]] = {
+    "unauthorized": (401, ("需要令牌", "Token required"),
+                     ("请求须带有效的令牌（Authorization: Bearer）或会话",
+                      "The request needs a valid token (Authorization: Bearer) or session.")),
+    "forbidden": (403, ("无权执行", "Not allowed"),
+                  ("只读角色不能{action}", "A reader cannot {action_en}.")),
+    "csrf": (403, ("缺少请求标头", "Request header missing"),
+             ("以会话 cookie 修改数据的请求须带标头 X-Esgcheck-Request",
+              "A request that changes something with the session cookie needs the header "
+              "X-Esgcheck-Request.")),
     "not_found": (404, ("未找到", "Not found"),
                   ("没有此资源：{what}", "There is no {what}.")),
     "no_route": (404, ("未找到", "Not found"),
@@ -154,3 +163,14 @@ def problem_response(request: Request, code: str, headers: dict[str, str] | None
     body = problem_body(code, lang, request.url.path, **params)
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_TYPE,
                         headers={"Content-Language": lang, **(headers or {})})
+
+
+def problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI answers of the problems ``codes``, by status."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status = PROBLEMS[code][0]
+        out[status] = {"description": PROBLEMS[code][1][1],
+                       "content": {PROBLEM_TYPE: {"schema": {"$ref":
+                                                             "#/components/schemas/Problem"}}}}
+    return out

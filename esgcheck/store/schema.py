@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -41,14 +42,18 @@ runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("started", String(32), nullable=False),  # ISO 8601 UTC
     Column("finished", String(32)),
-    Column("status", String(16), nullable=False),  # running | complete | interrupted
+    # running | complete | interrupted | pending (a served batch waiting to be checked)
+    Column("status", String(16), nullable=False),
     Column("esgcheck_version", String(32), nullable=False),
     Column("label", Text),
     Column("settings", Text, nullable=False),  # JSON
     Column("settings_key", String(64), nullable=False),
     Column("rulebases", Text, nullable=False),  # JSON: [{id, versions, sha256}]
     Column("files", Integer, nullable=False),  # files the run was given
+    # the esgcheck serve tenant whose batch this is; null: the command line's
+    Column("tenant", String(64)),
 )
+Index("ix_runs_tenant", runs.c.tenant)
 
 reports = Table(
     "reports", metadata,
@@ -111,4 +116,15 @@ waived = Table(
     Column("justification", Text, nullable=False),
     Column("approver", Text, nullable=False),
     Column("expires", Date, nullable=False),
+)
+
+# The files of a batch esgcheck serve accepted and has not finished checking,
+# kept until it has: a server stopped or killed meanwhile checks them when it
+# starts again. Deleted when the batch is complete.
+batch_files = Table(
+    "batch_files", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )

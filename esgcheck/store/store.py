@@ -474,6 +474,11 @@ class RunWriter:
         self.reused = 0
         self.stored = 0
 
+    def skip_to(self, position: int) -> None:
+        """The next filing asked for is at ``position``: a batch resumed after
+        the filings before it were stored (esgcheck/store/pending.py)."""
+        self._next = position
+
     def get(self, file: str, sha256: str) -> FilingReport | None:
         position = self._next
         self._next += 1
