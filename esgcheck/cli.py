@@ -1262,6 +1262,7 @@ def _register() -> None:
     # FastAPI and uvicorn load only for the server
     _LAZY["serve"] = ("esgcheck.service.command", "serve",
                       "Serve the HTTP API (/api/v1) over a results store.")
+    _LAZY["enterprise"] = ("esgcheck.enterprise.command", "enterprise", "Filings checked together.")
 
 
 _register()
