@@ -28,7 +28,7 @@ EXPERT = ROOT / "tests" / "expert"
 TABLE = EXPERT / "cases.yaml"
 FILINGS = EXPERT / "filings"
 
-REGIMES = {"cn-eidm", "eu-battery", "green-catalogue"}
+REGIMES = {"cn-eidm", "cn-listed-sustainability", "eu-battery", "green-catalogue"}
 # The classes the suite must cover, each with at least one case; `boundary`
 # holds the other threshold and date cases.
 REQUIRED_CLASSES = ("units", "not-generated", "placeholder-date", "scope", "art17-20",

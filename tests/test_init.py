@@ -15,7 +15,8 @@ from esgcheck.checker import Checker
 from esgcheck.cli import main
 from esgcheck.skeleton import fields_read, schema_files, schema_text
 
-TYPES = ["cn-eidm-annual", "cn-eidm-temporary", "cn-solid-waste-ledger", "eu-battery-cf",
+TYPES = ["cn-eidm-annual", "cn-eidm-temporary", "cn-listed-sustainability-report",
+         "cn-solid-waste-ledger", "eu-battery-cf",
          "green-finance"]
 
 
