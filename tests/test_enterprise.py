@@ -91,9 +91,9 @@ def test_grouping_does_not_depend_on_the_order_of_the_filings(checker: Checker) 
 def test_a_filing_never_joins_another_enterprises_group(checker: Checker) -> None:
     run = check_enterprises(checker, [FOLDER / "05-other-enterprise-and-unidentified"])
     for g in run.groups:
-        codes = {json.loads(Path(p.file).read_text("utf-8"))["enterprise" if p.role != "annual"
-                                                             else "basic_info"]["uscc"]
-                 for p in g.members}
+        block = {"annual": "basic_info", "sustainability": "company"}
+        codes = {json.loads(Path(p.file).read_text("utf-8"))[block.get(p.role, "enterprise")][
+            "uscc"] for p in g.members}
         assert codes == {g.uscc}
 
 

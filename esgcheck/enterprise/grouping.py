@@ -37,6 +37,10 @@ IDENTITY: dict[str, tuple[tuple[JsonPath, ...], str, tuple[JsonPath, ...]]] = {
     # disclosed in
     "cn-eidm-temporary": ((("enterprise", "uscc"),), "end",
                           (("document", "date"), ("disclosed",))),
+    # a listed company's sustainability report: its reporting period's year
+    "cn-listed-sustainability-report": ((("company", "uscc"),), "end",
+                                        (("report", "period", "end"),
+                                         ("report", "period", "start"))),
     # a ledger: one site, one month, quarter or year
     "cn-solid-waste-ledger": ((("enterprise", "uscc"),), "period",
                               (("period", "start"), ("period", "end"))),

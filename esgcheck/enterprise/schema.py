@@ -36,6 +36,8 @@ ROLES: dict[str, tuple[str, str, str]] = {
     "annual": ("cn-eidm-annual", "annual", "annual_reports"),
     "temporary": ("cn-eidm-temporary", "temporary", "temporary_reports"),
     "ledger": ("cn-solid-waste-ledger", "ledger", "ledgers"),
+    "sustainability": ("cn-listed-sustainability-report", "sustainability",
+                       "sustainability_reports"),
 }
 
 
