@@ -12,6 +12,7 @@ per group (``enterprise/USCC/YEAR``), then one per filing that joined no group.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -27,6 +28,15 @@ from esgcheck.report import FORMATS, RenderOptions, renderer
 from esgcheck.safetext import visible_lines
 
 EXIT_INPUT = 2
+
+
+def default_lang() -> str:
+    """The output language from the locale, as esgcheck check chooses it."""
+    for var in ("ESGCHECK_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 def _say(text: str) -> None:
@@ -91,7 +101,8 @@ def stage(checker: Checker, paths: tuple[Path, ...], store_url: str | None, run_
               show_default=True)
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here instead of standard output.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=default_lang,
+              show_default="from the locale", help="Language of the output.")
 @click.option("--explain", is_flag=True, help="Show each finding's proof tree.")
 @click.option("--fail-on", type=click.Choice(["critical", "major", "minor", "info", "never"]),
               default="major", show_default=True)
