@@ -47,7 +47,7 @@ from esgcheck.engine.findings import (
     Tool,
     fingerprint,
 )
-from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
+from esgcheck.engine.model import SEVERITY_RANK, Severity, Text, text
 from esgcheck.engine.quantities import quantity_fields
 from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover, load_rulebase
 from esgcheck.engine.userconfig import UserConfig
@@ -65,7 +65,7 @@ from esgcheck.filings.validate import (
     validate,
 )
 from esgcheck.journal import Journal
-from esgcheck.messages import MESSAGES, message, text
+from esgcheck.messages import MESSAGES, message
 from esgcheck.waivers import Waivers, apply_waivers
 from esgcheck.workers import Lost, results
 

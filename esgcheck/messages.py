@@ -2,14 +2,13 @@
 
 Rule messages live in the rule files; this table holds the tool's own: input
 errors, structural findings, report headings. A message is looked up by key
-and filled with named parameters; ``text(key, **params)`` gives both languages.
+and filled with named parameters; ``esgcheck.engine.model.text(key, **params)``
+gives both languages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from esgcheck.engine.model import Text
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # input errors
@@ -284,6 +283,3 @@ def colon(lang: str) -> str:
     """The colon after a label: full-width in Chinese."""
     return "：" if lang == "zh" else ": "
 
-
-def text(code: str, /, **params: object) -> Text:
-    return Text(zh=message(code, "zh", **params), en=message(code, "en", **params))

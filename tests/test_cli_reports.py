@@ -199,7 +199,7 @@ def test_the_evidence_bundle_is_complete_and_byte_identical(
                                      "bytes": len(late), "status": "checked"}
     assert {rb["id"] for rb in manifest["rulebases"]} == {
         "cn-eidm", "cn-enterprise", "cn-listed-sustainability", "cn-solid-waste", "eu-battery",
-        "green-catalogue"}
+        "green-catalogue", "cn-fi-disclosure"}
     assert manifest["rulebases"][0]["versions_used"] == ["2022.1"]
     assert manifest["waivers"]["entries"][0]["status"] == "applied"
     for line in (bundles[0] / "SHA256SUMS").read_text().splitlines():

@@ -17,7 +17,7 @@ from esgcheck.skeleton import fields_read, schema_files, schema_text
 
 TYPES = ["cn-eidm-annual", "cn-eidm-temporary", "cn-listed-sustainability-report",
          "cn-solid-waste-ledger", "eu-battery-cf",
-         "green-finance"]
+         "green-finance", "cn-fi-environmental-disclosure"]
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:

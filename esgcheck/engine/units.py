@@ -347,7 +347,7 @@ class Quantity:
 _BASE_SYMBOLS = {
     "fraction": "1",
     "mass": "kg", "ghg": "kgCO2e", "energy": "kWh", "charge": "Ah", "volume": "m3",
-    "volume_normal": "Nm3", "length": "m", "time": "h", "year": "a",
+    "volume_normal": "Nm3", "coal_equivalent": "kgce", "length": "m", "time": "h", "year": "a",
 }
 
 

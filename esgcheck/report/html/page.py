@@ -8,18 +8,15 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import yaml
 
-from esgcheck.engine.findings import Counts, FilingReport, Finding
+from esgcheck.engine.findings import Counts, FilingReport, Finding, ProofNode
 from esgcheck.engine.model import SEVERITIES
 from esgcheck.messages import message, words
 from esgcheck.report.html.labels import CHART_KEYS, GROUPS, KEYS, LABELS, NO_SECTION
 from esgcheck.safetext import visible
-
-if TYPE_CHECKING:  # the page holds a batch's proof trees; finding.py draws them
-    from esgcheck.report.html.finding import Proofs
 
 
 def esc(value: object) -> str:
@@ -107,6 +104,16 @@ def chart_rows(findings: Iterable[Finding]) -> list[tuple[tuple[str, str], dict[
     return [(key, counts[key]) for key in section_order(counts)]
 
 
+class ProofTable(Protocol):
+    """A batch page's proof trees, each distinct node kept once (finding.Proofs)."""
+
+    nodes: list[list[Any]]
+
+    def add(self, node: ProofNode) -> int: ...
+
+    def block(self) -> str: ...
+
+
 @dataclass
 class Page:
     lang: str
@@ -115,7 +122,7 @@ class Page:
     fail_on: str = "major"
     fail_on_not_assessable: bool = True
     urls: dict[tuple[str, str], str] = field(default_factory=dict)
-    proofs: Proofs | None = None
+    proofs: ProofTable | None = None
 
     def label(self, key: str, **params: object) -> str:
         """One of the page's own words (LABELS, else the tool's messages)."""
