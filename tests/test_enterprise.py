@@ -91,7 +91,7 @@ def test_grouping_does_not_depend_on_the_order_of_the_filings(checker: Checker) 
 def test_a_filing_never_joins_another_enterprises_group(checker: Checker) -> None:
     run = check_enterprises(checker, [FOLDER / "05-other-enterprise-and-unidentified"])
     for g in run.groups:
-        block = {"annual": "basic_info", "sustainability": "company"}
+        block = {"annual": "basic_info", "sustainability": "company", "fi": "institution"}
         codes = {json.loads(Path(p.file).read_text("utf-8"))[block.get(p.role, "enterprise")][
             "uscc"] for p in g.members}
         assert codes == {g.uscc}

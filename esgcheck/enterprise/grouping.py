@@ -41,6 +41,10 @@ IDENTITY: dict[str, tuple[tuple[JsonPath, ...], str, tuple[JsonPath, ...]]] = {
     "cn-listed-sustainability-report": ((("company", "uscc"),), "end",
                                         (("report", "period", "end"),
                                          ("report", "period", "start"))),
+    # a financial institution's environmental report: its reporting period's year
+    "cn-fi-environmental-disclosure": ((("institution", "uscc"),), "end",
+                                       (("report", "period", "end"),
+                                        ("report", "period", "start"))),
     # a ledger: one site, one month, quarter or year
     "cn-solid-waste-ledger": ((("enterprise", "uscc"),), "period",
                               (("period", "start"), ("period", "end"))),

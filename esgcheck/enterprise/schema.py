@@ -38,6 +38,7 @@ ROLES: dict[str, tuple[str, str, str]] = {
     "ledger": ("cn-solid-waste-ledger", "ledger", "ledgers"),
     "sustainability": ("cn-listed-sustainability-report", "sustainability",
                        "sustainability_reports"),
+    "fi": ("cn-fi-environmental-disclosure", "fi", "fi_reports"),
 }
 
 
