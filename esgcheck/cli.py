@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Baselines: record today's findings, so that checks report only new ones."),
     "check": ("esgcheck.commands.check", "check",
               "Check filings (files or folders of .json/.xml files)."),
+    "enterprise": ("esgcheck.enterprise.command", "enterprise",
+                   "Check one enterprise's filings against each other: filings of one USCC "
+                   "and year (annual and temporary reports, solid-waste ledgers) are grouped "
+                   "and the group is checked by the rule base cn-enterprise."),
     "explain": ("esgcheck.commands.rules", "explain",
                 "What a rule checks, why, and examples of where it fires and where it does "
                 "not (RULE-ID in any case)."),

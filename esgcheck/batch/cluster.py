@@ -81,6 +81,9 @@ def _checker(setup: Setup) -> Checker:
     return checker
 
 
+worker_checker = _checker  # the checker a worker keeps, for the enterprise group stage
+
+
 def check_chunk(setup: Setup, options: Options,
                 files: Sequence[tuple[int, str, str, bytes | None]]) -> list[tuple[int, str]]:
     """Runs on a worker: each filing of the chunk checked, its report as JSON
