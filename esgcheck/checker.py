@@ -47,7 +47,7 @@ from esgcheck.engine.findings import (
     Tool,
     fingerprint,
 )
-from esgcheck.engine.model import SEVERITY_RANK, Severity, Text
+from esgcheck.engine.model import SEVERITY_RANK, Severity, Text, text
 from esgcheck.engine.quantities import quantity_fields
 from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover, load_rulebase
 from esgcheck.engine.userconfig import UserConfig
@@ -88,11 +88,6 @@ class Options:
 # reported with the stage it happened in (see chain.STAGE).
 STAGES = ("read", "limits", "validate", "as_of", "derive", "check", "findings", "grade",
           "send")
-
-def text(code: str, /, **params: object) -> Text:
-    """The message ``code`` in both languages (esgcheck.messages)."""
-    return Text(zh=message(code, "zh", **params), en=message(code, "en", **params))
-
 
 _BATCH: tuple[Checker, Options, list[tuple[Path, str]]] | None = None  # for forked workers
 

@@ -2,9 +2,8 @@
 
 Rule messages live in the rule files; this table holds the tool's own: input
 errors, structural findings, report headings. A message is looked up by key
-and filled with named parameters; ``esgcheck.checker.text(key, **params)``
-gives both languages. This module imports nothing of esgcheck's: the engine,
-the readers and the renderers all use it.
+and filled with named parameters; ``esgcheck.engine.model.text(key, **params)``
+gives both languages.
 """
 
 from __future__ import annotations
@@ -283,3 +282,4 @@ def message(code: str, lang: str, /, **params: object) -> str:
 def colon(lang: str) -> str:
     """The colon after a label: full-width in Chinese."""
     return "：" if lang == "zh" else ": "
+

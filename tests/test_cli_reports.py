@@ -198,7 +198,8 @@ def test_the_evidence_bundle_is_complete_and_byte_identical(
     assert manifest["inputs"][0] == {"file": LATE, "sha256": hashlib.sha256(late).hexdigest(),
                                      "bytes": len(late), "status": "checked"}
     assert {rb["id"] for rb in manifest["rulebases"]} == {
-        "cn-eidm", "cn-solid-waste", "eu-battery", "green-catalogue"}
+        "cn-eidm", "cn-listed-sustainability", "cn-solid-waste", "eu-battery", "green-catalogue",
+        "cn-fi-disclosure"}
     assert manifest["rulebases"][0]["versions_used"] == ["2022.1"]
     assert manifest["waivers"]["entries"][0]["status"] == "applied"
     for line in (bundles[0] / "SHA256SUMS").read_text().splitlines():

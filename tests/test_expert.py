@@ -28,12 +28,15 @@ EXPERT = ROOT / "tests" / "expert"
 TABLE = EXPERT / "cases.yaml"
 FILINGS = EXPERT / "filings"
 
-REGIMES = {"cn-eidm", "eu-battery", "green-catalogue"}
+REGIMES = {"cn-eidm", "cn-listed-sustainability", "eu-battery", "green-catalogue",
+           "cn-fi-disclosure"}
 # The classes the suite must cover, each with at least one case; `boundary`
 # holds the other threshold and date cases.
 REQUIRED_CLASSES = ("units", "not-generated", "placeholder-date", "scope", "art17-20",
                     "medium", "fossil", "heuristic", "baseline")
 CLASSES = {*REQUIRED_CLASSES, "boundary"}
+# figures recomputed from their parts; elements of a recommended standard
+CLASSES |= {"arithmetic", "recommended"}
 MIN_CASES = 40
 
 CASE_KEYS = {"id", "regime", "class", "source", "scenario", "filing", "as_of", "type", "expect"}

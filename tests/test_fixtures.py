@@ -59,6 +59,8 @@ def test_there_are_enough_samples() -> None:
     assert len([c for c in CASES if c[0].name == "eu-battery-cf"]) >= 10
     assert len([c for c in CASES if c[0].name == "green-finance"]) >= 10
     assert len([c for c in CASES if c[0].name == "cn-solid-waste-ledger"]) >= 10
+    assert len([c for c in CASES if c[0].name == "cn-listed-sustainability-report"]) >= 10
+    assert len([c for c in CASES if c[0].name == "cn-fi-environmental-disclosure"]) >= 10
     assert {c[2]["grade"] for c in CASES} >= {"A", "B", "C", "D", "N"}
 
 

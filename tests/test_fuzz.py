@@ -94,6 +94,9 @@ BASES = {
         (FIXTURES / "green-finance/01-compliant-domestic-bond-2021.json").read_text("utf-8")),
     "eu-battery-cf": json.loads(
         (FIXTURES / "eu-battery-cf/01-compliant-ev-declaration.json").read_text("utf-8")),
+    "cn-fi-environmental-disclosure": json.loads(
+        (FIXTURES / "cn-fi-environmental-disclosure/01-compliant-shenzhen-bank-2024.json")
+        .read_text("utf-8")),
 }
 BASE_PATHS = {name: [p for p in all_paths(doc) if p and p[0] != "filing_type"]
               for name, doc in BASES.items()}

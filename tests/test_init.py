@@ -15,8 +15,9 @@ from esgcheck.checker import Checker
 from esgcheck.cli import main
 from esgcheck.skeleton import fields_read, schema_files, schema_text
 
-TYPES = ["cn-eidm-annual", "cn-eidm-temporary", "cn-solid-waste-ledger", "eu-battery-cf",
-         "green-finance"]
+TYPES = ["cn-eidm-annual", "cn-eidm-temporary", "cn-listed-sustainability-report",
+         "cn-solid-waste-ledger", "eu-battery-cf",
+         "green-finance", "cn-fi-environmental-disclosure"]
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:

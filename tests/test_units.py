@@ -93,3 +93,15 @@ def test_dimensions_have_chinese_names_too() -> None:
     assert dims_name(parse_unit("t/a").dims, "zh") == "质量/年"
     assert dims_name(parse_unit("USD").dims, "zh") == "美元"
     assert dims_name(parse_unit("t/a").dims, "en") == "mass per year"
+
+
+def test_standard_coal_is_a_dimension_of_its_own() -> None:
+    # tonnes of standard coal equivalent (the exchanges' Art. 35 unit): the Chinese
+    # spellings and 万 convert; no energy unit does, the calorific value not being
+    # verified; and a tonne of coal equivalent is not a tonne of mass
+    assert Quantity(Decimal("16.8"), parse_unit("万吨标准煤")).to(parse_unit("tce")) == 168000
+    assert Quantity(Decimal(1500), parse_unit("千克标准煤")).to(parse_unit("tce")) == Decimal("1.5")
+    assert parse_unit("吨标煤").dims == parse_unit("tce").dims
+    for other in ("kWh", "GJ", "t", "tCO2e"):
+        assert parse_unit(other).dims != parse_unit("tce").dims
+    assert dims_name(parse_unit("tce").dims, "en") == "an energy in standard coal equivalent"

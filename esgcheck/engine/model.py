@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from esgcheck.messages import message
+
 Severity = Literal["critical", "major", "minor", "info"]
 Outcome = Literal["breach", "not_assessable", "waived"]
 
@@ -34,6 +36,11 @@ class Text(Strict):
 
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
+
+
+def text(code: str, /, **params: object) -> Text:
+    """One of esgcheck's own messages (esgcheck.messages) in both languages."""
+    return Text(zh=message(code, "zh", **params), en=message(code, "en", **params))
 
 
 class Citation(Strict):

@@ -65,6 +65,11 @@ _ATOMS: dict[str, tuple[Dims, Decimal]] = {
     "MWh": _atom("energy", 1000),
     "GWh": _atom("energy", 1_000_000),
     "TWh": _atom("energy", 1_000_000_000),
+    # energy in tonnes of standard coal equivalent (标准煤), the unit Chinese energy
+    # statistics and the exchanges' sustainability guidelines (Art. 35) use; kept a
+    # dimension of its own, its calorific value (GB/T 2589) not being verified here
+    "kgce": _atom("coal_equivalent", 1),
+    "tce": _atom("coal_equivalent", 1000),
     "MJ": ((("energy", 1),), Decimal(1) / Decimal("3.6")),
     "GJ": ((("energy", 1),), Decimal(1000) / Decimal("3.6")),
     # electric charge (battery capacity)
@@ -116,6 +121,8 @@ _ALIASES: dict[str, str] = {
     "吨CO2e": "tCO2e", "吨二氧化碳当量": "tCO2e", "吨CO2": "tCO2e", "吨二氧化碳": "tCO2e",
     "千克二氧化碳当量": "kgCO2e", "千克二氧化碳": "kgCO2e", "公斤二氧化碳当量": "kgCO2e",
     "万吨二氧化碳当量": "万tCO2e", "万吨二氧化碳": "万tCO2e",
+    "吨标准煤": "tce", "吨标煤": "tce", "万吨标准煤": "万tce", "万吨标煤": "万tce",
+    "千克标准煤": "kgce", "公斤标准煤": "kgce", "tec": "tce",
     "千瓦时": "kWh", "兆瓦时": "MWh", "立方米": "m3", "m³": "m3", "Nm³": "Nm3",
     "升": "L", "l": "L", "元": "CNY", "人民币元": "CNY", "年": "a", "yr": "a",
     # micro: the Greek letter mu and the micro sign are both written, and "u" for either
@@ -219,6 +226,7 @@ _DIM_NAMES: dict[Dims, tuple[str, str, str]] = {
     (("energy", -1), ("ghg", 1)): ("单位能量的碳足迹", "a carbon footprint per unit of energy",
                                   "kgCO2e/kWh"),
     (("energy", 1),): ("能量", "an energy", "kWh, MWh"),
+    (("coal_equivalent", 1),): ("标准煤当量", "an energy in standard coal equivalent", "tce"),
     (("CNY", 1),): ("人民币金额", "an amount in CNY", "CNY, 万元"),
     (("fraction", 1),): ("体积或质量分数", "a fraction by volume or mass", "ppm"),
     (("volume", 1),): ("体积", "a volume", "m3, L"),
@@ -234,7 +242,7 @@ _BASE_NAMES: dict[str, tuple[str, str]] = {
     "volume_normal": ("标准状态体积", "volume at standard conditions"),
     "length": ("长度", "length"), "time": ("小时", "hours"), "year": ("年", "year"),
     "fraction": ("分数", "fraction"), "CNY": ("人民币", "CNY"), "EUR": ("欧元", "EUR"),
-    "USD": ("美元", "USD"),
+    "USD": ("美元", "USD"), "coal_equivalent": ("标准煤", "standard coal equivalent"),
 }
 
 
@@ -339,7 +347,7 @@ class Quantity:
 _BASE_SYMBOLS = {
     "fraction": "1",
     "mass": "kg", "ghg": "kgCO2e", "energy": "kWh", "charge": "Ah", "volume": "m3",
-    "volume_normal": "Nm3", "length": "m", "time": "h", "year": "a",
+    "volume_normal": "Nm3", "coal_equivalent": "kgce", "length": "m", "time": "h", "year": "a",
 }
 
 

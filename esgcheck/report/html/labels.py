@@ -1,0 +1,83 @@
+"""The page's own words and the order its groups of findings are shown in."""
+
+from __future__ import annotations
+
+from esgcheck.engine.model import SEVERITIES
+
+# The page's own words, (zh, en); the report's words come from esgcheck.messages.
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("ESG 披露合规检查报告", "ESG disclosure compliance report"),
+    "tool": ("工具", "tool"),
+    "schema_version": ("报告格式版本", "report schema version"),
+    "configuration": ("配置", "configuration"),
+    "selection": ("配置文件与规则选择", "configuration file and rule selection"),
+    "defaults": ("默认配置（未提供配置文件）", "defaults (no configuration file given)"),
+    "config_values": ("各规则库的配置取值", "configuration values of each rule base"),
+    "unknown_value": ("尚未确定", "not known yet"),
+    "user_rows": ("用户提供的参考数据", "reference rows from the user's file"),
+    "rows": ("{n} 行", "{n} rows"),
+    "waivers_file": ("豁免文件", "waivers file"),
+    "expiry_judged": ("到期判断日", "expiry judged on"),
+    "baseline_file": ("基线文件", "baseline file"),
+    "summary": ("汇总", "summary"),
+    "overall": ("总体情况", "overall"),
+    "filing_type": ("申报类型", "filing type"),
+    "read_as": ("原始格式", "read from"),
+    "status": ("状态", "status"),
+    "as_of_source": ("取自", "taken from"),
+    "as_of_option": ("取自命令行选项 --as-of", "given by the --as-of option"),
+    "rules_evaluated": ("已评估规则数", "rules evaluated"),
+    "section": ("章节", "section"),
+    "section_grades": ("各章节评级", "section grades"),
+    "chart": ("按章节和严重程度统计的发现", "findings by section and severity"),
+    "finding_title": ("标题", "title"),
+    "rule_severity": ("规则严重程度：{severity}", "rule severity: {severity}"),
+    "notes": ("备注", "notes"),
+    "note": ("备注", "note"),
+    "fingerprint": ("指纹", "fingerprint"),
+    "name": ("名称", "name"),
+    "value": ("值", "value"),
+    "unit": ("单位", "unit"),
+    "line": ("行", "line"),
+    "location_absent": ("该位置在申报文件中不存在，行列号指向其所在对象",
+                        "not in the filing; line and column give the enclosing object"),
+    "error_code": ("错误代码", "error code"),
+    "waiver": ("豁免", "waiver"),
+    "justification": ("理由", "justification"),
+    "approver": ("批准人", "approver"),
+    "ticket": ("工单", "ticket"),
+    "expires": ("到期日", "expires"),
+    "defined_in": ("定义于", "defined in"),
+    "waivers_section": ("豁免清单", "waivers"),
+    "waivers_applied": ("已适用的豁免条目：{n}", "waiver entries applied: {n}"),
+    "waivers_open": ("已过期或未使用的豁免条目", "expired and unused waiver entries"),
+    "applied": ("已适用", "applied"),
+    "expired": ("已过期", "expired"),
+    "unused": ("未使用", "unused"),
+    "scope": ("适用范围", "scope"),
+    "matched": ("匹配的发现数", "findings matched"),
+    "baseline": ("基线", "baseline"),
+    "baseline_known": ("基线中已知、未列入本报告的发现：{n}",
+                       "findings the baseline knew, left out of this report: {n}"),
+    "baseline_fixed": ("已修复（基线中有、本次未发现）",
+                       "fixed (in the baseline, no longer found)"),
+    "none": ("无", "none"),
+    "back": ("返回汇总", "back to the summary"),
+    "chart_empty": ("没有需要统计的发现", "no findings to chart"),
+    "run": ("本次检查所用", "what this run used"),
+    "rules_failed": ("按未通过申报数排列的规则", "rules by filings failed"),
+    "filings_failed": ("未通过的申报", "filings failed"),
+    "filings_with": ("有发现的申报", "filings with a finding"),
+    "filter": ("筛选", "filter"),
+    "filter_hint": ("文件名、类型或等级", "file name, type or grade"),
+    "all_grades": ("全部", "all"),
+    "shown": ("显示 {n} / {total}", "{n} of {total} shown"),
+    "totals": ("合计", "totals"),
+    "sort_by": ("按此列排序", "sort by this column"),
+}
+
+KEYS: tuple[str, ...] = (*SEVERITIES, "not_assessable", "waived")
+CHART_KEYS: tuple[str, ...] = (*SEVERITIES, "not_assessable")
+# the order findings are listed in, worst first (as the grades go: D, C, N, B)
+GROUPS: tuple[str, ...] = ("critical", "major", "not_assessable", "minor", "info", "waived")
+NO_SECTION = "—"
