@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "Filing-type schemas and the report schema."),
     # FastAPI and uvicorn load only for the server
     "serve": ("esgcheck.service.command", "serve",
-              "Serve the HTTP API (/api/v1) over a results store."),
+              "Serve the HTTP API (/api/v1) and the web page (/) over a results store."),
     "waive": ("esgcheck.commands.waive", "waive",
               "Write a waiver entry for the findings of RULE-ID in FILING (the order of "
               "why-not; FILING RULE-ID, the old order, still works and says so)."),
