@@ -311,6 +311,54 @@ def add_entity_runner(module: RuleModule, rules: list[RuleEmit], ancestors: int)
     return module.add(em, "ctx, instances, on, hits")
 
 
+def add_derive_runner(module: RuleModule, guard: Emit | None, body: Emit, ancestors: int,
+                      boolean: bool) -> int:
+    """A function ``run(ctx, instances, key_name, values, sources, tried, rule)``
+    that evaluates one derive rule on every instance of its entity in a single
+    loop, untraced, and stores what it derives as ``chain.Evaluation.derive``
+    says: a value (when the guard holds) for ``(path, key_name)`` in ``values``
+    with ``rule`` among its ``sources``; for a true/false fact, the Kleene
+    ``or`` of what the fact's rules gave, ``rule`` among its sources unless it
+    gave false, else among those that ``tried``."""
+    em = Emitter(module)
+    em.line("env = ctx.env")
+    em.line("paths = ctx.paths")
+    em.line(f"ctx.bound = {2 + ancestors}")
+    with em.block("for path, obj, anc in instances:"):
+        em.line("env[1] = obj")
+        em.line("paths[1] = path")
+        for i in range(ancestors):
+            em.line(f"env[{2 + i}], paths[{2 + i}] = anc[{i}]")
+        with em.hoisting(range(1, 2 + ancestors), {1: "obj"}):
+            out = em.tmp()
+            emit_rule(em, guard, body, out)
+            if boolean:
+                with em.block(f"if {out} is None:"):  # the guard is false
+                    em.line(f"{out} = False")
+            else:
+                with em.block(f"if {out} is None:"):
+                    em.line("continue")
+            em.line("key = (path, key_name)")
+            if boolean:
+                em.line("old = values.get(key, False)")
+                with em.block(f"if old is True or {out} is True:"):
+                    em.line("values[key] = True")
+                with em.block(f"elif old is MISSING or {out} is MISSING:"):
+                    em.line("values[key] = MISSING")
+                with em.block("else:"):
+                    em.line("values[key] = False")
+                em.line(f"into = sources if {out} is not False else tried")
+            else:
+                em.line(f"values[key] = {out}")
+                em.line("into = sources")
+            em.line("listed = into.get(key)")
+            with em.block("if listed is None:"):
+                em.line("into[key] = [rule]")
+            with em.block("else:"):
+                em.line("listed.append(rule)")
+    return module.add(em, "ctx, instances, key_name, values, sources, tried, rule")
+
+
 def build_rule(name: str, guard: Emit | None, body: Emit, ancestors: int = 0
                ) -> Callable[[Any], Any]:
     """One rule's untraced function on its own (see add_rule)."""

@@ -294,6 +294,8 @@ class _Compiler(Calls, Operators):
                                       f"not to {base.type.describe()}")
             if base.slot is not None and base.slot >= 2 + len(self.env.ancestors):
                 self.env.fact_owners.add(base.slot)  # its quantifier says where items are
+            if base.slot is not None and base.slot < 2 + len(self.env.ancestors):
+                return E.expr(f"ctx.paths[{base.slot}]")  # a bound entity: its path is known
             base_emit = base.emit
             return lambda em: f"ctx.path_of({base_emit(em)})"
         if sig.entity == "filing":
