@@ -194,6 +194,18 @@ class Emitter:
             f"{obj}.get({self.ref(key)})" if obj is not None
             else f"env[{slot}].get({self.ref(key)}) if env[{slot}].__class__ is dict else None"))
 
+    def fact(self, slot: int, name: str, default: Any) -> str | None:
+        """A name holding the fact ``name`` of the entity bound to ``slot`` (0: the
+        filing), read once where hoisting began; None when the slot is not one
+        that stays bound for the whole of the generated code. (A derive rule
+        reads only facts that rules before it derived: none changes while it
+        runs, and none while the check rules run.)"""
+        if self._names is None or (slot != 0 and slot not in self._slots):
+            return None
+        at = self.ref(((), name)) if slot == 0 else f"(ctx.paths[{slot}], {self.ref(name)})"
+        return self._hoist(("fact", slot, name), lambda: (
+            f"ctx.facts.values.get({at}, {self.ref(default)})"))
+
     def part(self, member: str, key: str) -> str | None:
         """A name holding ``member.get(key)`` (None when the member is not an
         object), read once with the member itself; None when ``member`` is not a
