@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain, repeat
 from typing import Any
 
 from esgcheck.engine.expr.types import ListT, ObjectT, QuantityT, SchemaTypes, Type
@@ -95,12 +96,10 @@ class QuantityFields:
             fine = self._fine.get((t.dims, t.annual))
             if fine is None:
                 fine = self._fine[(t.dims, t.annual)] = {None, ""}
-            try:
-                units = {obj.get("unit") for obj in _objects(levels, pattern)
-                         if obj.__class__ is dict}
-                if units <= fine:
+            try:  # every value an object, every unit text or absent: C loops only
+                if set(map(dict.get, _objects(levels, pattern), repeat("unit"))) <= fine:
                     continue
-            except TypeError:  # a unit that is a list or an object: looked at below
+            except TypeError:  # a value not an object, a unit that is a list: below
                 pass
             for path, obj in _at(doc, pattern):
                 if obj.__class__ is not dict:
@@ -117,15 +116,22 @@ class QuantityFields:
 
 
 def _objects(levels: dict[Pattern, list[Any]], pattern: Pattern) -> list[Any]:
-    """The values at ``pattern`` (as _at, without their paths), each prefix of
-    the pattern walked once for all the patterns that share it (``levels``)."""
+    """The values at ``pattern`` as _at finds them, without their paths, and
+    without those that are null, empty or false (none of which holds a unit);
+    each prefix of the pattern walked once for all the patterns that share it
+    (``levels``). Where every node of a level is of the kind the step needs (a
+    list for ``*``, else an object), the step runs in C loops."""
     found = levels.get(pattern)
     if found is not None:
         return found
     level = _objects(levels, pattern[:-1])
     key = pattern[-1]
+    kinds = set(map(type, level))
     if key == "*":
-        found = [item for node in level if node.__class__ is list for item in node]
+        found = (list(chain.from_iterable(level)) if kinds <= {list} else
+                 [item for node in level if node.__class__ is list for item in node])
+    elif kinds <= {dict}:
+        found = list(filter(None, map(dict.get, level, repeat(key))))
     else:
         found = [node[key] for node in level if node.__class__ is dict and key in node]
     levels[pattern] = found

@@ -156,6 +156,9 @@ class Emitter:
         self._slots: range = range(0)
         self._objects: dict[int, str] = {}  # slots bound to a name known to hold an object
         self._hoist_at = (0, 0)
+        # a loop over instances (see add_entity_runner): ``path``, ``paths`` and
+        # ``facts`` (the fact store's values) are locals
+        self.runner = False
 
     def tmp(self) -> str:
         self._n += 1
@@ -202,9 +205,15 @@ class Emitter:
         runs, and none while the check rules run.)"""
         if self._names is None or (slot != 0 and slot not in self._slots):
             return None
-        at = self.ref(((), name)) if slot == 0 else f"(ctx.paths[{slot}], {self.ref(name)})"
+        if slot == 0:
+            at = self.ref(((), name))
+        elif self.runner:  # the instance's path and the facts are locals there
+            at = f"({'path' if slot == 1 else f'paths[{slot}]'}, {self.ref(name)})"
+        else:
+            at = f"(ctx.paths[{slot}], {self.ref(name)})"
+        store = "facts" if self.runner else "ctx.facts.values"
         return self._hoist(("fact", slot, name), lambda: (
-            f"ctx.facts.values.get({at}, {self.ref(default)})"))
+            f"{store}.get({at}, {self.ref(default)})"))
 
     def part(self, member: str, key: str) -> str | None:
         """A name holding ``member.get(key)`` (None when the member is not an
@@ -306,6 +315,8 @@ def add_entity_runner(module: RuleModule, rules: list[RuleEmit], ancestors: int)
     em = Emitter(module)
     em.line("env = ctx.env")
     em.line("paths = ctx.paths")
+    em.line("facts = ctx.facts.values")
+    em.runner = True
     em.line(f"ctx.bound = {2 + ancestors}")
     with em.block("for n, (path, obj, anc) in enumerate(instances):"):
         em.line("env[1] = obj")
@@ -335,6 +346,8 @@ def add_derive_runner(module: RuleModule, guard: Emit | None, body: Emit, ancest
     em = Emitter(module)
     em.line("env = ctx.env")
     em.line("paths = ctx.paths")
+    em.line("facts = ctx.facts.values")
+    em.runner = True
     em.line(f"ctx.bound = {2 + ancestors}")
     with em.block("for path, obj, anc in instances:"):
         em.line("env[1] = obj")
@@ -359,15 +372,11 @@ def add_derive_runner(module: RuleModule, guard: Emit | None, body: Emit, ancest
                     em.line("values[key] = MISSING")
                 with em.block("else:"):
                     em.line("values[key] = False")
-                em.line(f"into = sources if {out} is not False else tried")
+                em.line(f"(sources if {out} is not False else tried)"
+                        ".setdefault(key, []).append(rule)")
             else:
                 em.line(f"values[key] = {out}")
-                em.line("into = sources")
-            em.line("listed = into.get(key)")
-            with em.block("if listed is None:"):
-                em.line("into[key] = [rule]")
-            with em.block("else:"):
-                em.line("listed.append(rule)")
+                em.line("sources.setdefault(key, []).append(rule)")
     return module.add(em, "ctx, instances, key_name, values, sources, tried, rule")
 
 
