@@ -226,7 +226,7 @@ class Evaluation:
 
     def derive(self, rule: CompiledRule) -> None:
         """The rule on every instance of its entity, what it derives stored (see
-        codegen.add_derive_runner for how)."""
+        runners.add_derive_runner for how)."""
         name = rule.spec.derive
         assert name is not None and rule.derive_all is not None
         insts = self.instances_of(rule.entity)

@@ -31,13 +31,7 @@ from pydantic import ValidationError
 
 from esgcheck.engine import loaderrors, yamlio
 from esgcheck.engine.expr import parser as ast
-from esgcheck.engine.expr.codegen import (
-    RuleEmit,
-    RuleModule,
-    add_derive_runner,
-    add_entity_runner,
-    build_rule,
-)
+from esgcheck.engine.expr.codegen import RuleEmit, RuleModule, build_rule
 from esgcheck.engine.expr.compiler import (
     Compiled,
     Environment,
@@ -46,6 +40,7 @@ from esgcheck.engine.expr.compiler import (
     TypedValue,
     compile_expr,
 )
+from esgcheck.engine.expr.runners import add_derive_runner, add_entity_runner
 from esgcheck.engine.expr.types import BOOLEAN, ObjectT, Type, is_any, same_kind
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.files import inside
@@ -109,7 +104,7 @@ class CompiledRule:
     emits: RuleEmit  # how guard and body write themselves into generated code
     env: Environment | None = None  # what its expressions see (for why-not)
     # a derive rule on all its entity's instances in one generated loop (see
-    # codegen.add_derive_runner); set when its filing type's code is compiled
+    # runners.add_derive_runner); set when its filing type's code is compiled
     derive_all: Callable[..., None] | None = None
 
     @cached_property
@@ -140,7 +135,7 @@ class CompiledRule:
 class CheckGroup:
     entity: Entity
     rules: list[CompiledRule]
-    run: Callable[[Any, Any, Any, Any], None]  # see codegen.build_entity_runner
+    run: Callable[[Any, Any, Any, Any], None]  # see runners.add_entity_runner
 
 
 @dataclass
