@@ -193,9 +193,20 @@ class Emitter:
         if self._names is None or slot is None or slot not in self._slots:
             return None
         obj = self._objects.get(slot)
+        if obj is not None:
+            return self._hoist((slot, key), lambda: f"{obj}.get({self.ref(key)})")
+        at = self.enclosing(slot, 0) or f"env[{slot}]"
         return self._hoist((slot, key), lambda: (
-            f"{obj}.get({self.ref(key)})" if obj is not None
-            else f"env[{slot}].get({self.ref(key)}) if env[{slot}].__class__ is dict else None"))
+            f"{at}.get({self.ref(key)}) if {at}.__class__ is dict else None"))
+
+    def enclosing(self, slot: int, part: int) -> str | None:
+        """In a loop over instances, a name holding the object (``part`` 0) or the
+        path (1) of the enclosing entity at ``slot``, taken from the instance's
+        ``anc`` once where hoisting began (so that the slots need not be bound);
+        None elsewhere."""
+        if not self.runner or slot < 2:
+            return None
+        return self._hoist(("enclosing", slot, part), lambda: f"anc[{slot - 2}][{part}]")
 
     def fact(self, slot: int, name: str, default: Any) -> str | None:
         """A name holding the fact ``name`` of the entity bound to ``slot`` (0: the
@@ -208,7 +219,7 @@ class Emitter:
         if slot == 0:
             at = self.ref(((), name))
         elif self.runner:  # the instance's path and the facts are locals there
-            at = f"({'path' if slot == 1 else f'paths[{slot}]'}, {self.ref(name)})"
+            at = f"({'path' if slot == 1 else self.enclosing(slot, 1)}, {self.ref(name)})"
         else:
             at = f"(ctx.paths[{slot}], {self.ref(name)})"
         store = "facts" if self.runner else "ctx.facts.values"
