@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from esgcheck.filings.adapted import (
-    Adapted,
-    JsonPath,
-    reader_of,
-    value_at,
-)
+from esgcheck.filings.adapted import Adapted, JsonPath, reader_of, value_at
 
 # ---------------------------------------------------------------- Battery Pass
 

@@ -6,14 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from esgcheck.filings.adapted import (
-    Adapted,
-    JsonPath,
-    number_of,
-    reader_of,
-    text_of,
-    value_at,
-)
+from esgcheck.filings.adapted import Adapted, JsonPath, number_of, reader_of, text_of, value_at
 
 # ---------------------------------------------------------------- Catena-X 6.x
 

@@ -10,14 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from esgcheck.filings.adapted import (
-    Adapted,
-    JsonPath,
-    number_of,
-    pattern_of,
-    text_of,
-    value_at,
-)
+from esgcheck.filings.adapted import Adapted, JsonPath, number_of, pattern_of, text_of, value_at
 
 # ---------------------------------------------------------------- IDTA 02035-3
 
