@@ -144,7 +144,7 @@ def one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
     or its own rule bases loads its own."""
     import copy
 
-    import esgcheck.cli
+    import esgcheck.commands.common
     import esgcheck.enterprise.command
 
     def make(rules: object = None, user_config: object = None) -> Checker:
@@ -152,7 +152,7 @@ def one_checker(monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
             return copy.copy(checker)
         return Checker(rules, user_config=user_config)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(esgcheck.cli, "Checker", make)
+    monkeypatch.setattr(esgcheck.commands.common, "new_checker", make)
     monkeypatch.setattr(esgcheck.enterprise.command, "Checker", make)
 
 
