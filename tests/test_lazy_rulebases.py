@@ -65,3 +65,26 @@ def test_a_broken_rule_base_given_is_refused_at_once(tmp_path: Path) -> None:
     (copy / "rules" / "scope.yaml").write_text("rules: [", encoding="utf-8")
     with pytest.raises(RuleBaseError):
         Checker([copy])
+
+
+def test_the_check_command_builds_only_what_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from esgcheck.cli import main
+    from esgcheck.commands import common
+
+    made: list[Checker] = []
+
+    def new_checker(*args: object, **kwargs: object) -> Checker:
+        made.append(Checker(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(common, "new_checker", new_checker)
+    result = CliRunner().invoke(main, ["check", "--no-config", "--format", "json", str(ANNUAL)])
+    assert result.exit_code == 0, result.output
+    assert built(made[0]) == {"cn-eidm"}
+    # a rule selection names rules of every rule base: those are built to find them
+    result = CliRunner().invoke(main, ["check", "--no-config", "--format", "json",
+                                       "--ignore", "CN-EIDM-SCOPE", str(ANNUAL)])
+    assert result.exit_code == 0, result.output
+    assert built(made[1]) == {rb.id for rb in made[1].rulebases}
