@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from esgcheck.engine import loaderrors, yamlio
+from esgcheck.engine import loaderrors, yamlcache, yamlio
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.codegen import (
     RuleEmit,
@@ -409,7 +409,7 @@ class _Loader:
                          "leads outside the rule base (a symbolic link); not read")
             return None
         try:
-            return yamlio.load(path, self.name(path))
+            return yamlcache.load(path, self.name(path))
         except (yamlio.YamlError, OSError) as exc:
             line = exc.line if isinstance(exc, yamlio.YamlError) else None
             message = exc.message if isinstance(exc, yamlio.YamlError) else str(exc)
