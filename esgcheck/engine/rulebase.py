@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from esgcheck.engine import loaderrors, yamlcache, yamlio
+from esgcheck.engine import exprcache, loaderrors, yamlcache, yamlio
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.codegen import (
     RuleEmit,
@@ -352,7 +352,8 @@ class _Loader:
         tables, calendars = data
         files = self.load_rule_files(meta)
         self.fail_if_problems()
-        rules, by_type = _Compiler(self, meta, tables, calendars, config).compile_all(files)
+        with exprcache.kept(str(self.folder.resolve())):
+            rules, by_type = _Compiler(self, meta, tables, calendars, config).compile_all(files)
         self.fail_if_problems()
         return Built(rules, by_type, tables, calendars)
 
@@ -715,7 +716,7 @@ class _TypeCompiler:
                 for text in (rule.when, rule.value):
                     # a syntax error is reported when the rule itself is compiled
                     with contextlib.suppress(ast.ExprSyntaxError):
-                        deps |= facts_referenced(ast.parse(text)) if text else set()
+                        deps |= facts_referenced(exprcache.parse(text)) if text else set()
             needs[fact] = deps & set(producers)
         ordered: list[str] = []
         done: set[str] = set()
@@ -754,7 +755,7 @@ class _TypeCompiler:
     def parse(self, text: str, located: yamlio.Located, path: tuple[Any, ...],
               rule_id: str) -> ast.Node | None:
         try:
-            return ast.parse(text)
+            return exprcache.parse(text)
         except ast.ExprSyntaxError as exc:
             self.expr_problem(located, path, rule_id, text, exc.pos, f"syntax: {exc.message}")
             return None
