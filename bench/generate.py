@@ -1,6 +1,8 @@
 """Deterministic generator of realistic cn-eidm-annual filings for benchmarks
 (and, with --type, of solid-waste ledgers and PACT product carbon footprints:
-generate_more.py).
+generate_more.py; of listed companies' sustainability reports and financial
+institutions' environmental disclosures, from the project's samples:
+generate_samples.py).
 
 Each filing has 20 discharge outlets with 8 pollutant measurements each (about
 300 facts: 160 measurements, 20 outlets, permits, events, reports and the
@@ -158,7 +160,8 @@ LAYOUTS: dict[str, dict[str, Any]] = {  # how a program might write the filing
 }
 
 
-TYPES = ("cn-eidm-annual", "cn-solid-waste-ledger", "product-carbon-footprint")
+TYPES = ("cn-eidm-annual", "cn-solid-waste-ledger", "product-carbon-footprint",
+         "cn-listed-sustainability-report", "cn-fi-environmental-disclosure")
 
 
 def generate(n: int, seed: int = 1, breach_share: float = 0.3,
@@ -166,7 +169,11 @@ def generate(n: int, seed: int = 1, breach_share: float = 0.3,
     """``n`` filings of ``filing_type`` (TYPES; the product carbon footprints as
     PACT v3 JSON, as exchanged)."""
     make = filing
-    if filing_type != "cn-eidm-annual":
+    if filing_type in ("cn-listed-sustainability-report", "cn-fi-environmental-disclosure"):
+        import generate_samples  # beside this file
+
+        make = generate_samples.maker(filing_type)
+    elif filing_type != "cn-eidm-annual":
         import generate_more  # beside this file; it uses make_uscc from here
 
         make = {"cn-solid-waste-ledger": generate_more.ledger,

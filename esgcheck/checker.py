@@ -400,7 +400,8 @@ class Checker:
                     as_of=as_of, as_of_source=source, rulebases=used,
                     error=InputProblem(code=f"limit.{exc.limit}",
                                        message=text(f"limit.{exc.limit}", value=exc.value)))
-            evaluated += sum(1 for r in rules.check if active is None or r.id in active)
+            evaluated += len(rules.check) if active is None else sum(
+                1 for r in rules.check if r.id in active)
             STAGE.name = "findings"
             own = [build_finding(hit, rb, version.version, evaluation, filing.location)
                    for hit in hits]

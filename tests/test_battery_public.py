@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 from esgcheck.checker import Checker
-from esgcheck.filings.adapters import _modules, adapt, recognise
+from esgcheck.filings.adapters import adapt, recognise
+from esgcheck.filings.formats import idta
 from esgcheck.filings.reader import read_bytes
 from esgcheck.filings.validate import validate
 
@@ -372,7 +373,7 @@ def test_per_quantity_and_single_values_are_read_by_the_stated_rule() -> None:
     ("A10", None),
 ])
 def test_module_names_are_parsed_strictly(phase: str, modules: list[str] | None) -> None:
-    assert _modules(phase) == modules
+    assert idta.en15804_modules(phase) == modules
 
 
 def test_the_readme_lists_the_mapping_the_reader_applies() -> None:

@@ -18,9 +18,9 @@ from esgcheck.checker import Checker
 from esgcheck.service.app import create_app
 from esgcheck.service.auth import COOKIE, TokenFileError, Tokens, digest, load_tokens
 from esgcheck.store import open_store
+from esgcheck.store.connect import alembic_config, normalise_url
 from esgcheck.store.pending import pending_batches
 from esgcheck.store.schema import runs
-from esgcheck.store.store import _alembic, normalise_url
 
 from .conftest import FIXTURES
 from .pg import Server, new_postgres_db, postgres  # noqa: F401  # fixtures used by name
@@ -199,7 +199,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_store_made_before_tenants_is_migrated_with_its_runs(store_url: str) -> None:
     engine = create_engine(normalise_url(store_url))
     with engine.connect() as connection:
-        command.upgrade(_alembic(connection), "0001")
+        command.upgrade(alembic_config(connection), "0001")
         connection.commit()
         connection.exec_driver_sql(
             "INSERT INTO runs (started, status, esgcheck_version, settings, settings_key, "

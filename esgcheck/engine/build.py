@@ -74,7 +74,10 @@ def raw_value(raw: Any) -> tuple[Any, str | None]:
     return json_value(raw)[0], None
 
 
-def evidence(trace: list[TraceEntry], locate: Locate) -> tuple[list[Evidence], list[str]]:
+def evidence(trace: list[TraceEntry], locate: Locate, facts: bool = True
+             ) -> tuple[list[Evidence], list[str]]:
+    """The values a trace read, each once, and its notes; ``facts`` false: without
+    the facts it read (a proof shows them as the proofs below it)."""
     items: list[Evidence] = []
     notes: list[str] = []
     seen: set[tuple[str, str]] = set()
@@ -83,8 +86,14 @@ def evidence(trace: list[TraceEntry], locate: Locate) -> tuple[list[Evidence], l
             if entry.text not in notes:
                 notes.append(entry.text)
             continue
+        # a value read twice is evidence once (the first read): its key is known
+        # before the item is built, so a repeated read builds nothing
         if isinstance(entry, FactRead):
+            if not facts:
+                continue
             key = ("fact", f"{pointer(entry.path)}#{entry.name}")
+            if key in seen:
+                continue
             item = Evidence(source="fact", name=entry.name, value=json_value(entry.value)[0],
                             display=display(entry.value), present=entry.value is not MISSING,
                             location=locate(entry.path))
@@ -92,35 +101,35 @@ def evidence(trace: list[TraceEntry], locate: Locate) -> tuple[list[Evidence], l
             assert isinstance(entry, Read)
             if isinstance(entry.value, dict | list):
                 continue  # containers are where values live, not values themselves
+            key = (("reference", entry.label) if entry.path is None
+                   else ("filing", pointer(entry.path)))
+            if key in seen:
+                continue
             if entry.path is None:
-                key = ("reference", entry.label)
                 value, unit = json_value(entry.value)
                 item = Evidence(source="reference", name=entry.label, value=value, unit=unit,
                                 display=display(entry.value), present=entry.value is not MISSING)
             elif entry.problem is not None:
-                key = ("filing", pointer(entry.path))
                 value, unit = raw_value(entry.raw)
                 item = Evidence(source="filing", name=key[1], value=value, unit=unit,
                                 display=f"{value} {unit}" if unit else str(value),
                                 problem=entry.problem, location=locate(entry.path))
             else:
-                key = ("filing", pointer(entry.path))
                 value, unit = json_value(entry.value)
                 item = Evidence(source="filing", name=key[1], value=value, unit=unit,
                                 display=display(entry.value),
                                 present=entry.value is not MISSING,
                                 location=locate(entry.path))
-        if key not in seen:
-            seen.add(key)
-            items.append(item)
+        seen.add(key)
+        items.append(item)
     return items, notes
 
 
 def proof_node(proof: Proof, locate: Locate, depth: int = 0) -> ProofNode:
-    items, notes = evidence(proof.trace, locate)
+    items, notes = evidence(proof.trace, locate, facts=False)
     return ProofNode(
         fact=proof.name, entity=pointer(proof.path), value=display(proof.value),
-        rules=proof.rules, evidence=[e for e in items if e.source != "fact"], notes=notes,
+        rules=proof.rules, evidence=items, notes=notes,
         because=[proof_node(p, locate, depth + 1) for p in proof.because] if depth < 16 else [],
     )
 

@@ -20,7 +20,6 @@ from datetime import date
 from typing import Any, Literal
 
 from esgcheck.engine.expr.compiler import Context, FactRead, FactStore, TraceEntry
-from esgcheck.engine.expr.types import BOOLEAN
 from esgcheck.engine.expr.values import MISSING, display
 from esgcheck.engine.filing_types import Entity
 from esgcheck.engine.rulebase import CompiledRule, TypeRules
@@ -226,42 +225,14 @@ class Evaluation:
         return rule.body.fn(ctx)
 
     def derive(self, rule: CompiledRule) -> None:
+        """The rule on every instance of its entity, what it derives stored (see
+        runners.add_derive_runner for how)."""
         name = rule.spec.derive
-        assert name is not None
-        boolean = self.rules.facts[name].type is BOOLEAN
-        values = self.store.values
+        assert name is not None and rule.derive_all is not None
         insts = self.instances_of(rule.entity)
         self.step(len(insts))
-        ctx, run = self.ctx, rule.run
-        env, paths = ctx.env, ctx.paths
-        for path, obj, ancestors in insts:  # bound as bind() does, without a call each
-            env[1] = obj
-            paths[1] = path
-            ctx.bound = 2 + len(ancestors)
-            for i, (found, cut) in enumerate(ancestors):
-                env[2 + i] = found
-                paths[2 + i] = cut
-            value = run(ctx)
-            if value is None:  # the guard is false
-                if not boolean:
-                    continue
-                value = False
-            key = (path, name)
-            if boolean:
-                old = values.get(key, False)
-                if old is True or value is True:
-                    values[key] = True
-                elif old is MISSING or value is MISSING:
-                    values[key] = MISSING
-                else:
-                    values[key] = False
-                if value is not False:
-                    self.sources.setdefault(key, []).append(rule)
-                else:
-                    self.tried.setdefault(key, []).append(rule)
-            else:
-                values[key] = value
-                self.sources.setdefault(key, []).append(rule)
+        rule.derive_all(self.ctx, insts, name, self.store.values, self.sources, self.tried,
+                        rule)
 
     # -- proofs
     def proof(self, read: FactRead) -> Proof:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain, repeat
 from typing import Any
 
 from esgcheck.engine.expr.types import ListT, ObjectT, QuantityT, SchemaTypes, Type
@@ -41,6 +42,9 @@ class QuantityFields:
     def __init__(self, types: SchemaTypes) -> None:
         self.types = types
         self._units: dict[tuple[str, Dims, bool], bool] = {}
+        # units found readable as a dimension (per dimension and annual flag), and
+        # None and "" (no unit: the schema's to report)
+        self._fine: dict[tuple[Dims, bool], set[str | None]] = {}
 
     @cached_property
     def patterns(self) -> list[tuple[Pattern, QuantityT]]:
@@ -80,18 +84,58 @@ class QuantityFields:
     def problems(self, doc: Any) -> list[UnitProblem]:
         """Each quantity of ``doc`` whose unit is given but cannot be read as its
         field's dimension, in document order of the patterns. A quantity that is
-        not an object, or has no unit or no number, is the schema's to report."""
+        not an object, or has no unit or no number, is the schema's to report.
+
+        Most filings give a few units many times over: a field whose units are
+        all among those already found readable there (or absent) is passed over
+        in one set comparison; only a field with a unit not seen yet is looked
+        at value by value."""
         out: list[UnitProblem] = []
+        levels: dict[Pattern, list[Any]] = {(): [doc]}
         for pattern, t in self.patterns:
+            fine = self._fine.get((t.dims, t.annual))
+            if fine is None:
+                fine = self._fine[(t.dims, t.annual)] = {None, ""}
+            try:  # every value an object, every unit text or absent: C loops only
+                if set(map(dict.get, _objects(levels, pattern), repeat("unit"))) <= fine:
+                    continue
+            except TypeError:  # a value not an object, a unit that is a list: below
+                pass
             for path, obj in _at(doc, pattern):
                 if obj.__class__ is not dict:
                     continue
                 unit = obj.get("unit")
-                if unit.__class__ is not str or not unit or self.readable(unit, t):
+                if unit.__class__ is not str or not unit:
+                    continue
+                if self.readable(unit, t):
+                    fine.add(unit)
                     continue
                 kind, found = unit_problem(unit, t.dims)
                 out.append(UnitProblem(path, kind, unit, t, found))
         return out
+
+
+def _objects(levels: dict[Pattern, list[Any]], pattern: Pattern) -> list[Any]:
+    """The values at ``pattern`` as _at finds them, without their paths, and
+    without those that are null, empty or false (none of which holds a unit);
+    each prefix of the pattern walked once for all the patterns that share it
+    (``levels``). Where every node of a level is of the kind the step needs (a
+    list for ``*``, else an object), the step runs in C loops."""
+    found = levels.get(pattern)
+    if found is not None:
+        return found
+    level = _objects(levels, pattern[:-1])
+    key = pattern[-1]
+    kinds = set(map(type, level))
+    if key == "*":
+        found = (list(chain.from_iterable(level)) if kinds <= {list} else
+                 [item for node in level if node.__class__ is list for item in node])
+    elif kinds <= {dict}:
+        found = list(filter(None, map(dict.get, level, repeat(key))))
+    else:
+        found = [node[key] for node in level if node.__class__ is dict and key in node]
+    levels[pattern] = found
+    return found
 
 
 def _at(doc: Any, pattern: Pattern) -> Iterator[tuple[JsonPath, Any]]:

@@ -32,13 +32,7 @@ from pydantic import ValidationError
 
 from esgcheck.engine import exprcache, loaderrors, yamlcache, yamlio
 from esgcheck.engine.expr import parser as ast
-from esgcheck.engine.expr.codegen import (
-    RuleEmit,
-    RuleModule,
-    add_entity_runner,
-    add_rule,
-    build_rule,
-)
+from esgcheck.engine.expr.codegen import RuleEmit, RuleModule, build_rule
 from esgcheck.engine.expr.compiler import (
     Compiled,
     Environment,
@@ -47,6 +41,7 @@ from esgcheck.engine.expr.compiler import (
     TypedValue,
     compile_expr,
 )
+from esgcheck.engine.expr.runners import add_derive_runner, add_entity_runner
 from esgcheck.engine.expr.types import BOOLEAN, ObjectT, Type, is_any, same_kind
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.files import inside
@@ -109,6 +104,9 @@ class CompiledRule:
     order: int
     emits: RuleEmit  # how guard and body write themselves into generated code
     env: Environment | None = None  # what its expressions see (for why-not)
+    # a derive rule on all its entity's instances in one generated loop (see
+    # runners.add_derive_runner); set when its filing type's code is compiled
+    derive_all: Callable[..., None] | None = None
 
     @cached_property
     def run(self) -> Callable[[Any], Any]:
@@ -138,7 +136,7 @@ class CompiledRule:
 class CheckGroup:
     entity: Entity
     rules: list[CompiledRule]
-    run: Callable[[Any, Any, Any, Any], None]  # see codegen.build_entity_runner
+    run: Callable[[Any, Any, Any, Any], None]  # see runners.add_entity_runner
 
 
 @dataclass
@@ -690,7 +688,9 @@ class _TypeCompiler:
         rules, as one module compiled once (or read from the cache of compiled
         code, see codegen.RuleModule)."""
         module = RuleModule(f"{self.p.meta.id} {self.ft.id}")
-        numbers = [add_rule(module, *r.emits, len(r.entity.ancestors)) for r in out.derive]
+        numbers = [add_derive_runner(module, *r.emits, len(r.entity.ancestors),
+                                     out.facts[r.spec.derive or ""].type is BOOLEAN)
+                   for r in out.derive]
         by_entity: dict[str, list[CompiledRule]] = {}
         for rule in out.check:
             by_entity.setdefault(rule.entity.name, []).append(rule)
@@ -699,7 +699,7 @@ class _TypeCompiler:
                   for rs in by_entity.values()]
         functions = module.compile()
         for rule, n in zip(out.derive, numbers, strict=True):
-            rule.run = functions[n]
+            rule.derive_all = functions[n]
         out.check_groups = [CheckGroup(rs[0].entity, rs, functions[n]) for rs, n in groups]
         return out
 

@@ -22,20 +22,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
 from esgcheck import __version__
 from esgcheck.engine.findings import FilingReport, Report
-from esgcheck.engine.model import SEVERITY_RANK
+from esgcheck.store.errors import StoreError, advice, reason
+from esgcheck.store.questions import Questions
 from esgcheck.store.schema import findings, reports, run_filings, runs, waived
 
 # Reports written per transaction. A transaction costs a commit (an fsync on
@@ -44,138 +40,6 @@ from esgcheck.store.schema import findings, reports, run_filings, runs, waived
 # next run checks again.
 BATCH = 50
 BATCH_SECONDS = 2.0
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class StoreError(Exception):
-    """A store that cannot be used: unreachable, made by a newer esgcheck,
-    read-only or full. The message says which, and the URL (without password)."""
-
-
-def normalise_url(url: str) -> str:
-    """A store's SQLAlchemy URL: a plain path is a SQLite file; postgresql://
-    uses the psycopg 3 driver."""
-    if "://" not in url:
-        return f"sqlite:///{url}"
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-def safe_url(url: str) -> str:
-    """The URL as messages may show it: no password."""
-    head, sep, rest = url.partition("://")
-    if "@" in rest:
-        cred, host = rest.rsplit("@", 1)
-        user = cred.split(":", 1)[0]
-        return f"{head}{sep}{user}@{host}"
-    return url
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets a reader (esgcheck results, the service) read while a run writes;
-    # a second writer waits for the lock instead of failing at once
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _alembic(connection: Connection) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    return config
-
-
-def open_store(url: str) -> Store:
-    """Open (and create or migrate) the store at ``url``. Raises StoreError for a
-    store that cannot be reached or written, or that a newer esgcheck made."""
-    full = normalise_url(url)
-    shown = safe_url(url)
-    try:
-        if full.startswith("sqlite:///"):
-            folder = Path(full.removeprefix("sqlite:///")).parent
-            if not folder.is_dir():
-                raise StoreError(f"cannot open store {shown}: folder {folder} does not exist")
-        engine = create_engine(full, future=True)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
-        with engine.connect() as connection, _migration_lock(engine, connection):
-            script = ScriptDirectory.from_config(_alembic(connection))
-            current = MigrationContext.configure(connection).get_current_revision()
-            known = {rev.revision for rev in script.walk_revisions()}
-            if current is not None and current not in known:
-                raise StoreError(
-                    f"store {shown} was made by a newer esgcheck (schema revision {current}; "
-                    f"this esgcheck {__version__} knows up to {script.get_current_head()})")
-            if current != script.get_current_head():
-                command.upgrade(_alembic(connection), "head")
-                connection.commit()
-    except StoreError:
-        raise
-    except (SQLAlchemyError, OSError) as exc:
-        raise StoreError(f"cannot open store {shown}: {_reason(exc)}") from None
-    return Store(engine, shown)
-
-
-@contextmanager
-def _migration_lock(engine: Engine, connection: Connection) -> Iterator[None]:
-    """One process at a time creates or migrates a store: two runs started at
-    once on a new store would otherwise both create its tables. PostgreSQL has
-    advisory locks; a SQLite file is locked with flock, which SQLite's own
-    byte-range locks do not see."""
-    if engine.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
-        connection.commit()
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
-            connection.commit()
-        return
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
-        return
-    import fcntl
-
-    with open(database, "ab") as handle:  # creates the file SQLite will use
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-_LOCK_KEY = 0x65_73_67_63  # "esgc": the advisory lock esgcheck's migrations take
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        return str(exc.orig).strip().splitlines()[0]
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-# What the databases say when the disk is full or the store cannot be written
-# (SQLite, PostgreSQL and the operating system), lower-case.
-_CANNOT_WRITE = ("disk i/o error", "disk is full", "no space left", "readonly database",
-                 "read-only file system", "could not extend file", "file too large",
-                 "permission denied")
-
-
-def _advice(reason: str) -> str:
-    """What a user does about a store that cannot be written: the transaction
-    that failed is undone and everything stored before it stays."""
-    if not any(cue in reason.lower() for cue in _CANNOT_WRITE):
-        return ""
-    return (" (the disk is full or the store cannot be written: what was stored before "
-            "stays; free space or fix the permissions and run the same command again to "
-            "go on / 磁盘已满或结果库不可写：已存储的结果保留，"
-            "腾出空间或修正权限后重跑同一命令即可续跑)")
 
 
 def _now() -> str:
@@ -203,7 +67,10 @@ class RunInfo:
     files: int
 
 
-class Store:
+class Store(Questions):
+    """A results store: its runs, their filings and findings (the questions over
+    them in esgcheck.store.questions)."""
+
     def __init__(self, engine: Engine, shown: str) -> None:
         self.engine = engine
         self.url = shown
@@ -214,8 +81,8 @@ class Store:
             with self.engine.begin() as connection:
                 yield connection
         except (SQLAlchemyError, OSError) as exc:
-            reason = _reason(exc)
-            raise StoreError(f"store {self.url}: {reason}{_advice(reason)}") from None
+            why = reason(exc)
+            raise StoreError(f"store {self.url}: {why}{advice(why)}") from None
 
     def _insert(self, table: Any) -> Insert:
         """An INSERT that leaves an existing row alone (a report another run
@@ -318,143 +185,6 @@ class Store:
         if row is None:
             return None
         return FilingReport.model_validate_json(row[0] or row[1])
-
-    def _live(self, run_id: int) -> Any:
-        """The run's findings that count: not waived in this run."""
-        return (select(findings.c.id, findings.c.rule_id, findings.c.severity,
-                       findings.c.outcome, findings.c.pointer, findings.c.fingerprint,
-                       reports.c.path, run_filings.c.position)
-                .join(reports, reports.c.id == findings.c.report_id)
-                .join(run_filings, run_filings.c.report_id == reports.c.id)
-                .where(run_filings.c.run_id == run_id)
-                .where(~select(waived.c.finding_id).where(
-                    waived.c.run_id == run_id, waived.c.finding_id == findings.c.id).exists()))
-
-    def summary(self, run_id: int, top: int = 10) -> dict[str, Any]:
-        with self._tx() as tx:
-            status: dict[str, int] = dict(tx.execute(
-                select(reports.c.status, func.count())
-                .join(run_filings, run_filings.c.report_id == reports.c.id)
-                .where(run_filings.c.run_id == run_id).group_by(reports.c.status)).all())
-            grades: dict[str, int] = dict(tx.execute(
-                select(run_filings.c.grade, func.count())
-                .where(run_filings.c.run_id == run_id, run_filings.c.grade.is_not(None))
-                .group_by(run_filings.c.grade)).all())
-            live = self._live(run_id).subquery()
-            by_severity = tx.execute(
-                select(live.c.severity, live.c.outcome, func.count())
-                .group_by(live.c.severity, live.c.outcome)).all()
-            waived_count = tx.execute(select(func.count()).select_from(waived).where(
-                waived.c.run_id == run_id)).scalar() or 0
-            top_rules = tx.execute(
-                select(live.c.rule_id, func.count(func.distinct(live.c.position)).label("n"))
-                .where(live.c.outcome == "breach", live.c.severity != "info")
-                .group_by(live.c.rule_id)
-                .order_by(func.count(func.distinct(live.c.position)).desc(), live.c.rule_id)
-                .limit(top)).all()
-            info = tx.execute(select(runs).where(runs.c.id == run_id)).mappings().one()
-        counts = {sev: 0 for sev in SEVERITY_RANK}
-        counts |= {"not_assessable": 0, "waived": int(waived_count)}
-        for severity, outcome, n in by_severity:
-            if outcome == "breach":
-                counts[severity] += n
-            else:
-                counts["not_assessable"] += n
-        return {
-            "run": {"id": run_id, "started": info["started"], "finished": info["finished"],
-                    "status": info["status"], "label": info["label"],
-                    "esgcheck": info["esgcheck_version"],
-                    "rulebases": json.loads(info["rulebases"])},
-            "files": sum(status.values()),
-            "checked": status.get("checked", 0),
-            "unreadable": status.get("unreadable", 0),
-            "not_assessed": status.get("not_assessed", 0),
-            "grades": dict(sorted(grades.items())),
-            "counts": counts,
-            "top_rules": [{"rule": rule, "filings": n} for rule, n in top_rules],
-        }
-
-    def failed(self, run_id: int, rule: str | None = None, severity: str | None = None,
-               not_assessable: bool = False) -> list[dict[str, Any]]:
-        """Filings with a breach (not waived) of ``rule``, or at or above
-        ``severity`` (by default minor: an info finding is a statement, not a
-        failure), with the grade and the matching findings. With
-        ``not_assessable``, findings that could not be assessed count as well
-        (as the gate of ``check`` counts them), and each finding names its
-        outcome."""
-        live = self._live(run_id).subquery()
-        outcomes = ["breach", "not_assessable"] if not_assessable else ["breach"]
-        query = select(live.c.path, live.c.position, live.c.rule_id, live.c.severity,
-                       live.c.pointer, live.c.outcome).where(live.c.outcome.in_(outcomes))
-        if rule is not None:
-            query = query.where(live.c.rule_id == rule)
-        elif severity is None:
-            severity = "minor"
-        if severity is not None:
-            wanted = [s for s, rank in SEVERITY_RANK.items() if rank >= SEVERITY_RANK[severity]]
-            query = query.where(live.c.severity.in_(wanted))
-        with self._tx() as tx:
-            rows = tx.execute(query.order_by(live.c.position, live.c.rule_id,
-                                             live.c.pointer)).all()
-            grades: dict[int, str] = dict(tx.execute(
-                select(run_filings.c.position, run_filings.c.grade).where(
-                    run_filings.c.run_id == run_id)).all())
-        out: dict[int, dict[str, Any]] = {}
-        for path, position, rule_id, sev, pointer, outcome in rows:
-            entry = out.setdefault(position, {"file": path, "grade": grades.get(position),
-                                              "findings": []})
-            found = {"rule": rule_id, "severity": sev, "pointer": pointer}
-            if not_assessable:
-                found["outcome"] = outcome
-            entry["findings"].append(found)
-        return [out[p] for p in sorted(out)]
-
-    def fingerprints(self, run_id: int) -> dict[tuple[str, str], tuple[str, str, str]]:
-        """(file, fingerprint) -> (rule, severity, pointer) of the run's live findings."""
-        live = self._live(run_id).subquery()
-        with self._tx() as tx:
-            rows = tx.execute(select(live.c.path, live.c.fingerprint, live.c.rule_id,
-                                     live.c.severity, live.c.pointer)).all()
-        return {(path, fp): (rule, sev, ptr) for path, fp, rule, sev, ptr in rows}
-
-    def diff(self, old: int, new: int) -> dict[str, list[dict[str, str]]]:
-        """Findings new in ``new``, fixed since ``old`` and unchanged, matched by
-        file and fingerprint (rule and place, not line), as baselines match."""
-        before, after = self.fingerprints(old), self.fingerprints(new)
-
-        def rows(keys: set[tuple[str, str]], source: Mapping[tuple[str, str], tuple[str, str, str]]
-                 ) -> list[dict[str, str]]:
-            return [{"file": k[0], "rule": source[k][0], "severity": source[k][1],
-                     "pointer": source[k][2]}
-                    for k in sorted(keys, key=lambda k: (k[0], source[k][0], source[k][2]))]
-
-        return {"new": rows(set(after) - set(before), after),
-                "fixed": rows(set(before) - set(after), before),
-                "unchanged": rows(set(after) & set(before), after)}
-
-    def finding_rows(self, run_id: int) -> Iterator[dict[str, Any]]:
-        """Every finding of the run, waived ones marked, for export."""
-        query = (select(reports.c.path, reports.c.filing_type, run_filings.c.grade,
-                        findings.c.rule_id, findings.c.rulebase, findings.c.rulebase_version,
-                        findings.c.severity, findings.c.outcome, findings.c.section,
-                        findings.c.pointer, findings.c.line, findings.c.col,
-                        findings.c.fingerprint, waived.c.waiver_id)
-                 .join(reports, reports.c.id == findings.c.report_id)
-                 .join(run_filings, run_filings.c.report_id == reports.c.id)
-                 .outerjoin(waived, (waived.c.finding_id == findings.c.id)
-                            & (waived.c.run_id == run_id))
-                 .where(run_filings.c.run_id == run_id)
-                 .order_by(run_filings.c.position, findings.c.ordinal))
-        with self._tx() as tx:
-            for row in tx.execute(query).mappings():
-                out = dict(row)
-                out["file"] = out.pop("path")
-                out["column"] = out.pop("col")
-                out["waiver"] = out.pop("waiver_id")
-                if out["waiver"] is not None:
-                    out["outcome"] = "waived"
-                yield out
-
 
 class RunWriter:
     """One run being written. It serves as the checker's journal: ``get`` gives

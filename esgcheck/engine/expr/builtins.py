@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
 from stdnum import numdb
@@ -97,6 +97,25 @@ _SPACES = re.compile(r"\s+")
 _QUALIFIER = re.compile(r"\s*\([^()]*\)$")
 
 
+def _per_text(fn: Callable[[str], str]) -> Callable[[str], str]:
+    """``fn`` worked out once per text: a filing gives the same few names
+    (pollutants, media) hundreds of times. Short texts only, and a bounded
+    number of them, so that the memo cannot grow with hostile input."""
+    memo: dict[str, str] = {}
+
+    @wraps(fn)
+    def once(text: str) -> str:
+        found = memo.get(text)
+        if found is None:
+            found = fn(text)
+            if len(text) <= 200 and len(memo) < 4096:
+                memo[text] = found
+        return found
+
+    return once
+
+
+@_per_text
 def _normalize(text: str) -> str:
     """Text as it is meant, not as it was typed: Unicode NFKC (full-width letters
     and digits, ₓ, （ ） become their plain forms), every dash a hyphen, no space
@@ -105,6 +124,7 @@ def _normalize(text: str) -> str:
     return _SPACES.sub(" ", _CJK_GAP.sub("", folded)).strip()
 
 
+@_per_text
 def _name_key(text: str) -> str:
     """A name as a table of names is keyed: normalized, upper-case, without a
     trailing qualifier in brackets (化学需氧量（COD）, 氮氧化物（以NO2计）)."""

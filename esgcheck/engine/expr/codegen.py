@@ -156,6 +156,9 @@ class Emitter:
         self._slots: range = range(0)
         self._objects: dict[int, str] = {}  # slots bound to a name known to hold an object
         self._hoist_at = (0, 0)
+        # a loop over instances (see runners.add_entity_runner): ``path``, ``paths`` and
+        # ``facts`` (the fact store's values) are locals
+        self.runner = False
 
     def tmp(self) -> str:
         self._n += 1
@@ -190,9 +193,38 @@ class Emitter:
         if self._names is None or slot is None or slot not in self._slots:
             return None
         obj = self._objects.get(slot)
+        if obj is not None:
+            return self._hoist((slot, key), lambda: f"{obj}.get({self.ref(key)})")
+        at = self.enclosing(slot, 0) or f"env[{slot}]"
         return self._hoist((slot, key), lambda: (
-            f"{obj}.get({self.ref(key)})" if obj is not None
-            else f"env[{slot}].get({self.ref(key)}) if env[{slot}].__class__ is dict else None"))
+            f"{at}.get({self.ref(key)}) if {at}.__class__ is dict else None"))
+
+    def enclosing(self, slot: int, part: int) -> str | None:
+        """In a loop over instances, a name holding the object (``part`` 0) or the
+        path (1) of the enclosing entity at ``slot``, taken from the instance's
+        ``anc`` once where hoisting began (so that the slots need not be bound);
+        None elsewhere."""
+        if not self.runner or slot < 2:
+            return None
+        return self._hoist(("enclosing", slot, part), lambda: f"anc[{slot - 2}][{part}]")
+
+    def fact(self, slot: int, name: str, default: Any) -> str | None:
+        """A name holding the fact ``name`` of the entity bound to ``slot`` (0: the
+        filing), read once where hoisting began; None when the slot is not one
+        that stays bound for the whole of the generated code. (A derive rule
+        reads only facts that rules before it derived: none changes while it
+        runs, and none while the check rules run.)"""
+        if self._names is None or (slot != 0 and slot not in self._slots):
+            return None
+        if slot == 0:
+            at = self.ref(((), name))
+        elif self.runner:  # the instance's path and the facts are locals there
+            at = f"({'path' if slot == 1 else self.enclosing(slot, 1)}, {self.ref(name)})"
+        else:
+            at = f"(ctx.paths[{slot}], {self.ref(name)})"
+        store = "facts" if self.runner else "ctx.facts.values"
+        return self._hoist(("fact", slot, name), lambda: (
+            f"{store}.get({at}, {self.ref(default)})"))
 
     def part(self, member: str, key: str) -> str | None:
         """A name holding ``member.get(key)`` (None when the member is not an
@@ -280,35 +312,6 @@ def add_rule(module: RuleModule, guard: Emit | None, body: Emit, ancestors: int 
         emit_rule(em, guard, body, "result")
     em.line("return result")
     return module.add(em, "ctx")
-
-
-def add_entity_runner(module: RuleModule, rules: list[RuleEmit], ancestors: int) -> int:
-    """A function ``run(ctx, instances, on, hits)`` that evaluates several check
-    rules of one entity on each of its instances in a single loop, untraced.
-
-    ``instances`` are (path, object, ancestors) triples; ``on[i]`` says whether
-    rule ``i`` is in force; for every rule that does not hold (False or MISSING)
-    ``(i, instance number, value)`` is appended to ``hits``. Binding the instance
-    once for all its rules, and running them without a call each, is what makes
-    the per-instance rules over hundreds of measurements cheap."""
-    em = Emitter(module)
-    em.line("env = ctx.env")
-    em.line("paths = ctx.paths")
-    em.line(f"ctx.bound = {2 + ancestors}")
-    with em.block("for n, (path, obj, anc) in enumerate(instances):"):
-        em.line("env[1] = obj")
-        em.line("paths[1] = path")
-        for i in range(ancestors):
-            em.line(f"env[{2 + i}], paths[{2 + i}] = anc[{i}]")
-        # an instance is always an object (see chain.instances)
-        with em.hoisting(range(1, 2 + ancestors), {1: "obj"}):
-            for i, (guard, body) in enumerate(rules):
-                with em.block(f"if on[{i}]:"):
-                    out = em.tmp()
-                    emit_rule(em, guard, body, out)
-                    with em.block(f"if {out} is not True and {out} is not None:"):
-                        em.line(f"hits.append(({i}, n, {out}))")
-    return module.add(em, "ctx, instances, on, hits")
 
 
 def build_rule(name: str, guard: Emit | None, body: Emit, ancestors: int = 0

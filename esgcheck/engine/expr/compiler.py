@@ -280,29 +280,34 @@ class _Compiler(Calls, Operators):
                                   f"base: {known})")
         self.env.facts_used.add(sig.name)
         default = False if sig.type is BOOLEAN else MISSING
-        return Compiled(sig.type, E.fact(self.fact_owner_path(node, owner, sig, scope),
-                                         sig.name, default))
+        path, slot = self.fact_owner(node, owner, sig, scope)
+        return Compiled(sig.type, E.fact(path, sig.name, default, slot))
 
-    def fact_owner_path(self, node: ast.Node, owner: ast.Node | None, sig: FactSig,
-                        scope: Any) -> Emit:
+    def fact_owner(self, node: ast.Node, owner: ast.Node | None, sig: FactSig,
+                   scope: Any) -> tuple[Emit, int | None]:
         """Code for the path of the entity instance that owns the fact (None when
-        the owner is not in the filing)."""
+        the owner is not in the filing), and the slot of the owner when it is a
+        bound entity (0: the filing), whose path is known for the whole
+        evaluation."""
+        bound = 2 + len(self.env.ancestors)
         if owner is not None:
             base = self.compile(owner, scope)
             if not isinstance(base.type, ObjectT) or base.type.entity != sig.entity:
                 raise self.fail(node, f"fact '{sig.name}' belongs to entity {sig.entity}, "
                                       f"not to {base.type.describe()}")
-            if base.slot is not None and base.slot >= 2 + len(self.env.ancestors):
+            if base.slot is not None and base.slot >= bound:
                 self.env.fact_owners.add(base.slot)  # its quantifier says where items are
+            if base.slot is not None and base.slot < bound:
+                return E.expr(f"ctx.paths[{base.slot}]"), base.slot
             base_emit = base.emit
-            return lambda em: f"ctx.path_of({base_emit(em)})"
+            return (lambda em: f"ctx.path_of({base_emit(em)})"), None
         if sig.entity == "filing":
-            return E.expr("()")
+            return E.expr("()"), 0
         if sig.entity == self.env.entity.entity:
-            return E.expr("ctx.paths[1]")
+            return E.expr("ctx.paths[1]"), 1
         if sig.entity in self.env.ancestors:
             slot = self.env.ancestors[sig.entity][0]
-            return E.expr(f"ctx.paths[{slot}]")
+            return E.expr(f"ctx.paths[{slot}]"), slot
         raise self.fail(node, f"fact '{sig.name}' belongs to entity {sig.entity}; from "
                               f"{self.env.entity.describe()} read it as x.facts.{sig.name} "
                               f"with x bound to a {sig.entity}")

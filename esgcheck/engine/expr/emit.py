@@ -239,8 +239,16 @@ def column(base: Emit, key: str, label: str) -> Emit:
     return emit
 
 
-def fact(path: Emit, name: str, default: Any) -> Emit:
+def fact(path: Emit, name: str, default: Any, slot: int | None = None) -> Emit:
+    """A derived fact of the instance at ``path``; ``slot``: the bound entity
+    whose fact it is (0: the filing), when it is one (read once per instance in
+    the fast form, see Emitter.fact)."""
+
     def emit(em: Emitter) -> str:
+        if slot is not None and not em.traced:
+            shared = em.fact(slot, name, default)
+            if shared is not None:
+                return shared
         at, out = path(em), em.tmp()
         em.line(f"{out} = MISSING if {at} is None else "
                 f"ctx.facts.values.get(({at}, {em.ref(name)}), {em.ref(default)})")

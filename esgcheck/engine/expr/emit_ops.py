@@ -79,18 +79,20 @@ Note = Callable[[Emitter, list[str]], str]  # code for a note's text, from the a
 
 def strict(fn: Callable[..., Any], args: list[Emit], undecided: Note | None = None,
            out_of_range_of: str | None = None, guarded: bool = True,
-           code: Note | None = None) -> Emit:
+           code: Note | None = None, share: bool = False) -> Emit:
     """``fn(*args)``, MISSING when an argument is. ``guarded``: an Undecidable
     from ``fn`` (noted as ``undecided`` words it; the exception is ``exc``) or a
     value out of range (noted with ``out_of_range_of`` as the operation) gives
     MISSING. ``code``, when given, writes the call itself: an expression that
-    means exactly what ``fn`` does."""
+    means exactly what ``fn`` does. ``share``: worked out once per instance in
+    the fast form, like a call without ``code``, when its argument is a member
+    read once for all rules."""
 
     def emit(em: Emitter) -> str:
         names = [a(em) for a in args]
         shared = None
         varying = [n for n in names if not em.present(n)]
-        if guarded and code is None and not em.traced and len(varying) == 1 and (
+        if guarded and (code is None or share) and not em.traced and len(varying) == 1 and (
                 fn not in INLINE):  # a function of a member read once for all rules
             # (and of constants) is worked out once too, when first needed
             shared = em.derived(varying[0], ("call", fn, *names), lambda: em.ref(UNSET))
@@ -100,7 +102,8 @@ def strict(fn: Callable[..., Any], args: list[Emit], undecided: Note | None = No
                     em.line(f"{shared} = MISSING")
                 with em.block("else:"):
                     with em.block("try:"):
-                        em.line(f"{shared} = {em.call(fn, *names)}")
+                        em.line(f"{shared} = "
+                                + (code(em, names) if code is not None else em.call(fn, *names)))
                     with em.block(f"except {em.ref((Undecidable, *OUT_OF_RANGE))}:"):
                         em.line(f"{shared} = MISSING")  # the fast form notes nothing
             return shared

@@ -15,10 +15,10 @@ from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.codegen import Emitter
 from esgcheck.engine.expr.runtime import (
     Members,
+    SearchMemo,
     contains,
     conv_number,
     not_contains,
-    timed_search,
 )
 from esgcheck.engine.expr.types import (
     ANY,
@@ -174,12 +174,11 @@ class Operators:
             pattern = regex.compile(right.const)
         except regex.error as exc:
             raise self.fail(node.right, f"invalid regular expression: {exc}") from None
-        search = pattern.search
-        if bounded_width(right.const):
-            test = O.strict(_Search(search).test, [left.emit], code=lambda em, names: (
-                f"{em.ref(search)}({names[0]}) is not None"))
-        else:
-            test = O.strict(timed_search, [E.const(search), left.emit], O.reason())
+        # searched once per text (see SearchMemo); a pattern of bounded width
+        # cannot backtrack without bound and runs without the timeout
+        memo = SearchMemo(pattern.search, timed=not bounded_width(right.const))
+        test = O.strict(memo.__getitem__, [left.emit], O.reason(), share=True,
+                        code=lambda em, names: f"{em.ref(memo)}[{names[0]}]")
         return _compiled(BOOLEAN, test)
 
     def arithmetic(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
@@ -225,15 +224,3 @@ class Operators:
 def _number_chain(c: Compiled) -> E.Chain | None:
     """The chain of field reads of a number of the filing, if ``c`` is one."""
     return c.chain if c.chain is not None and c.chain.conv is conv_number else None
-
-
-class _Search:
-    """A search that cannot backtrack without bound (see bounded_width)."""
-
-    __slots__ = ("search",)
-
-    def __init__(self, search: Any) -> None:
-        self.search = search
-
-    def test(self, text: str) -> bool:
-        return self.search(text) is not None

@@ -367,3 +367,28 @@ def timed_search(search: Callable[..., Any], text: str) -> bool:
         return search(text, timeout=LIMITS.regex_seconds) is not None
     except TimeoutError:  # catastrophic backtracking: the value is not judged
         raise Undecidable("regular expression timed out") from None
+
+
+class SearchMemo(dict[str, bool]):
+    """Whether a pattern is found in a text, each text searched once: filings
+    repeat the same few texts (units, standards) hundreds of times, and a search
+    gives the same answer every time. ``memo[text]`` searches on the first
+    sight only (``timed``: under the run's time limit, see timed_search; a
+    search that times out is not kept). Short texts only, and a bounded number
+    of them, so that the memo cannot grow with hostile input."""
+
+    __slots__ = ("search", "timed")
+    SIZE = 4096
+    LONGEST = 200
+
+    def __init__(self, search: Callable[..., Any], timed: bool) -> None:
+        super().__init__()
+        self.search = search
+        self.timed = timed
+
+    def __missing__(self, text: str) -> bool:
+        found = (timed_search(self.search, text) if self.timed
+                 else self.search(text) is not None)
+        if len(text) <= self.LONGEST and len(self) < self.SIZE:
+            self[text] = found
+        return found

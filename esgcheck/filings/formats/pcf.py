@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from esgcheck.filings.adapters import Adapted, JsonPath
+from esgcheck.filings.adapted import Adapted, JsonPath
 
 FILING_TYPE = "product-carbon-footprint"
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from esgcheck.filings.adapters import Adapted, JsonPath
-from esgcheck.filings.pcf import FILING_TYPE, _decimal, _value
+from esgcheck.filings.adapted import Adapted, JsonPath
+from esgcheck.filings.formats.pcf import FILING_TYPE, _decimal, _value
 
 
 def is_catena_x(doc: Mapping[str, Any]) -> bool:

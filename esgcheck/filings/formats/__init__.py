@@ -1,0 +1,1 @@
+"""One module per industry format a reader takes as received."""
