@@ -88,3 +88,13 @@ def test_the_check_command_builds_only_what_it_needs(monkeypatch: pytest.MonkeyP
                                        "--ignore", "CN-EIDM-SCOPE", str(ANNUAL)])
     assert result.exit_code == 0, result.output
     assert built(made[1]) == {rb.id for rb in made[1].rulebases}
+
+
+def test_what_is_built_after_the_loaded_was_frozen_is_frozen_too() -> None:
+    import gc
+
+    checker = Checker()
+    gc.freeze()  # as the command line does once the rule bases are loaded
+    before = gc.get_freeze_count()
+    checker.check_paths([ANNUAL])
+    assert gc.get_freeze_count() > before

@@ -17,6 +17,7 @@ clashes, unknown facts and cycles between derive rules.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import re
 import threading
@@ -222,6 +223,11 @@ class RuleBase:
                     assert self._build is not None
                     self._built = self._build()
                     self._build = None
+                    if gc.get_freeze_count():
+                        # the process froze what it had loaded, to keep it out of
+                        # the collector's full passes (commands.common._load): what
+                        # is built later is frozen the same way
+                        gc.freeze()
         return self._built
 
     @property
