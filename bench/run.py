@@ -78,6 +78,7 @@ def main() -> None:
 
     start = time.perf_counter()
     checker = Checker(args.rules)
+    checker.build()  # esgcheck's own rule bases are otherwise built by the first filing
     load = time.perf_counter() - start
     gc.freeze()  # as the command line does once the rule bases are loaded
     ft = checker.registry.get(args.type)

@@ -110,8 +110,13 @@ class Checker:
         self.deselected: frozenset[str] = frozenset()
         folders = discover(rule_dirs if rule_dirs else [PACKAGE_RULES])
         given = dict(user_config.rulebases) if user_config is not None else {}
+        # esgcheck's own rule bases are built when a filing of their types is
+        # checked (most runs need one or two of them); a rule base given with
+        # --rules, or one the user's configuration changes, is built now, so that
+        # whatever is wrong with it is said before any filing is read
         self.rulebases: list[RuleBase] = [
-            load_rulebase(folder, self.registry, overrides=given.get(folder.name))
+            load_rulebase(folder, self.registry, overrides=given.get(folder.name),
+                          lazy=rule_dirs is None and folder.name not in given)
             for folder in folders
         ]
         unknown = sorted(set(given) - {rb.id for rb in self.rulebases})
@@ -143,6 +148,8 @@ class Checker:
         wanted = set(filing_types)
         out = []
         for rb in self.rulebases:
+            if wanted.isdisjoint(rb.meta.filing_types):  # none of its rules: left unbuilt
+                continue
             for r in rb.rules:
                 s = r.spec
                 if r.is_derive or r.filing_type not in wanted or r.id in self.deselected:
@@ -156,6 +163,13 @@ class Checker:
                     url=s.citation.url or (instrument.url if instrument else None),
                     effective_from=s.effective_from, effective_to=s.effective_to))
         return out
+
+    def build(self, filing_type: str | None = None) -> None:
+        """Build the rule bases for ``filing_type`` (None: all of them) now
+        rather than on first use."""
+        for rb in self.rulebases:
+            if filing_type is None or filing_type in rb.meta.filing_types:
+                _ = rb.built
 
     def rulebases_for(self, ft: FilingType) -> list[RuleBase]:
         return [rb for rb in self.rulebases if ft.id in rb.meta.filing_types]
@@ -243,6 +257,7 @@ class Checker:
         sending back each filing's report as JSON (see esgcheck.workers); a
         worker that ends while checking a filing costs only that filing."""
         global _BATCH
+        self.build(options.filing_type)  # once, shared by the forked workers
         _BATCH = (self, options, files)
         try:
             for (_, display), result in zip(files, results(len(files), _check_item, jobs),

@@ -17,8 +17,10 @@ clashes, unknown facts and cycles between derive rules.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,7 +31,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from esgcheck.engine import loaderrors, yamlio
+from esgcheck.engine import exprcache, loaderrors, yamlcache, yamlio
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.codegen import RuleEmit, RuleModule, build_rule
 from esgcheck.engine.expr.compiler import (
@@ -180,16 +182,73 @@ class TypeRules:
                    for r in (*self.derive, *self.check))
 
 
-@dataclass(eq=False)
-class RuleBase:
-    meta: RuleBaseMeta
-    folder: Path
+@dataclass(frozen=True)
+class Built:
+    """What loading a rule base builds beyond its metadata and configuration:
+    its reference data and its compiled rules."""
+
     rules: list[CompiledRule]
     by_type: dict[str, TypeRules]
     tables: dict[str, Table]
     calendars: dict[str, Calendar]
-    config: dict[str, Any]
-    overrides: Overrides | None = None  # what a user's configuration changed
+
+
+_BUILDING = threading.RLock()  # one rule base built at a time, once (the service's threads)
+
+
+class RuleBase:
+    """A loaded rule base. Its metadata and configuration are read when it is
+    loaded; its reference data and rules are read and compiled then too, or,
+    when loaded with ``lazy``, the first time anything asks for them (a run
+    that checks no filing of its types never builds them)."""
+
+    def __init__(self, meta: RuleBaseMeta, folder: Path, config: dict[str, Any],
+                 overrides: Overrides | None = None, *, built: Built | None = None,
+                 build: Callable[[], Built] | None = None) -> None:
+        assert built is not None or build is not None
+        self.meta = meta
+        self.folder = folder
+        self.config = config
+        self.overrides = overrides  # what a user's configuration changed
+        self._built = built
+        self._build = build
+
+    @property
+    def built(self) -> Built:
+        """The rules and reference data, built now if they were not yet (a
+        RuleBaseError when they cannot be)."""
+        if self._built is None:
+            with _BUILDING:
+                if self._built is None:
+                    assert self._build is not None
+                    self._built = self._build()
+                    self._build = None
+                    if gc.get_freeze_count():
+                        # the process froze what it had loaded, to keep it out of
+                        # the collector's full passes (commands.common._load): what
+                        # is built later is frozen the same way
+                        gc.freeze()
+        return self._built
+
+    @property
+    def is_built(self) -> bool:
+        return self._built is not None
+
+    @property
+    def rules(self) -> list[CompiledRule]:
+        return self.built.rules
+
+    @property
+    def by_type(self) -> dict[str, TypeRules]:
+        return self.built.by_type
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return self.built.tables
+
+    @property
+    def calendars(self) -> dict[str, Calendar]:
+        return self.built.calendars
 
     @property
     def id(self) -> str:
@@ -260,7 +319,9 @@ class _Loader:
         if self.problems:
             raise RuleBaseError(self.problems)
 
-    def load(self) -> RuleBase:
+    def load(self, lazy: bool = False) -> RuleBase:
+        """The rule base; with ``lazy``, its data and rules are read and compiled
+        only when first asked for (see RuleBase.built)."""
         meta = self.load_meta()
         self.rb_id = meta.id
         for schema_dir in (self.folder / "schemas",):
@@ -276,14 +337,29 @@ class _Loader:
                                  f"filing-type schema: {exc}")
         if self.problems:
             raise RuleBaseError(self.problems)
+        if lazy:
+            config = self.load_config(meta)
+            self.fail_if_problems()
+            return RuleBase(meta, self.folder, config, self.overrides,
+                            build=lambda: self.build(meta, None, config))
         tables, calendars = self.load_data()
         config = self.load_config(meta)
+        return RuleBase(meta, self.folder, config, self.overrides,
+                        built=self.build(meta, (tables, calendars), config))
+
+    def build(self, meta: RuleBaseMeta, data: tuple[dict[str, Table], dict[str, Calendar]]
+              | None, config: dict[str, Any]) -> Built:
+        """The reference data (read now unless given) and the compiled rules."""
+        if data is None:
+            self.problems = []
+            data = self.load_data()
+        tables, calendars = data
         files = self.load_rule_files(meta)
         self.fail_if_problems()
-        rules, by_type = _Compiler(self, meta, tables, calendars, config).compile_all(files)
+        with exprcache.kept(str(self.folder.resolve())):
+            rules, by_type = _Compiler(self, meta, tables, calendars, config).compile_all(files)
         self.fail_if_problems()
-        return RuleBase(meta, self.folder, rules, by_type, tables, calendars, config,
-                        self.overrides)
+        return Built(rules, by_type, tables, calendars)
 
     def schemas_are_local(self, folder: Path) -> bool:
         """Whether every ``$ref`` of the filing-type schemas in ``folder`` points
@@ -338,7 +414,7 @@ class _Loader:
                          "leads outside the rule base (a symbolic link); not read")
             return None
         try:
-            return yamlio.load(path, self.name(path))
+            return yamlcache.load(path, self.name(path))
         except (yamlio.YamlError, OSError) as exc:
             line = exc.line if isinstance(exc, yamlio.YamlError) else None
             message = exc.message if isinstance(exc, yamlio.YamlError) else str(exc)
@@ -646,7 +722,7 @@ class _TypeCompiler:
                 for text in (rule.when, rule.value):
                     # a syntax error is reported when the rule itself is compiled
                     with contextlib.suppress(ast.ExprSyntaxError):
-                        deps |= facts_referenced(ast.parse(text)) if text else set()
+                        deps |= facts_referenced(exprcache.parse(text)) if text else set()
             needs[fact] = deps & set(producers)
         ordered: list[str] = []
         done: set[str] = set()
@@ -685,7 +761,7 @@ class _TypeCompiler:
     def parse(self, text: str, located: yamlio.Located, path: tuple[Any, ...],
               rule_id: str) -> ast.Node | None:
         try:
-            return ast.parse(text)
+            return exprcache.parse(text)
         except ast.ExprSyntaxError as exc:
             self.expr_problem(located, path, rule_id, text, exc.pos, f"syntax: {exc.message}")
             return None
@@ -859,8 +935,9 @@ def render_template(template: str, values: Mapping[str, str]) -> str:
 
 
 def load_rulebase(folder: Path, registry: Registry, display_root: Path | None = None,
-                  overrides: Overrides | None = None) -> RuleBase:
-    return _Loader(folder, registry, display_root, overrides).load()
+                  overrides: Overrides | None = None, lazy: bool = False) -> RuleBase:
+    """A rule base; with ``lazy``, its data and rules are built on first use."""
+    return _Loader(folder, registry, display_root, overrides).load(lazy)
 
 
 def discover(folders: Iterable[Path]) -> list[Path]:

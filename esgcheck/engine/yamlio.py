@@ -88,6 +88,11 @@ def load(path: Path, display: str | None = None) -> Located:
     """A YAML file: only a regular file is read (a FIFO or a device named as
     one is refused, not waited on), and no more than ``MAX_BYTES`` of it."""
     name = display or str(path)
+    return loads(read_text(path, name), name)
+
+
+def read_text(path: Path, name: str) -> str:
+    """The text of a YAML file, read as ``load`` reads it."""
     try:
         raw = files.read_regular(path, MAX_BYTES)
     except files.NotRegular as exc:
@@ -99,7 +104,7 @@ def load(path: Path, display: str | None = None) -> Located:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return loads(text, name)
+    return text
 
 
 # Anchors and aliases: an alias is a reference, so a few hundred bytes of
