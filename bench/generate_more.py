@@ -15,7 +15,7 @@ import random
 import uuid
 from typing import Any
 
-from generate import make_uscc
+from uscc_codes import make_uscc
 
 BULK = [("粉煤灰", "fly_ash"), ("炉渣", "smelting_slag"), ("脱硫石膏", "by_product_gypsum"),
         ("煤矸石", "coal_gangue"), ("尾矿", "tailings")]

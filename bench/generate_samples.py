@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from generate import make_uscc
+from uscc_codes import make_uscc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SAMPLE_TYPES = ("cn-listed-sustainability-report", "cn-fi-environmental-disclosure")
