@@ -36,6 +36,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+from esgcheck import diskcache
 from esgcheck.engine.expr.values import MISSING
 
 Emit = Callable[["Emitter"], str]
@@ -86,25 +87,20 @@ class RuleModule:
 
 # ---------------------------------------------------------------- the cache of compiled code
 
-CACHE_ENV = "ESGCHECK_CACHE_DIR"  # a folder for the cache, or "off"
+CACHE_ENV = diskcache.CACHE_ENV  # a folder for the cache, or "off"
 
 
 def code_cache() -> Path | None:
     """Where compiled rule code is kept between runs: ``$ESGCHECK_CACHE_DIR``
-    ("off": nowhere), else the user's cache folder (platformdirs). Compiling a
-    rule base's generated source is most of what loading it costs; the cache
-    is keyed by the source itself (which is the rule base's rules, as the
-    emitters write them), esgcheck's version and Python's bytecode version."""
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen == "off":
-        return None
-    if chosen:
-        return Path(chosen)
-    try:
-        from platformdirs import user_cache_dir
-    except ImportError:  # platformdirs is there whenever pip is; without it, no cache
-        return None
-    return Path(user_cache_dir("esgcheck", appauthor=False)) / "code"
+    ("off": nowhere), else ``code/`` in the user's cache folder (see
+    esgcheck.diskcache). Compiling a rule base's generated source is most of
+    what loading it costs; the cache is keyed by the source itself (which is the
+    rule base's rules, as the emitters write them), esgcheck's version and
+    Python's bytecode version."""
+    base = diskcache.folder()
+    if base is None or os.environ.get(CACHE_ENV):
+        return base
+    return base / "code"
 
 
 def cached_compile(source: str, label: str) -> CodeType:
