@@ -15,7 +15,7 @@ from esgcheck.batch.cluster import Cluster, Setup, worker_checker
 from esgcheck.checker import Options
 from esgcheck.engine.findings import FilingReport
 from esgcheck.enterprise.grouping import Group, Placed, Refused, group
-from esgcheck.enterprise.stored import Stored, check_stored_group, place_stored
+from esgcheck.enterprise.members import Stored, check_stored_group, place_stored
 
 CHUNK = 16  # filings placed per task
 

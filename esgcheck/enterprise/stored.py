@@ -21,15 +21,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from esgcheck.checker import Checker, Options, file_digest
+from esgcheck.checker import Checker, Options
 from esgcheck.engine.findings import FilingReport
-from esgcheck.enterprise.check import check_group
-from esgcheck.enterprise.grouping import ROLE_OF, Group, Member, Placed, Refused, group, place
-from esgcheck.enterprise.run import EnterpriseRun, read_member
+from esgcheck.enterprise.grouping import ROLE_OF, group
+from esgcheck.enterprise.members import Stored, check_stored_group, place_stored
+from esgcheck.enterprise.run import EnterpriseRun
 from esgcheck.store import Store, open_store
 from esgcheck.store.schema import reports, run_filings
-
-Stored = tuple[str, str, str | None]  # path, sha256, filing type
 
 
 def stored_filings(store: Store, run_id: int) -> Iterator[tuple[FilingReport, Stored]]:
@@ -43,36 +41,6 @@ def stored_filings(store: Store, run_id: int) -> Iterator[tuple[FilingReport, St
         rows = connection.execute(query).all()
     for settled, raw, path, sha, filing_type in rows:
         yield FilingReport.model_validate_json(settled or raw), (path, sha, filing_type)
-
-
-def locate_member(checker: Checker, stored: Stored, options: Options) -> Member | Refused:
-    """A stored filing read again, if its bytes are still the ones checked."""
-    path, sha, filing_type = stored
-    if file_digest(Path(path)) != sha:
-        return Refused(path, filing_type or "", "changed")
-    member = read_member(checker, Path(path), path, options)
-    return member if member is not None else Refused(path, filing_type or "", "changed")
-
-
-def place_stored(checker: Checker, stored: Stored, options: Options) -> Placed | Refused:
-    found = locate_member(checker, stored, options)
-    return found if isinstance(found, Refused) else place(found)
-
-
-def check_stored_group(checker: Checker, grp: Group, sums: dict[str, str],
-                       options: Options) -> FilingReport:
-    """A group checked from its members' files (each checked again against its
-    digest: a member changed since it was placed makes the group a report of
-    its own saying so)."""
-    docs: dict[str, Member] = {}
-    for p in grp.members:
-        found = locate_member(checker, (p.file, sums[p.file], p.filing_type), options)
-        if isinstance(found, Refused):
-            from esgcheck.enterprise.run import refused_reports
-
-            return refused_reports([found])[0].model_copy(update={"file": grp.label})
-        docs[p.file] = found
-    return check_group(checker, grp, docs, options)
 
 
 def from_store(checker: Checker, url: str, paths: Sequence[Path], run_id: int | None,
