@@ -11,13 +11,14 @@ from esgcheck.engine.expr import emit as E
 from esgcheck.engine.expr import emit_ops as O
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.builtins import Builtin
+from esgcheck.engine.expr.compiled import Compiled, const
 from esgcheck.engine.expr.types import ANY, ListT, QuantityT, Scalar, Type, is_any, same_kind
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.refdata import Table
 from esgcheck.engine.units import UnitError, parse_unit
 
 if TYPE_CHECKING:
-    from esgcheck.engine.expr.compiler import Compiled, Environment, ExprTypeError
+    from esgcheck.engine.expr.compiled import Environment, ExprTypeError
 
 
 class Calls:
@@ -68,16 +69,16 @@ class Calls:
         elif outcome is not None:
             # a field of the filing: readable, absent, or there but unreadable
             assert args[0].parts is not None
-            return _compiled(result, E.presence(args[0].parts, args[0].chain, outcome))
+            return Compiled(result, E.presence(args[0].parts, args[0].chain, outcome))
         chain = args[0].chain if args else None
         if builtin.name == "unit_of" and chain is not None and chain.reader is not None:
             # the unit text of a quantity field, read before conversion: a unit of the
             # wrong kind (kg CO2e per kg where per kWh is expected) is still named
-            return _compiled(result, E.unit_of(chain))
+            return Compiled(result, E.unit_of(chain))
         emits = [a.emit for a in args]
         if builtin.total:
-            return _compiled(result, O.total(builtin.impl, emits))
-        return _compiled(result, O.strict(builtin.impl, emits, O.reason(builtin.name),
+            return Compiled(result, O.total(builtin.impl, emits))
+        return Compiled(result, O.strict(builtin.impl, emits, O.reason(builtin.name),
                                          builtin.name))
 
     def check_builtin_args(self, node: ast.Call, builtin: Builtin, args: list[Compiled]) -> None:
@@ -138,8 +139,6 @@ class Calls:
                 known = ", ".join(sorted(registry)) or "none"
                 raise self.fail(arg, f"unknown {kind} '{name}' (this rule base has: {known})")
             value = registry[name]
-        from esgcheck.engine.expr.compiler import const
-
         return const(ANY, value)
 
 
@@ -152,8 +151,3 @@ PRESENCE: dict[str, E.Outcome] = {
     "present": (True, False, True),
 }
 
-
-def _compiled(*args: Any, **kwargs: Any) -> Compiled:
-    from esgcheck.engine.expr.compiler import Compiled
-
-    return Compiled(*args, **kwargs)

@@ -13,6 +13,7 @@ from esgcheck.engine.expr import emit as E
 from esgcheck.engine.expr import emit_ops as O
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.codegen import Emitter
+from esgcheck.engine.expr.compiled import Compiled, bounded_width
 from esgcheck.engine.expr.runtime import (
     Members,
     SearchMemo,
@@ -37,13 +38,8 @@ from esgcheck.engine.expr.values import add, div, mul, sub
 from esgcheck.engine.units import combine_dims
 
 if TYPE_CHECKING:
-    from esgcheck.engine.expr.compiler import Compiled, ExprTypeError
+    from esgcheck.engine.expr.compiled import ExprTypeError
 
-
-def _compiled(*args: Any, **kwargs: Any) -> Compiled:
-    from esgcheck.engine.expr.compiler import Compiled
-
-    return Compiled(*args, **kwargs)
 
 
 class Operators:
@@ -60,10 +56,10 @@ class Operators:
         operand = self.compile(node.operand, scope)
         if node.op == "not":
             self.expect_boolean(node.operand, operand)
-            return _compiled(BOOLEAN, O.strict(operator.not_, [operand.emit], guarded=False))
+            return Compiled(BOOLEAN, O.strict(operator.not_, [operand.emit], guarded=False))
         if not (is_scalar(operand.type, "number") or isinstance(operand.type, QuantityT)):
             raise self.fail(node, f"cannot negate a {operand.type.describe()}")
-        return _compiled(operand.type, O.negate(operand.emit))
+        return Compiled(operand.type, O.negate(operand.emit))
 
     def expect_boolean(self, node: ast.Node, c: Compiled) -> None:
         if not is_scalar(c.type, "boolean"):
@@ -75,12 +71,12 @@ class Operators:
         if op in ("and", "or"):
             self.expect_boolean(node.left, left)
             self.expect_boolean(node.right, right)
-            return _compiled(BOOLEAN, O.logic(op, left.emit, right.emit))
+            return Compiled(BOOLEAN, O.logic(op, left.emit, right.emit))
         if op == "??":
             if not same_kind(left.type, right.type):
                 raise self.fail(node, f"'??' joins {left.type.describe()} "
                                       f"and {right.type.describe()}")
-            return _compiled(left.type if not is_any(left.type) else right.type,
+            return Compiled(left.type if not is_any(left.type) else right.type,
                              E.coalesce(left.emit, left.parts, right.emit))
         if op in ("in", "not in"):
             return self.membership(node, left, right)
@@ -114,7 +110,7 @@ class Operators:
             if (ln is not None or left.is_const) and (rn is not None or right.is_const) and (
                     ln is not None or rn is not None):
                 emit = O.number_compare(node.op, ln, left.const, rn, right.const, emit)
-        return _compiled(BOOLEAN, emit)
+        return Compiled(BOOLEAN, emit)
 
     def clash(self, lt: Type, rt: Type, op: str) -> str:
         from esgcheck.engine.units import describe_dims
@@ -157,14 +153,12 @@ class Operators:
                 # not a quantity: its comparison key is the value itself
                 def code(em: Emitter, names: list[str]) -> str:
                     return f"{names[0]} {node.op} {em.ref(members.keys)}"
-            return _compiled(BOOLEAN, O.strict(members.test, [left.emit, right.emit],
+            return Compiled(BOOLEAN, O.strict(members.test, [left.emit, right.emit],
                                                out_of_range_of=node.op, code=code))
-        return _compiled(BOOLEAN, O.strict(not_contains if negate else contains,
+        return Compiled(BOOLEAN, O.strict(not_contains if negate else contains,
                                            [left.emit, right.emit], out_of_range_of=node.op))
 
     def matches(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
-        from esgcheck.engine.expr.compiler import bounded_width
-
         if not is_scalar(left.type, "string"):
             raise self.fail(node, f"'matches' needs text on its left, "
                                   f"found {left.type.describe()}")
@@ -179,13 +173,13 @@ class Operators:
         memo = SearchMemo(pattern.search, timed=not bounded_width(right.const))
         test = O.strict(memo.__getitem__, [left.emit], O.reason(), share=True,
                         code=lambda em, names: f"{em.ref(memo)}[{names[0]}]")
-        return _compiled(BOOLEAN, test)
+        return Compiled(BOOLEAN, test)
 
     def arithmetic(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:
         lt, rt, op = left.type, right.type, node.op
         if op == "+" and is_scalar(lt, "string") and is_scalar(rt, "string") and not (
                 is_any(lt) and is_any(rt)):
-            return _compiled(STRING, O.concatenation(left.emit, right.emit))
+            return Compiled(STRING, O.concatenation(left.emit, right.emit))
         numeric = ("number", "any")
         lq, rq = isinstance(lt, QuantityT), isinstance(rt, QuantityT)
         if not ((is_scalar(lt, *numeric) or lq) and (is_scalar(rt, *numeric) or rq)):
@@ -208,7 +202,7 @@ class Operators:
                 result = QuantityT(combine_dims((), rt.dims, -1))
             else:
                 result = lt if lq else rt if rq else NUMBER
-        return _compiled(result, O.strict(impl, [left.emit, right.emit], O.reason(), op))
+        return Compiled(result, O.strict(impl, [left.emit, right.emit], O.reason(), op))
 
     def c_cond(self, node: ast.Cond, scope: Any) -> Compiled:
         test = self.compile(node.test, scope)
@@ -217,7 +211,7 @@ class Operators:
         if not same_kind(then.type, other.type):
             raise self.fail(node, f"'if' branches differ: {then.type.describe()} "
                                   f"and {other.type.describe()}")
-        return _compiled(then.type if not is_any(then.type) else other.type,
+        return Compiled(then.type if not is_any(then.type) else other.type,
                          O.condition(test.emit, then.emit, other.emit))
 
 
