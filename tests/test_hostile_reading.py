@@ -38,7 +38,8 @@ from esgcheck.engine.chain import Evaluation, EvaluationLimitError
 from esgcheck.engine.filing_types import default_registry
 from esgcheck.engine.rulebase import RuleBaseError, load_rulebase
 from esgcheck.filings.errors import InputError
-from esgcheck.filings.jsonread import LineIndex, _line_column
+from esgcheck.filings.jsonlocate import LineIndex
+from esgcheck.filings.jsonread import line_column
 from esgcheck.filings.limits import LimitExceeded, Limits
 from esgcheck.filings.paths import RefusedPath, expand, read_regular
 from esgcheck.filings.reader import read_bytes
@@ -542,7 +543,7 @@ def test_line_index_agrees_with_counting_from_the_start() -> None:
     def agree(text: str, data: st.DataObject) -> None:
         index = LineIndex(text)
         for offset in data.draw(st.lists(st.integers(0, len(text)), max_size=20)):
-            assert index.line_column(offset) == _line_column(text, offset)
+            assert index.line_column(offset) == line_column(text, offset)
     agree()
 
 
