@@ -16,11 +16,8 @@ from esgcheck.commands.common import (
     _refuse_inputs,
     _say,
     _to_output,
-    reading_options,
-    waiver_options,
-    with_options,
 )
-from esgcheck.commands.settled import settled_report
+from esgcheck.commands.settled import settled_report, settling_options
 
 
 @click.group()
@@ -32,7 +29,7 @@ def baseline() -> None:
 @click.argument("paths", nargs=-1, required=True, type=FILING_PATHS)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the baseline here (default: standard output).")
-@with_options(*reading_options, *waiver_options)
+@settling_options
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (default 0: one per CPU).")
 def baseline_create(paths: tuple[Path, ...], output: Path | None, as_of: date | None,

@@ -8,13 +8,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from esgcheck.commands.common import _load_policy
+from esgcheck.commands.common import _load_policy, reading_options, waiver_options, with_options
 from esgcheck.commands.lookup import _filing_type, _known_waiver_rules
 
 if TYPE_CHECKING:
     from esgcheck.checker import Checker
     from esgcheck.engine.findings import Report
 
+# the options of both: how filings are read (--as-of, --rules, --type,
+# --rules-config) and which waivers apply (--waivers, --today)
+settling_options = with_options(*reading_options, *waiver_options)
 
 def settled_report(checker: Checker, paths: Sequence[Path], as_of: date | None,
                    filing_type: str | None, waivers: Path | None, today: date | None,

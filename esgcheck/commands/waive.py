@@ -15,18 +15,15 @@ from esgcheck.commands.common import (
     _refuse_inputs,
     _say,
     _to_output,
-    reading_options,
-    waiver_options,
-    with_options,
 )
 from esgcheck.commands.lookup import _finding_rule_id
-from esgcheck.commands.settled import settled_report
+from esgcheck.commands.settled import settled_report, settling_options
 
 
 @click.command()
 @click.argument("rule_id", metavar="RULE-ID")
 @click.argument("filing_arg", metavar="FILING")
-@with_options(*reading_options, *waiver_options)
+@settling_options
 @click.option("--path", "pointer", help="Waive only at this JSON Pointer (default: the "
               "place of each finding of the rule; '' for anywhere in the filing).")
 @click.option("--filings-glob", "--filings", "pattern", help="A pattern over filing names "
