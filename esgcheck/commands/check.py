@@ -1,5 +1,6 @@
 """``esgcheck check``: check filings and report, on this machine; with --store
-or --cluster the run goes through esgcheck.commands.at_scale."""
+or --cluster the run goes through esgcheck.commands.at_scale. What the two
+share (the run's options, its set-up, its outputs) is checkrun.py."""
 
 from __future__ import annotations
 
