@@ -33,7 +33,7 @@ from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.model import RuleTests, TestCase
 from esgcheck.engine.rulebase import CompiledRule, RuleBase, RuleBaseError, load_rulebase
 from esgcheck.engine.userconfig import Overrides
-from esgcheck.filings import jsonread, xmlread
+from esgcheck.filings import jsonread, xmlparse, xmlread
 
 TESTS_DIR = "tests"
 
@@ -116,7 +116,7 @@ def via_xml(doc: Any, ft: FilingType) -> Any:
     assert ft.xml_root is not None
     data = xmlread.to_xml(doc, ft.types, ft.xml_root, ft.xml_namespace)
     mapper = xmlread.XmlMapper(ft.types)
-    return mapper.map(xmlread.parse(data, "case.xml"), ft.id)
+    return mapper.map(xmlparse.parse(data, "case.xml"), ft.id)
 
 
 def _plain(value: Any) -> Any:

@@ -114,9 +114,10 @@ def read_bytes(data: bytes, file: str, registry: Registry,
             _not_a_filing(doc, file, registry, forced)
         ft = forced or _json_type(doc, file, registry)
         return Filing(file, "json", ft, doc, _json=locator)
-    from esgcheck.filings import xmlread  # lxml loads for the first XML filing only
+    # lxml loads for the first XML filing only
+    from esgcheck.filings import xmlparse, xmlread
 
-    root = xmlread.parse(data, file, limits.max_values if limits is not None else None)
+    root = xmlparse.parse(data, file, limits.max_values if limits is not None else None)
     detected = _xml_type(root, file, registry, forced)
     deadline = None
     if limits is not None and started is not None:
