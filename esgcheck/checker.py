@@ -26,7 +26,8 @@ from esgcheck.baseline import Baseline, apply_baseline
 from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding, citation, pointer
 from esgcheck.engine.chain import STAGE, Evaluation, EvaluationLimitError
-from esgcheck.engine.expr.compiler import LIMITS, TypedValue
+from esgcheck.engine.expr.runtime import LIMITS
+from esgcheck.engine.expr.types import TypedValue
 from esgcheck.engine.expr.unreadable import describe as describe_unreadable
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.files import read_regular, sha256_regular

@@ -53,12 +53,14 @@ def folder() -> Path | None:
     return Path(user_cache_dir("esgcheck", appauthor=False))
 
 
-def tree_digest(root: Path) -> str | None:
-    """SHA-256 over the relative name and bytes of every file under ``root``,
-    in name order; None when one cannot be read (then nothing is cached)."""
+def tree_digest(root: Path, skip: tuple[str, ...] = ()) -> str | None:
+    """SHA-256 over the relative name and bytes of every file under ``root``
+    (but those under its folders named in ``skip``), in name order; None when
+    one cannot be read (then nothing is cached)."""
     digest = hashlib.sha256()
     try:
-        files = sorted(p for p in root.rglob("*") if p.is_file())
+        files = sorted(p for p in root.rglob("*") if p.is_file()
+                       and p.relative_to(root).parts[0] not in skip)
         for path in files:
             name = path.relative_to(root).as_posix().encode("utf-8", "surrogateescape")
             data = path.read_bytes()
