@@ -17,12 +17,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
 from esgcheck import __version__
-from esgcheck.baseline import Baseline, apply_baseline
 from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding, citation, pointer
 from esgcheck.engine.chain import STAGE, Evaluation, EvaluationLimitError
@@ -67,8 +66,11 @@ from esgcheck.filings.validate import (
 )
 from esgcheck.journal import Journal
 from esgcheck.messages import MESSAGES, message
-from esgcheck.waivers import Waivers, apply_waivers
 from esgcheck.workers import Lost, results
+
+if TYPE_CHECKING:  # (imported where used: most runs have neither)
+    from esgcheck.baseline import Baseline
+    from esgcheck.waivers import Waivers
 
 PACKAGE_RULES = Path(__file__).resolve().parent / "rules"
 FILING_SUFFIXES = (".json", ".xml")
@@ -428,10 +430,14 @@ class Checker:
         filings = list(report.filings)
         update: dict[str, Any] = {}
         if waivers is not None:
+            from esgcheck.waivers import apply_waivers
+
             waived, update["waivers"] = apply_waivers(filings, waivers, today or date.today())
             filings = [f if f is before else self.regrade(f)  # only those a waiver changed
                        for f, before in zip(waived, filings, strict=True)]
         if baseline is not None:
+            from esgcheck.baseline import apply_baseline
+
             filings, update["baseline"] = apply_baseline(filings, baseline)
         return report.model_copy(update={
             **update, "filings": filings, "summary": summarize(filings, fail_on)})
