@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from esgcheck.engine.expr.compiler import Context, FactRead, FactStore, TraceEntry
+from esgcheck.engine.expr.runtime import Context, FactRead, FactStore, TraceEntry
 from esgcheck.engine.expr.values import MISSING, display
 from esgcheck.engine.filing_types import Entity
 from esgcheck.engine.rulebase import CompiledRule, TypeRules
