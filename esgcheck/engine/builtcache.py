@@ -217,6 +217,9 @@ class TracedStore:
         self.key = key
         self.stored: dict[str, Any] | None = None
         self.new: dict[str, Any] = {}
+        # the folder its entry is read from; one that changed since (another
+        # ESGCHECK_CACHE_DIR in the same process) is not written to
+        self.folder = diskcache.folder()
 
     def _entries(self) -> dict[str, Any]:
         if self.stored is None:
@@ -253,7 +256,7 @@ class TracedStore:
             self.new[f"{rule}\0{key}"] = (fn.__name__, fn.__code__, plain)
 
     def write(self) -> None:
-        if self.new:
+        if self.new and diskcache.folder() == self.folder:
             merged = {**self._entries(), **self.new}
             if diskcache.store(TRACED, self.key, (_FORMAT, merged)):
                 self.stored, self.new = merged, {}
