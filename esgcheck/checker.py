@@ -34,7 +34,8 @@ from esgcheck.engine.findings import (
     fingerprint,
 )
 from esgcheck.engine.model import Severity, Text, text
-from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover, load_rulebase
+from esgcheck.engine.rbload import load_rulebase
+from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover
 from esgcheck.engine.userconfig import UserConfig
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure

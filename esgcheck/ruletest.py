@@ -31,7 +31,8 @@ from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.files import inside, read_regular
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.model import RuleTests, TestCase
-from esgcheck.engine.rulebase import CompiledRule, RuleBase, RuleBaseError, load_rulebase
+from esgcheck.engine.rbload import load_rulebase
+from esgcheck.engine.rulebase import CompiledRule, RuleBase, RuleBaseError
 from esgcheck.engine.userconfig import Overrides
 from esgcheck.filings import jsonread, xmlparse, xmlread
 

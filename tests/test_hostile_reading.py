@@ -36,7 +36,8 @@ from esgcheck.checker import Checker, Options
 from esgcheck.engine import yamlio
 from esgcheck.engine.chain import Evaluation, EvaluationLimitError
 from esgcheck.engine.filing_types import default_registry
-from esgcheck.engine.rulebase import RuleBaseError, load_rulebase
+from esgcheck.engine.rbload import load_rulebase
+from esgcheck.engine.rulebase import RuleBaseError
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.jsonlocate import LineIndex
 from esgcheck.filings.jsonread import line_column

@@ -39,11 +39,17 @@ from esgcheck import diskcache
 from esgcheck.engine import described
 from esgcheck.engine.filing_types import Registry
 from esgcheck.engine.model import RuleBaseMeta
-from esgcheck.engine.rulebase import META_FILE, Built, CheckGroup, CompiledRule, TypeRules
+from esgcheck.engine.rulebase import (
+    META_FILE,
+    Built,
+    CheckGroup,
+    CompiledRule,
+    Source,
+    TypeRules,
+)
 
 if TYPE_CHECKING:
     from esgcheck.engine.expr.compiler import FactSig
-    from esgcheck.engine.rbload import Loader
     from esgcheck.engine.rbtyping import LazyTyping
 
 KIND = "rulebases"
@@ -54,7 +60,7 @@ _RULE_FIELDS = ("spec", "file", "line", "filing_type", "section", "slots", "at",
                 "functions", "reads_as_of", "order")
 
 
-def entry_key(loader: Loader, meta: RuleBaseMeta) -> str | None:
+def entry_key(loader: Source, meta: RuleBaseMeta) -> str | None:
     """The key of the rule base ``loader`` reads; None when a file cannot be read."""
     digest = diskcache.tree_digest(loader.folder, skip=("tests",))
     if digest is None or diskcache.folder() is None:
@@ -73,7 +79,7 @@ def entry_key(loader: Loader, meta: RuleBaseMeta) -> str | None:
     return diskcache.key(KIND, *parts)
 
 
-def find(loader: Loader, meta: RuleBaseMeta) -> tuple[str, object] | None:
+def find(loader: Source, meta: RuleBaseMeta) -> tuple[str, object] | None:
     """The key and stored entry of the rule base, or None."""
     key = entry_key(loader, meta)
     if key is None:
@@ -159,7 +165,7 @@ def _functions(codes: tuple[tuple[str, Any], ...], ns: dict[str, Any]
     return out
 
 
-def keep(loader: Loader, meta: RuleBaseMeta, built: Built) -> None:
+def keep(loader: Source, meta: RuleBaseMeta, built: Built) -> None:
     """Store ``built`` (just built from the files ``loader`` read) for later
     runs, and keep the traced functions its rules compile."""
     key = entry_key(loader, meta)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from esgcheck.engine import exprcache, yamlio
 from esgcheck.engine.expr import parser as ast
@@ -35,17 +35,15 @@ from esgcheck.engine.rulebase import (
     META_FILE,
     CheckGroup,
     CompiledRule,
+    Source,
     Typed,
     TypeRules,
 )
 
-if TYPE_CHECKING:
-    from esgcheck.engine.rbload import Loader
-
 _TEMPLATE_PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
-def compile_rules(loader: Loader, meta: RuleBaseMeta, tables: dict[str, Table],
+def compile_rules(loader: Source, meta: RuleBaseMeta, tables: dict[str, Table],
                   calendars: dict[str, Calendar], config: dict[str, Any],
                   files: list[tuple[RuleFile, yamlio.Located]]
                   ) -> tuple[list[CompiledRule], dict[str, TypeRules]]:
@@ -56,7 +54,7 @@ def compile_rules(loader: Loader, meta: RuleBaseMeta, tables: dict[str, Table],
 class _Compiler:
     """Type-checks and compiles the rules of one rule base."""
 
-    def __init__(self, loader: Loader, meta: RuleBaseMeta, tables: dict[str, Table],
+    def __init__(self, loader: Source, meta: RuleBaseMeta, tables: dict[str, Table],
                  calendars: dict[str, Calendar], config: dict[str, Any]) -> None:
         self.loader = loader
         self.meta = meta

@@ -367,3 +367,8 @@ def config_value(value: Any) -> Any:
         return [config_value(v) for v in value]
     return value
 
+
+def load_rulebase(folder: Path, registry: Registry, display_root: Path | None = None,
+                  overrides: Overrides | None = None, lazy: bool = False) -> RuleBase:
+    """A rule base; with ``lazy``, its data and rules are built on first use."""
+    return Loader(folder, registry, display_root, overrides).load(lazy)

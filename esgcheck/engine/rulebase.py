@@ -81,6 +81,21 @@ class Typed:
         return (self.guard.emit if self.guard else None, self.body.emit)
 
 
+class Source(Protocol):
+    """What building a rule base and keeping it in the cache read of the loader
+    (``rbload.Loader``): its folder, the registry of filing types, the user's
+    configuration of it, the name a file is shown by, and where a problem is
+    said."""
+
+    folder: Path
+    registry: Registry
+    overrides: Overrides | None
+
+    def name(self, path: Path) -> str: ...
+
+    def problem(self, file: str, line: int | None, rule: str | None, message: str) -> None: ...
+
+
 class Traced(Protocol):
     """Where a rule base keeps the traced functions of its rules' expressions
     (engine.builtcache.TracedStore)."""
@@ -380,14 +395,6 @@ class RuleBase:
 def render_template(template: str, values: Mapping[str, str]) -> str:
     """Fill ``{name}`` placeholders; nothing else in a template is interpreted."""
     return _TEMPLATE_PARAM.sub(lambda m: values.get(m.group(1), m.group(0)), template)
-
-
-def load_rulebase(folder: Path, registry: Registry, display_root: Path | None = None,
-                  overrides: Overrides | None = None, lazy: bool = False) -> RuleBase:
-    """A rule base; with ``lazy``, its data and rules are built on first use."""
-    from esgcheck.engine.rbload import Loader
-
-    return Loader(folder, registry, display_root, overrides).load(lazy)
 
 
 def discover(folders: Iterable[Path]) -> list[Path]:
