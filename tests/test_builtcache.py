@@ -77,7 +77,9 @@ def test_traced_functions_are_kept_for_the_next_run(cache_dir: Path, tmp_path: P
     folder = cn_eidm(tmp_path)
     cold = report_bytes(Checker([folder]))
     builtcache._write_pending()  # as when the process ends
-    assert len(entries(cache_dir, builtcache.TRACED)) == 1
+    # one entry per rule traced (those that fired, and the derive rules their
+    # proofs go down to), read only when that rule is traced again
+    assert len(entries(cache_dir, builtcache.TRACED)) >= 1
     checker = Checker([folder])
     assert report_bytes(checker) == cold
     # the traced functions of the rules that fired came from the cache: none typed

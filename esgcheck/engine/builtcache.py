@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 KIND = "rulebases"
 TRACED = "traced"
-_FORMAT = "builtcache 1"
+_FORMAT = "builtcache 2"
 _FUNCTION = re.compile(r"f[0-9]+")
 _RULE_FIELDS = ("spec", "file", "line", "filing_type", "section", "slots", "at", "facts_read",
                 "functions", "reads_as_of", "order")
@@ -216,28 +216,36 @@ _LOCK = threading.Lock()
 
 class TracedStore:
     """The traced functions of one built rule base's expressions, by rule id and
-    expression ("when", "body", "param:NAME"): read from the cache when first
-    asked for; those compiled in this process are added when it ends."""
+    expression ("when", "body", "param:NAME"): one cache entry per rule, read
+    when the rule is first traced (a run pays for the rules that fired in it,
+    not for every rule traced in any earlier run); those compiled in this
+    process are added when it ends."""
 
     def __init__(self, key: str) -> None:
         self.key = key
-        self.stored: dict[str, Any] | None = None
-        self.new: dict[str, Any] = {}
-        # the folder its entry is read from; one that changed since (another
+        self.stored: dict[str, dict[str, Any]] = {}
+        self.new: dict[str, dict[str, Any]] = {}
+        # the folder its entries are read from; one that changed since (another
         # ESGCHECK_CACHE_DIR in the same process) is not written to
         self.folder = diskcache.folder()
 
-    def _entries(self) -> dict[str, Any]:
-        if self.stored is None:
-            found = diskcache.load(TRACED, self.key)
-            self.stored = {}
-            if isinstance(found, tuple) and len(found) == 2 and found[0] == _FORMAT and (
-                    isinstance(found[1], dict)):
-                self.stored = found[1]
-        return self.stored
+    def _entry(self, rule: str) -> str:
+        # the rule base's key already names esgcheck's version and source
+        return hashlib.sha256(f"{self.key}\0{rule}".encode()).hexdigest()
+
+    def _entries(self, rule: str) -> dict[str, Any]:
+        found = self.stored.get(rule)
+        if found is None:
+            loaded = diskcache.load(TRACED, self._entry(rule))
+            found = {}
+            if isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == _FORMAT and (
+                    loaded[1] == rule and isinstance(loaded[2], dict)):
+                found = loaded[2]
+            self.stored[rule] = found
+        return found
 
     def get(self, rule: str, key: str) -> Callable[[Any], Any] | None:
-        entry = self._entries().get(f"{rule}\0{key}")
+        entry = self._entries(rule).get(key)
         if entry is None:
             return None
         try:
@@ -259,13 +267,16 @@ class TracedStore:
                 atexit.register(_write_pending)
             if self not in _PENDING:
                 _PENDING.append(self)
-            self.new[f"{rule}\0{key}"] = (fn.__name__, fn.__code__, plain)
+            self.new.setdefault(rule, {})[key] = (fn.__name__, fn.__code__, plain)
 
     def write(self) -> None:
-        if self.new and diskcache.folder() == self.folder:
-            merged = {**self._entries(), **self.new}
-            if diskcache.store(TRACED, self.key, (_FORMAT, merged)):
-                self.stored, self.new = merged, {}
+        if not self.new or diskcache.folder() != self.folder:
+            return
+        for rule, new in sorted(self.new.items()):
+            merged = {**self._entries(rule), **new}
+            if diskcache.store(TRACED, self._entry(rule), (_FORMAT, rule, merged)):
+                self.stored[rule] = merged
+        self.new = {}
 
 
 def _write_pending() -> None:
