@@ -9,7 +9,7 @@ the filing and the derived facts and report.
 A rule is evaluated once per instance of its entity. Evaluation is cheap and
 records nothing; only when a check reports something is it evaluated again
 with a trace, to collect the values it read. A derived fact keeps the rules
-that produced it; its own proof is traced only when a finding needs it.
+that produced it, found again (traced) only when a finding needs its proof.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from datetime import date
 from typing import Any, Literal
 
 from esgcheck.engine.expr.compiler import Context, FactRead, FactStore, TraceEntry
+from esgcheck.engine.expr.types import BOOLEAN
 from esgcheck.engine.expr.values import MISSING, display
 from esgcheck.engine.filing_types import Entity
 from esgcheck.engine.rulebase import CompiledRule, TypeRules
 
 JsonPath = tuple[str | int, ...]
 Instance = tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]  # path, object, enclosing
+Source = tuple[CompiledRule, Any, list[TraceEntry]]  # a rule of a fact, what it gave, its trace
 
 
 class Stage:
@@ -120,10 +122,7 @@ class Evaluation:
         self.max_seconds = max_seconds
         self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.store = FactStore()
-        self.sources: dict[tuple[JsonPath, str], list[CompiledRule]] = {}
-        # rules that tried a true/false fact and found it false: its proof when
-        # no rule made it true (why an enterprise is not obliged, say)
-        self.tried: dict[tuple[JsonPath, str], list[CompiledRule]] = {}
+        self.active: set[str] | None = None  # the rules run (None: all), see run
         self.ctx = Context(doc, self.store, as_of, rules.slots)
         self._instances: dict[str, list[Instance]] = {}
         self._proofs: dict[tuple[JsonPath, str], Proof] = {}
@@ -173,6 +172,7 @@ class Evaluation:
 
     # -- the run
     def run(self, active: set[str] | None = None) -> list[Hit]:
+        self.active = active
         STAGE.name = "derive"
         for rule in self.rules.derive:
             if active is None or rule.id in active:
@@ -231,10 +231,41 @@ class Evaluation:
         assert name is not None and rule.derive_all is not None
         insts = self.instances_of(rule.entity)
         self.step(len(insts))
-        rule.derive_all(self.ctx, insts, name, self.store.values, self.sources, self.tried,
-                        rule)
+        rule.derive_all(self.ctx, insts, name, self.store.values)
 
     # -- proofs
+    def sources(self, key: tuple[JsonPath, str]) -> list[Source]:
+        """The rules a derived fact's proof names, each with what it gave and its
+        trace: those that gave it its value (for a true/false fact, those that
+        did not give false); for a fact that is false, when none did, those
+        that tried it and found it false (why an enterprise is not obliged,
+        say). The derive loops keep only the values; the rules of the fact
+        that ran on its instance are evaluated again here, traced, in the
+        order they ran (a derive rule reads only facts derived before it, all
+        there by now, so each gives what it gave then)."""
+        if key not in self.store.values:
+            return []  # no rule derived it
+        path, name = key
+        boolean = self.rules.facts[name].type is BOOLEAN
+        gave: list[Source] = []
+        tried: list[Source] = []
+        instance: Instance | None = None
+        for rule in self.rules.derive:
+            if rule.spec.derive != name or not (self.active is None or rule.id in self.active):
+                continue
+            if instance is None:
+                instance = (path, resolve(self.doc, path), self.ancestors(rule.entity, path))
+            self.bind(rule, instance)
+            saved, self.ctx.trace = self.ctx.trace, []
+            result = self.evaluate(rule)
+            trace, self.ctx.trace = self.ctx.trace, saved
+            if boolean and (result is None or result is False):
+                tried.append((rule, result, trace))
+            elif result is not None:
+                gave.append((rule, result, trace))
+        value = self.store.values[key]
+        return gave or (tried if value is False else [])
+
     def proof(self, read: FactRead) -> Proof:
         key = (read.path, read.name)
         known = self._proofs.get(key)
@@ -243,14 +274,8 @@ class Evaluation:
         value = self.store.values.get(key, read.value)
         proof = Proof(read.name, read.path, value, [], [])
         self._proofs[key] = proof
-        rules = self.sources.get(key) or (self.tried.get(key, []) if value is False else [])
-        for rule in rules:
+        for rule, _, trace in self.sources(key):
             self.step()
-            self.bind(rule, (read.path, resolve(self.doc, read.path),
-                             self.ancestors(rule.entity, read.path)))
-            saved, self.ctx.trace = self.ctx.trace, []
-            self.evaluate(rule)
-            trace, self.ctx.trace = self.ctx.trace, saved
             proof.rules.append(rule.id)
             proof.trace.extend(trace)
             for entry in trace:

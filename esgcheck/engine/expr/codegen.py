@@ -29,6 +29,7 @@ import hashlib
 import importlib.util
 import marshal
 import os
+import re
 import tempfile
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
@@ -40,6 +41,11 @@ from esgcheck import diskcache
 from esgcheck.engine.expr.values import MISSING
 
 Emit = Callable[["Emitter"], str]
+
+# code that reads the bound slots, or hands the context to a helper that may
+READS_SLOTS = re.compile(r"\benv\b|\bpaths\b|ctx\.(?!note\(|converted\b|facts\b)|\bctx\b(?!\.)")
+
+_NAMES = re.compile(r"\b(?:k\d+|MISSING)\b")  # the namespace's values, as code names them
 
 # Small functions the generated code spells out instead of calling, each with
 # an expression template over its arguments' names (which are plain names, so
@@ -68,12 +74,21 @@ class RuleModule:
             self.ns[name] = value
         return name
 
-    def add(self, em: Emitter, params: str) -> int:
-        """Adds the emitter's statements as a function; its number."""
+    def add(self, em: Emitter, params: str, loop: bool = False) -> int:
+        """Adds the emitter's statements as a function; its number. In a ``loop``
+        (a function that runs its code on many instances in one call), the
+        values of the namespace it reads (``MISSING``, the ``k`` names) become
+        keyword-only parameters with the values as defaults: locals, which the
+        loop reads faster than globals."""
         n = len(self.names)
         name = f"f{n}"
         self.names.append(name)
-        self.sources.append(f"def {name}({params}):\n" + "\n".join(em.lines) + "\n")
+        body = "\n".join(em.lines)
+        locals_ = ""
+        if loop:
+            used = sorted(set(_NAMES.findall(body)), key=lambda k: (len(k), k))
+            locals_ = ", *, " + ", ".join(f"{k}={k}" for k in used) if used else ""
+        self.sources.append(f"def {name}({params}{locals_}):\n{body}\n")
         return n
 
     def compile(self) -> list[Callable[..., Any]]:
@@ -83,6 +98,22 @@ class RuleModule:
         code = cached_compile("\n".join(self.sources), f"<rules {self.label}>")
         exec(code, self.ns)  # the source is built only from the emitters' templates
         return [self.ns[name] for name in self.names]
+
+
+class Deferred:
+    """A function built (generated and compiled) the first time it is called:
+    code that most runs never need costs nothing until one does."""
+
+    __slots__ = ("_build", "_fn")
+
+    def __init__(self, build: Callable[[], Callable[..., Any]]) -> None:
+        self._build = build
+        self._fn: Callable[..., Any] | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self._fn is None:
+            self._fn = self._build()
+        return self._fn(*args)
 
 
 # ---------------------------------------------------------------- the cache of compiled code
@@ -155,6 +186,33 @@ class Emitter:
         # a loop over instances (see runners.add_entity_runner): ``path``, ``paths`` and
         # ``facts`` (the fact store's values) are locals
         self.runner = False
+        # slots whose value the fast form holds in a local (a quantifier's item)
+        self.locals: dict[int, str] = {}
+
+    def slot_value(self, n: int) -> str:
+        """Code for the value bound to slot ``n``: in the fast form, the local
+        that holds it where there is one (a quantifier's item; in a loop over
+        instances, the instance and its enclosing entities)."""
+        if not self.traced:
+            name = self.locals.get(n)
+            if name is not None:
+                return name
+            if self.runner and self._names is not None and n in self._slots:
+                return "obj" if n == 1 else self.enclosing(n, 0) or f"env[{n}]"
+        return f"env[{n}]"
+
+    def slot_path(self, n: int) -> str:
+        """Code for the path of the entity bound to slot ``n`` (see slot_value)."""
+        if not self.traced and self.runner and self._names is not None and n in self._slots:
+            return "path" if n == 1 else self.enclosing(n, 1) or f"ctx.paths[{n}]"
+        return f"ctx.paths[{n}]"
+
+    def unbind_if_unused(self, at: int, end: int) -> None:
+        """Leaves out the binding statements (lines ``at`` to ``end``) when the
+        code after them reads neither the slots nor hands the context on: the
+        values are then read only through local names (fast form)."""
+        if not any(READS_SLOTS.search(line) for line in self.lines[end:]):
+            del self.lines[at:end]
 
     def tmp(self) -> str:
         self._n += 1

@@ -63,7 +63,7 @@ def const(value: Any) -> Emit:
 
 
 def slot(n: int) -> Emit:
-    return lambda em: f"env[{n}]"
+    return lambda em: em.slot_value(n)
 
 
 def _convert(em: Emitter, out: str, raw: str, conv: Callable[[Any], Any], memo: bool) -> None:
@@ -89,10 +89,13 @@ def raw_object(em: Emitter, chain: Chain, keys: tuple[str, ...] | None = None) -
             obj = part
         return obj
     obj = em.tmp()
-    start = f"env[{chain.slot}]" if chain.slot is not None else chain.start(em)  # type: ignore[misc]
-    em.line(f"{obj} = {start}")
+    start = em.slot_value(chain.slot) if chain.slot is not None else chain.start(em)  # type: ignore[misc]
+    if not keys or not start.isidentifier():
+        em.line(f"{obj} = {start}")
+        start = obj
     for key in keys:
-        em.line(f"{obj} = {obj}.get({em.ref(key)}) if {obj}.__class__ is dict else None")
+        em.line(f"{obj} = {start}.get({em.ref(key)}) if {start}.__class__ is dict else None")
+        start = obj
     return obj
 
 
