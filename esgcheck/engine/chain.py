@@ -93,18 +93,29 @@ def instances(doc: Any, pattern: tuple[str, ...], marks: frozenset[int] = frozen
     entities), nearest first."""
     Level = list[tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]]
     level: Level = [((), doc, ())]
+    last = len(pattern)
     for depth, key in enumerate(pattern, 1):
+        # one comprehension a level: its items, those kept (only objects at the
+        # last level), and the enclosing entity noted where ``marks`` says
         nxt: Level
+        mark, want = depth in marks, dict if depth == last else None
         if key == "*":
-            nxt = [((*path, n), item, chain) for path, node, chain in level
-                   if node.__class__ is list for n, item in enumerate(node)]
+            if mark:
+                nxt = [(at, item, ((item, at), *chain)) for path, node, chain in level
+                       if node.__class__ is list for n, item in enumerate(node)
+                       if want is None or item.__class__ is want for at in [(*path, n)]]
+            else:
+                nxt = [((*path, n), item, chain) for path, node, chain in level
+                       if node.__class__ is list for n, item in enumerate(node)
+                       if want is None or item.__class__ is want]
         else:
             nxt = [((*path, key), node[key], chain) for path, node, chain in level
-                   if node.__class__ is dict and key in node]
-        if depth in marks:
-            nxt = [(path, node, ((node, path), *chain)) for path, node, chain in nxt]
+                   if node.__class__ is dict and key in node
+                   and (want is None or node[key].__class__ is want)]
+            if mark:
+                nxt = [(path, node, ((node, path), *chain)) for path, node, chain in nxt]
         level = nxt
-    return [entry for entry in level if entry[1].__class__ is dict]
+    return level if last else [entry for entry in level if entry[1].__class__ is dict]
 
 
 class Evaluation:
@@ -134,8 +145,12 @@ class Evaluation:
         entities' objects and paths, found once per filing."""
         found = self._instances.get(entity.name)
         if found is None:
-            found = [instance for pattern, marks in zip(entity.patterns, entity.marks, strict=True)
-                     for instance in instances(self.doc, pattern, marks)]
+            if len(entity.patterns) == 1:
+                found = instances(self.doc, entity.patterns[0], entity.marks[0])
+            else:
+                found = [instance for pattern, marks in zip(entity.patterns, entity.marks,
+                                                            strict=True)
+                         for instance in instances(self.doc, pattern, marks)]
             self._instances[entity.name] = found
         return found
 

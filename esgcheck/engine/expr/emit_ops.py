@@ -179,8 +179,11 @@ def logic(op: str, left: Emit, right: Emit) -> Emit:
             em.line(f"{out} = {stop}")
         with em.block("else:"):
             b = right(em)
-            em.line(f"{out} = {stop} if {b} is {stop} else "
-                    f"(MISSING if {a} is MISSING or {b} is MISSING else {other})")
+            kleene = (f"{stop} if {b} is {stop} else "
+                      f"(MISSING if {a} is MISSING or {b} is MISSING else {other})")
+            if op == "and":  # both true, the usual case of a rule that holds, first
+                kleene = f"True if {b} is True and {a} is True else ({kleene})"
+            em.line(f"{out} = {kleene}")
         return out
 
     return emit
