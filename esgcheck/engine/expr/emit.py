@@ -18,6 +18,7 @@ from typing import Any
 
 from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter
 from esgcheck.engine.expr.runtime import (
+    NONE_GIVES_MISSING,
     NUMBERS,
     QuantityReader,
     conv_number,
@@ -110,7 +111,8 @@ def field(base: Emit, key: str, ftype: Type, chain: Chain) -> tuple[Emit, Parts]
             raw = raw_object(em, chain)
             if not chain.memo and chain.conv in INLINE:  # a cheap test of its type:
                 shared = em.derived(raw, ("value", chain.conv), lambda: (  # once for all rules
-                    f"MISSING if {raw} is None else {em.call(chain.conv, raw)}"))
+                    em.call(chain.conv, raw) if chain.conv in NONE_GIVES_MISSING
+                    else f"MISSING if {raw} is None else {em.call(chain.conv, raw)}"))
                 if shared is not None:
                     return raw, shared
             em.line(f"{out} = MISSING")
