@@ -58,8 +58,9 @@ def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
         _, va, ua = quantity_parts(em, left)
         _, vb, ub = quantity_parts(em, right)
         out, nums = em.tmp(), em.ref(NUMBERS)
+        ka, kb = known_unit(em, left.reader, ua), known_unit(em, right.reader, ua)
         same = (f"{ua} == {ub} and {va}.__class__ in {nums} and {vb}.__class__ in {nums}"
-                f" and {known_unit(em, left.reader, ua)} and {known_unit(em, right.reader, ua)}")
+                f" and {ka}" + ("" if kb == ka else f" and {kb}"))  # one test when the same
         with em.block(f"if {same}:"):
             with em.block("try:"):
                 em.line(f"{out} = {va} {op} {vb}")

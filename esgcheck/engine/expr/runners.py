@@ -125,8 +125,12 @@ def add_derive_runner(module: RuleModule, guard: Emit | None, body: Emit, ancest
     with em.block("for path, obj, anc in instances:"):
         bound = _bind(em, ancestors)
         with em.hoisting(range(1, 2 + ancestors), {1: "obj"}):
-            out = em.tmp()
-            emit_rule(em, guard, body, out)
+            if guard is None:  # the body's value, named as it is
+                out = body(em)
+                out = out if out.isidentifier() else f"({out})"
+            else:
+                out = em.tmp()
+                emit_rule(em, guard, body, out)
             if boolean:
                 with em.block(f"if {out} is True:"):
                     em.line("values[(path, key_name)] = True")
