@@ -17,7 +17,6 @@ import argparse
 import io
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,35 +32,9 @@ from sqlalchemy import create_engine, func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from esgcheck.store.schema import batch_files, reports, run_filings  # noqa: E402
+from tests.served import NotServing, esgcheck, free_port, serve  # noqa: E402
 
 SAMPLES = sorted((ROOT / "fixtures" / "cn-eidm-annual").glob("*.json"))
-
-
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _esgcheck(*args: str) -> list[str]:
-    return [sys.executable, "-m", "esgcheck", *args]
-
-
-def _start(store: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(_esgcheck("serve", "--store", str(store), "--port", str(port),
-                                        "--workers", str(workers)),
-                              stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/healthz", timeout=2).status_code \
-                    == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            sys.exit("the server did not start")
-        time.sleep(0.3)
 
 
 def main() -> None:
@@ -73,10 +46,14 @@ def main() -> None:
                         help="the server's --workers and the command line's --jobs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        port = _port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}/api/v1"
         store = Path(tmp) / "results.db"
-        server = _start(store, port, args.workers)
+        try:  # its log is not read: not piped
+            server = serve(store, port, "--workers", str(args.workers), stdout=None,
+                           stderr=subprocess.DEVNULL)
+        except NotServing as exc:
+            sys.exit(str(exc))
         bodies = [p.read_bytes() for p in SAMPLES]
         try:
             def client(n: int) -> list[float]:
@@ -125,7 +102,7 @@ def main() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(bodies[i % len(bodies)])
         start = time.perf_counter()
-        done = subprocess.run(_esgcheck("check", str(folder / "inbox"), "--no-config",
+        done = subprocess.run(esgcheck("check", str(folder / "inbox"), "--no-config",
                                         "--jobs", str(args.workers), "--quiet", "--store",
                                         str(Path(tmp) / "cli.db"), "--format", "json"),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -7,67 +7,77 @@
 The command line is a thin layer over this module.
 """
 
+
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import multiprocessing as mp
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import TypeAdapter
-
-from esgcheck import __version__
-from esgcheck.baseline import Baseline, apply_baseline
 from esgcheck.engine import grading
-from esgcheck.engine.build import build_finding, citation, pointer
+from esgcheck.engine.build import build_finding, citation
 from esgcheck.engine.chain import STAGE, Evaluation, EvaluationLimitError
-from esgcheck.engine.expr.compiler import LIMITS, TypedValue
-from esgcheck.engine.expr.unreadable import describe as describe_unreadable
-from esgcheck.engine.expr.values import MISSING
-from esgcheck.engine.files import read_regular, sha256_regular
+from esgcheck.engine.expr.runtime import LIMITS
 from esgcheck.engine.filing_types import FilingType, Registry, default_registry
 from esgcheck.engine.findings import (
-    REPORT_SCHEMA_VERSION,
     CitationOut,
     ConfigurationUsed,
-    Evidence,
     FilingReport,
     Finding,
     InputProblem,
-    Location,
     Report,
     RuleBaseUsed,
     RuleInfo,
-    Summary,
-    Tool,
     fingerprint,
 )
-from esgcheck.engine.model import SEVERITY_RANK, Severity, Text, text
-from esgcheck.engine.quantities import quantity_fields
-from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover, load_rulebase
+from esgcheck.engine.model import Severity, Text, text
+from esgcheck.engine.rbload import load_rulebase
+from esgcheck.engine.rulebase import Problem, RuleBase, RuleBaseError, discover
 from esgcheck.engine.userconfig import UserConfig
-from esgcheck.filings.adapters import Adapted
 from esgcheck.filings.errors import InputError
 from esgcheck.filings.limits import LimitExceeded, Limits, measure
 from esgcheck.filings.paths import display_name as display_name  # callers import it here
-from esgcheck.filings.paths import expand
 from esgcheck.filings.reader import Filing, file_bytes, read_bytes
 from esgcheck.filings.validate import (
     depth_bound,
     is_valid,
-    once_per_source,
     prepare,
     validate,
 )
-from esgcheck.journal import Journal
-from esgcheck.messages import MESSAGES, message
-from esgcheck.waivers import Waivers, apply_waivers
-from esgcheck.workers import Lost, results
+from esgcheck.messages import MESSAGES
+
+if TYPE_CHECKING:  # (imported where used: most runs have neither)
+    from esgcheck.baseline import Baseline
+    from esgcheck.waivers import Waivers
+
+from esgcheck.checkermany import ManyFiles
+from esgcheck.checkerparts import (
+    DEFAULT_OPTIONS,
+    REPORT_JSON,
+    before_first_version,
+    config_text,
+    finding_order,
+    not_carried,
+    over_limit,
+    without_covered_units,
+)
+from esgcheck.checkerparts import STAGES as STAGES
+from esgcheck.checkerparts import Options as Options
+from esgcheck.checkerparts import file_digest as file_digest
+from esgcheck.checkerparts import folder_digest as folder_digest
+from esgcheck.checkerparts import internal_error as internal_error
+from esgcheck.checkerparts import make_report as make_report
+from esgcheck.checkerparts import portable_name as portable_name
+from esgcheck.checkerparts import received as received
+from esgcheck.checkerparts import resolve_path as resolve_path
+from esgcheck.checkerparts import sendable as sendable
+from esgcheck.checkerparts import summarize as summarize
+from esgcheck.checkerparts import unchanged as unchanged
+from esgcheck.checkerparts import unit_findings as unit_findings
+from esgcheck.checkerparts import unreadable as unreadable
 
 PACKAGE_RULES = Path(__file__).resolve().parent / "rules"
 FILING_SUFFIXES = (".json", ".xml")
@@ -77,29 +87,9 @@ FILING_SUFFIXES = (".json", ".xml")
 SCHEMA_SEVERITY: dict[str, Severity] = {"additionalProperties": "minor"}
 
 
-@dataclass(frozen=True)
-class Options:
-    as_of: date | None = None
-    filing_type: str | None = None
-    limits: Limits = field(default_factory=Limits)
 
 
-# The stages of checking one filing, in order: a fault of esgcheck's own is
-# reported with the stage it happened in (see chain.STAGE).
-STAGES = ("read", "limits", "validate", "as_of", "derive", "check", "findings", "grade",
-          "send")
-
-_BATCH: tuple[Checker, Options, list[tuple[Path, str]]] | None = None  # for forked workers
-
-
-def _check_item(n: int) -> bytes:
-    assert _BATCH is not None
-    checker, options, files = _BATCH
-    path, display = files[n]
-    return checker.check_serialised(path, display, options)
-
-
-class Checker:
+class Checker(ManyFiles):
     def __init__(self, rule_dirs: Sequence[Path] | None = None,
                  user_config: UserConfig | None = None,
                  registry: Registry | None = None) -> None:
@@ -174,99 +164,7 @@ class Checker:
     def rulebases_for(self, ft: FilingType) -> list[RuleBase]:
         return [rb for rb in self.rulebases if ft.id in rb.meta.filing_types]
 
-    # -- many files
-    def check_paths(self, paths: Iterable[Path], options: Options = Options(),
-                    jobs: int = 1, journal: Journal | None = None,
-                    fail_on: str = "major") -> Report:
-        """Check every file under ``paths``. With ``jobs`` above 1, files are
-        checked by that many worker processes (forked, so they share the loaded
-        rule bases); with a ``journal``, filings it already holds are taken from
-        it and every newly checked one is added as soon as it is done. The
-        report is the same either way, in the same order."""
-        files = [(path, portable_name(display)) for path, display in expand(paths)]
-        results: dict[int, FilingReport] = {}
-        todo: list[tuple[int, tuple[Path, str]]] = []
-        sums: dict[int, str] = {}
-        for n, (path, display) in enumerate(files):
-            if journal is not None:
-                sums[n] = file_digest(path)
-                known = journal.get(display, sums[n])
-                if known is not None:
-                    results[n] = known
-                    continue
-            todo.append((n, (path, display)))
-        for (n, (path, display)), report in zip(todo, self.check_files(
-                [f for _, f in todo], options, jobs), strict=True):
-            if journal is not None:
-                report, sums[n] = unchanged(path, display, sums[n], report)
-                journal.add(display, sums[n], report)
-            results[n] = report
-        filings = [self.in_order(results[n]) for n in range(len(files))]
-        return make_report(filings, fail_on, self.configuration(), self.rule_catalogue(
-            f.filing_type for f in filings if f.filing_type is not None))
-
-    def check_files(self, files: list[tuple[Path, str]], options: Options,
-                    jobs: int) -> Iterator[FilingReport]:
-        """Reports in the order of ``files``, each as soon as it is ready.
-        Whatever goes wrong with one filing, at any stage, is that filing's
-        ``not_assessed`` entry and the others are checked as if it were not
-        there (see ``check_contained``)."""
-        if jobs > 1 and len(files) > 1 and "fork" in mp.get_all_start_methods():
-            yield from self.check_parallel(files, options, jobs)
-        else:
-            for path, display in files:
-                yield sendable(self.check_contained(path, display, options))
-
-    def in_order(self, report: FilingReport) -> FilingReport:
-        """A report with its section grades in the rule bases' order of sections
-        (as ``grade_fields`` writes them), whatever it was read back from: a
-        journal, a worker, a store, another tool. Equal reports are then written
-        byte for byte the same in every format."""
-        grades = report.section_grades
-        if len(grades) < 2:
-            return report
-        graded = {u.id for u in report.rulebases if u.ran != "none"}  # as in grade_fields
-        order = list(dict.fromkeys(s for rb in self.rulebases if rb.id in graded
-                                   for s in self.sections(rb) if s in grades))
-        known = set(order)
-        order += sorted(s for s in grades if s not in known)
-        if list(grades) == order:
-            return report
-        return report.model_copy(update={"section_grades": {s: grades[s] for s in order}})
-
-    @staticmethod
-    def sections(rb: RuleBase) -> list[str]:
-        return [s.id for s in rb.meta.sections]
-
-    def settings(self, options: Options) -> dict[str, Any]:
-        """What a journal's reports depend on besides the files themselves."""
-        return {
-            "esgcheck": __version__,
-            "report_schema": REPORT_SCHEMA_VERSION,
-            "as_of": options.as_of.isoformat() if options.as_of else None,
-            "filing_type": options.filing_type,
-            "limits": dataclasses.asdict(options.limits),
-            "rulebases": [[rb.id, folder_digest(rb.folder)] for rb in self.rulebases],
-            "rules_config": self.user_config.sha256 if self.user_config else None,
-            **({"deselected": sorted(self.deselected)} if self.deselected else {}),
-        }
-
-    def check_parallel(self, files: list[tuple[Path, str]], options: Options,
-                       jobs: int) -> Iterator[FilingReport]:
-        """``jobs`` forked worker processes, each sent ranges of ``files`` and
-        sending back each filing's report as JSON (see esgcheck.workers); a
-        worker that ends while checking a filing costs only that filing."""
-        global _BATCH
-        self.build(options.filing_type)  # once, shared by the forked workers
-        _BATCH = (self, options, files)
-        try:
-            for (_, display), result in zip(files, results(len(files), _check_item, jobs),
-                                            strict=True):
-                yield received(result, display)
-        finally:
-            _BATCH = None
-
-    def check_contained(self, path: Path, display: str, options: Options = Options()
+    def check_contained(self, path: Path, display: str, options: Options = DEFAULT_OPTIONS
                         ) -> FilingReport:
         """``check_file``, where a fault of esgcheck's own at any stage (reading,
         limits, validation, the as-of date, deriving, checking, building the
@@ -278,7 +176,7 @@ class Checker:
         except Exception as exc:  # whatever it is, it is this filing's alone
             return internal_error(display, STAGE.name, exc)
 
-    def check_serialised(self, path: Path, display: str, options: Options = Options(),
+    def check_serialised(self, path: Path, display: str, options: Options = DEFAULT_OPTIONS,
                          data: bytes | None = None) -> bytes:
         """A filing's report as JSON bytes (of its bytes ``data`` when given,
         else of the file), as a worker sends it: never raises for anything the
@@ -293,12 +191,12 @@ class Checker:
             except Exception as exc:  # as in check_contained
                 report = internal_error(display, STAGE.name, exc)
         try:
-            return _REPORT_JSON.dump_json(report)
+            return REPORT_JSON.dump_json(report)
         except Exception as exc:  # whatever it is, it is this filing's alone
-            return _REPORT_JSON.dump_json(internal_error(display, "send", exc))
+            return REPORT_JSON.dump_json(internal_error(display, "send", exc))
 
     # -- one file
-    def check_file(self, path: Path, display: str, options: Options = Options()
+    def check_file(self, path: Path, display: str, options: Options = DEFAULT_OPTIONS
                    ) -> FilingReport:
         """One file: only a regular file is read, never more than the bytes
         limit, and a path ``expand`` refused is reported without being opened
@@ -311,7 +209,7 @@ class Checker:
             return unreadable(exc)
         return self.check_bytes(data, display, options)
 
-    def check_bytes(self, data: bytes, display: str, options: Options = Options()
+    def check_bytes(self, data: bytes, display: str, options: Options = DEFAULT_OPTIONS
                     ) -> FilingReport:
         """One filing's bytes. The ``seconds`` limit covers the whole filing:
         reading, measuring and validating count against it, and the rules get
@@ -352,7 +250,7 @@ class Checker:
             return internal_error(filing.file, STAGE.name, exc).model_copy(update={
                 "filing_type": filing.filing_type.id, "format": filing.format})
 
-    def check_filing(self, filing: Filing, options: Options = Options()) -> FilingReport:
+    def check_filing(self, filing: Filing, options: Options = DEFAULT_OPTIONS) -> FilingReport:
         LIMITS.regex_seconds = options.limits.regex_seconds
         ft = filing.filing_type
         STAGE.name = "validate"
@@ -427,10 +325,14 @@ class Checker:
         filings = list(report.filings)
         update: dict[str, Any] = {}
         if waivers is not None:
+            from esgcheck.waivers import apply_waivers
+
             waived, update["waivers"] = apply_waivers(filings, waivers, today or date.today())
             filings = [f if f is before else self.regrade(f)  # only those a waiver changed
                        for f, before in zip(waived, filings, strict=True)]
         if baseline is not None:
+            from esgcheck.baseline import apply_baseline
+
             filings, update["baseline"] = apply_baseline(filings, baseline)
         return report.model_copy(update={
             **update, "filings": filings, "summary": summarize(filings, fail_on)})
@@ -481,130 +383,6 @@ class Checker:
             if rb.id in in_force and report.grade in order and threshold in order:
                 return order.index(report.grade) <= order.index(threshold)
         return False
-
-
-def before_first_version(filing: Filing, rb: RuleBase, as_of: date, source: str | None,
-                         ran: list[str]) -> Finding:
-    """The filing's own date is before the first version of a rule base: either
-    the instrument does not apply to it, or its dates are placeholders. Not
-    assessable under the instrument, located at the date it was read from."""
-    first = rb.versions[0]
-    instrument = rb.meta.instruments[0]
-    rule = "ASOF.before-first-version"
-    location = filing.location(tuple(p for p in (source or "").strip("/").split("/") if p)
-                               if source and source != "option" else ())
-    return Finding(
-        rule_id=rule, rulebase=rb.id, rulebase_version=first.version, severity="major",
-        outcome="not_assessable", title=text("asof.title"),
-        message=Text(**{lang: message("asof.message", lang, as_of=as_of.isoformat(),
-                                      source=source or "—", rulebase=rb.id,
-                                      first=first.effective_from.isoformat(),
-                                      ran=message("asof.ran", lang, rules=", ".join(ran))
-                                      if ran else message("asof.none_ran", lang))
-                        for lang in ("zh", "en")}),
-        citation=CitationOut(instrument=instrument.id, instrument_title=instrument.title,
-                             document_number=instrument.number, text=Text(
-                                 zh=f"《{instrument.title.zh}》", en=instrument.title.en)),
-        location=location,
-        evidence=[Evidence(source="filing", name=location.pointer, value=as_of.isoformat(),
-                           display=as_of.isoformat(), location=location)],
-        fingerprint=fingerprint(rb.id, rule, location.pointer),
-    )
-
-
-def not_carried(finding: Finding, adapted: Adapted) -> Finding:
-    """A finding on a filing read from an industry format, when it rests on a field
-    that format has no place for: not assessable, naming the field, instead of a
-    breach (or a bare "missing") the filer could not have avoided in that format."""
-    absent: list[str] = []
-    for e in finding.all_evidence(false_facts=False):
-        if e.source == "filing" and not e.present and not adapted.carries(e.name) and (
-                e.name not in absent):
-            absent.append(e.name)
-    if not absent or finding.outcome == "waived":
-        return finding
-    return finding.model_copy(update={
-        "outcome": "not_assessable",
-        "message": text("na.not_carried", format=adapted.format, fields=", ".join(absent)),
-    })
-
-
-def finding_order(f: Finding) -> tuple[Any, ...]:
-    return (-SEVERITY_RANK[f.severity], f.outcome != "breach", f.rulebase, f.rule_id,
-            f.location.pointer)
-
-
-def internal_error(file: str, stage: str, exc: BaseException) -> FilingReport:
-    """A filing esgcheck failed on, at ``stage``: not assessed, with code
-    ``internal``, the stage and the kind of fault (not its text, which may hold
-    addresses or the filing's content and would make the report differ
-    between runs)."""
-    kind = type(exc).__name__
-    return FilingReport(file=file, status="not_assessed", error=InputProblem(
-        code="internal", message=Text(**{
-            lang: message("internal.stage", lang, kind=kind, stage=stage,
-                          doing=message(f"stage.{stage}", lang)
-                          if f"stage.{stage}" in MESSAGES else stage)
-            for lang in ("zh", "en")})))
-
-
-_REPORT_JSON: TypeAdapter[FilingReport] = TypeAdapter(FilingReport)
-
-
-def sendable(report: FilingReport) -> FilingReport:
-    """The report, once it is known to write as JSON, as every output and the
-    journal write it; else an internal error at the ``send`` stage."""
-    try:
-        _REPORT_JSON.dump_json(report)
-    except Exception as exc:  # whatever it is, it is this filing's alone
-        return internal_error(report.file, "send", exc)
-    return report
-
-
-def received(result: bytes | Lost, display: str) -> FilingReport:
-    """A report as a worker sent it; a worker that ended while checking the
-    filing, or a report that does not read back, is an internal error."""
-    if isinstance(result, Lost):
-        return FilingReport(file=display, status="not_assessed", error=InputProblem(
-            code="internal", message=text("internal.worker", how=result.describe())))
-    try:
-        return _REPORT_JSON.validate_json(result)
-    except Exception as exc:  # whatever it is, it is this filing's alone
-        return internal_error(display, "send", exc)
-
-
-def portable_name(name: str) -> str:
-    """A file name every output can carry: a byte of the name that is not
-    UTF-8 (which Python holds as a lone surrogate) is written ``\\xNN``, the
-    same way every time."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            raw = name.encode("utf-8", "surrogateescape")  # the name's own bytes
-        except UnicodeEncodeError:  # a surrogate no byte stands for: written as itself
-            raw = name.encode("utf-8", "backslashreplace")
-        return raw.decode("utf-8", "backslashreplace")
-    return name
-
-
-def over_limit(exc: LimitExceeded) -> FilingReport:
-    """A filing past a limit: not assessed, saying which limit and how to raise it."""
-    return FilingReport(
-        file=exc.file, status="not_assessed",
-        error=InputProblem(code=exc.code, message=Text(
-            zh=exc.describe("zh"), en=exc.describe("en"))))
-
-
-def unreadable(exc: InputError) -> FilingReport:
-    location = None
-    if exc.line is not None or exc.pointer is not None:
-        location = Location(file=exc.file, pointer=exc.pointer or "", line=exc.line,
-                            column=exc.column, exists=True)
-    return FilingReport(
-        file=exc.file, status="unreadable",
-        error=InputProblem(code=exc.code, message=Text(
-            zh=exc.describe("zh"), en=exc.describe("en")), location=location))
 
 
 def as_of_date(ft: FilingType, doc: Any, forced: date | None = None
@@ -661,135 +439,3 @@ def schema_findings(filing: Filing) -> list[Finding]:
         ))
     out.extend(unit_findings(filing, version))
     return out
-
-
-def unit_findings(filing: Filing, version: str) -> list[Finding]:
-    """A finding for each quantity whose unit is not of its field's dimension
-    (``x-quantity`` in the schema): a breach for a unit of other dimensions, not
-    assessable for a unit esgcheck does not know or cannot convert without more
-    data (ppm for a concentration)."""
-    ft = filing.filing_type
-    rule = "SCHEMA.x-quantity"
-    out: list[Finding] = []
-    problems = quantity_fields(ft.schema, ft.types).problems(filing.doc)
-    # a value an industry format gives once may sit at two canonical places
-    problems = once_per_source(filing.doc, problems, lambda p: (*p.path, "unit"),
-                               lambda p: p.kind)
-    for problem in problems:
-        location = filing.location((*problem.path, "unit"))
-        raw = {"value": None, "unit": problem.unit}
-        value = resolve_path(filing.doc, problem.path)
-        if isinstance(value, dict):
-            raw = value
-        out.append(Finding(
-            rule_id=rule, rulebase="schema", rulebase_version=version, severity="major",
-            outcome="breach" if problem.kind == "dimension" else "not_assessable",
-            title=text("schema.unit_title", type=ft.id),
-            message=describe_unreadable(problem.expected, raw),
-            citation=CitationOut(instrument=ft.id, text=Text(
-                zh=f"{ft.title.zh}（{version}）", en=f"{ft.title.en} ({version})")),
-            location=location,
-            evidence=[Evidence(source="filing", name=pointer((*problem.path, "unit")),
-                               value=problem.unit, display=problem.unit, location=location)],
-            fingerprint=fingerprint("schema", rule, location.pointer),
-        ))
-    return out
-
-
-def without_covered_units(findings: list[Finding]) -> list[Finding]:
-    """One defect, one finding: a quantity whose unit a rule's finding already
-    names (as a value it could not read, with the reason) does not also get the
-    structural unit finding, unless the unit is plainly wrong (another
-    dimension) and the rules could only say they cannot decide."""
-    named: dict[str, bool] = {}  # pointer -> named by a breach
-    for f in findings:
-        if f.rulebase != "schema":
-            for e in f.all_evidence():
-                if e.problem is not None:
-                    named[e.name] = named.get(e.name, False) or f.outcome == "breach"
-    if not named:
-        return findings
-    return [f for f in findings if f.rule_id != "SCHEMA.x-quantity"
-            or (quantity := f.evidence[0].name.removesuffix("/unit")) not in named
-            or (f.outcome == "breach" and not named[quantity])]
-
-
-def resolve_path(doc: Any, path: tuple[str | int, ...]) -> Any:
-    node = doc
-    for key in path:
-        node = node[key]  # the path was found in this document
-    return node
-
-
-def unchanged(path: Path, display: str, digest: str, report: FilingReport
-              ) -> tuple[FilingReport, str]:
-    """A report and the digest to record it under, for a file hashed before it
-    was checked: one that changed meanwhile may have been checked as other
-    bytes than the digest names, so it becomes an entry of its own (``changed``)
-    recorded under no digest, never taken for its content later."""
-    if digest and file_digest(path) != digest:
-        return unreadable(InputError("changed", display)), ""
-    return report, digest
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's content ("" when it cannot be read, or is not a
-    regular file: checked anew, where reading says why)."""
-    try:
-        return sha256_regular(path)
-    except OSError:
-        return ""
-
-
-def folder_digest(folder: Path) -> str:
-    """SHA-256 over every file of a rule base, names and contents, in order."""
-    sha = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        sha.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        sha.update(read_regular(path) + b"\0")
-    return sha.hexdigest()
-
-
-def config_text(value: Any) -> str | None:
-    """A configuration value or table cell as the report shows it."""
-    if isinstance(value, TypedValue):
-        value = value.value
-    if value is MISSING or value is None:
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(config_text(v)) for v in value) + "]"
-    if isinstance(value, Mapping) and set(value) == {"value", "unit"}:
-        return f"{value['value']} {value['unit']}"
-    return str(value)
-
-
-def make_report(filings: list[FilingReport], fail_on: str = "major",
-                configuration: list[ConfigurationUsed] | None = None,
-                rules: list[RuleInfo] | None = None) -> Report:
-    return Report(tool=Tool(version=__version__), configuration=configuration or [],
-                  rules=rules or [], filings=filings, summary=summarize(filings, fail_on))
-
-
-def summarize(filings: Sequence[FilingReport], fail_on: str = "major",
-              not_assessable: bool = True) -> Summary:
-    """The run's counts. ``failed`` counts the checked filings that fail the
-    gate: a breach at or above ``fail_on``, or (unless ``not_assessable`` is
-    false) a finding at or above it that could not be assessed."""
-    grades: dict[str, int] = {}
-    for f in filings:
-        if f.grade is not None:
-            grades[f.grade] = grades.get(f.grade, 0) + 1
-    return Summary(
-        files=len(filings),
-        checked=sum(f.status == "checked" for f in filings),
-        failed=sum(f.status == "checked" and grading.fails(f, fail_on, not_assessable)
-                   for f in filings),
-        unreadable=sum(f.status == "unreadable" for f in filings),
-        not_assessed=sum(f.status == "not_assessed" for f in filings),
-        grades=dict(sorted(grades.items())),
-        counts=grading.count(finding for f in filings for finding in f.findings),
-    )

@@ -4,9 +4,9 @@ reads it instead of building it again.
 
 An entry is found by a key made of everything the built value depends on:
 the bytes of every file it was built from (``tree_digest``), esgcheck's
-version, the source of esgcheck itself (``code_digest``: in a working copy the
-version stays the same while the code changes) and Python's bytecode magic
-number. A changed input file therefore misses; nothing is ever invalidated by
+version, the stamps of esgcheck's own source files (``code_digest``: in a
+working copy the version stays the same while the code changes) and Python's
+bytecode magic number. A changed input file therefore misses; nothing is ever invalidated by
 hand.
 
 Entries are written with ``marshal`` (plain values and code objects only: no
@@ -53,12 +53,14 @@ def folder() -> Path | None:
     return Path(user_cache_dir("esgcheck", appauthor=False))
 
 
-def tree_digest(root: Path) -> str | None:
-    """SHA-256 over the relative name and bytes of every file under ``root``,
-    in name order; None when one cannot be read (then nothing is cached)."""
+def tree_digest(root: Path, skip: tuple[str, ...] = ()) -> str | None:
+    """SHA-256 over the relative name and bytes of every file under ``root``
+    (but those under its folders named in ``skip``), in name order; None when
+    one cannot be read (then nothing is cached)."""
     digest = hashlib.sha256()
     try:
-        files = sorted(p for p in root.rglob("*") if p.is_file())
+        files = sorted(p for p in root.rglob("*") if p.is_file()
+                       and p.relative_to(root).parts[0] not in skip)
         for path in files:
             name = path.relative_to(root).as_posix().encode("utf-8", "surrogateescape")
             data = path.read_bytes()
@@ -71,13 +73,25 @@ def tree_digest(root: Path) -> str | None:
 
 @cache
 def code_digest() -> str:
-    """SHA-256 of esgcheck's own Python source and bundled schemas: what
-    builds a cached value, beside the files it is built from."""
+    """SHA-256 of the name, size and modification time of every Python source
+    file and bundled schema of esgcheck: what builds a cached value, beside the
+    files it is built from. (Their stamps, not their bytes: reading the whole
+    source on every run cost a warm run more than a tenth of its time; an
+    edited file gets a new time.)"""
     digest = hashlib.sha256()
-    for path in sorted([*_PACKAGE.rglob("*.py"), *(_PACKAGE / "schemas").glob("*.json")]):
-        with suppress(OSError):
-            digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
+    stamps: list[str] = []
+    for top, dirs, files in os.walk(_PACKAGE):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        inside_schemas = top == str(_PACKAGE / "schemas")
+        for name in files:
+            if name.endswith(".py") or (inside_schemas and name.endswith(".json")):
+                path = os.path.join(top, name)
+                with suppress(OSError):
+                    st = os.stat(path)
+                    stamps.append(f"{os.path.relpath(path, _PACKAGE)}\0{st.st_size}\0"
+                                  f"{st.st_mtime_ns}")
+    for stamp in sorted(stamps):
+        digest.update(stamp.encode("utf-8", "surrogateescape") + b"\n")
     return digest.hexdigest()
 
 

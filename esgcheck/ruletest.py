@@ -31,9 +31,10 @@ from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.files import inside, read_regular
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.model import RuleTests, TestCase
-from esgcheck.engine.rulebase import CompiledRule, RuleBase, RuleBaseError, load_rulebase
+from esgcheck.engine.rbload import load_rulebase
+from esgcheck.engine.rulebase import CompiledRule, RuleBase, RuleBaseError
 from esgcheck.engine.userconfig import Overrides
-from esgcheck.filings import jsonread, xmlread
+from esgcheck.filings import jsonread, xmlparse, xmlread
 
 TESTS_DIR = "tests"
 
@@ -116,7 +117,7 @@ def via_xml(doc: Any, ft: FilingType) -> Any:
     assert ft.xml_root is not None
     data = xmlread.to_xml(doc, ft.types, ft.xml_root, ft.xml_namespace)
     mapper = xmlread.XmlMapper(ft.types)
-    return mapper.map(xmlread.parse(data, "case.xml"), ft.id)
+    return mapper.map(xmlparse.parse(data, "case.xml"), ft.id)
 
 
 def _plain(value: Any) -> Any:

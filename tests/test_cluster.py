@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from esgcheck.batch.cluster import Cluster, ClusterError, Setup, parse
-from esgcheck.checker import Checker, Options, expand
+from esgcheck.checker import Checker, Options
+from esgcheck.filings.paths import expand
 from esgcheck.store import open_store
 from esgcheck.store.schema import reports, run_filings
 

@@ -36,9 +36,11 @@ from esgcheck.checker import Checker, Options
 from esgcheck.engine import yamlio
 from esgcheck.engine.chain import Evaluation, EvaluationLimitError
 from esgcheck.engine.filing_types import default_registry
-from esgcheck.engine.rulebase import RuleBaseError, load_rulebase
+from esgcheck.engine.rbload import load_rulebase
+from esgcheck.engine.rulebase import RuleBaseError
 from esgcheck.filings.errors import InputError
-from esgcheck.filings.jsonread import LineIndex, _line_column
+from esgcheck.filings.jsonlocate import LineIndex
+from esgcheck.filings.jsonread import line_column
 from esgcheck.filings.limits import LimitExceeded, Limits
 from esgcheck.filings.paths import RefusedPath, expand, read_regular
 from esgcheck.filings.reader import read_bytes
@@ -219,13 +221,13 @@ def test_a_doctype_naming_dev_zero_is_refused_at_once() -> None:
         import sys, time
         sys.path.insert(0, "bench")
         import hostile_cases as h
-        from esgcheck.filings import xmlread
+        from esgcheck.filings import xmlparse
         from esgcheck.filings.errors import InputError
         for pad in (0, 70_000, 300_000):
             for enc in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
                 start = time.monotonic()
                 try:
-                    xmlread.parse(h.doctype_after(pad, enc)(), "f.xml")
+                    xmlparse.parse(h.doctype_after(pad, enc)(), "f.xml")
                     print("read", pad, enc)
                 except InputError as exc:
                     print(exc.code, pad, enc, round(time.monotonic() - start, 3))
@@ -253,19 +255,19 @@ def test_libxml2_never_opens_its_catalog(tmp_path: Path) -> None:
     ]
     probe = f"""
         from lxml import etree
-        from esgcheck.filings import xmlread
+        from esgcheck.filings import xmlparse
         from esgcheck.filings.errors import InputError
         NS = {NS!r}
         for doctype in {doctypes!r}:
             doc = ('<?xml version="1.0"?><!--' + 'c' * 70000 + '-->' + doctype
                    + '<AnnualReport xmlns="' + NS + '"/>').encode()
             try:
-                xmlread.parse(doc, "f.xml")
+                xmlparse.parse(doc, "f.xml")
             except InputError as exc:
                 assert exc.code == "xml_doctype", exc
             # the second wall alone: libxml2 parses the DOCTYPE, the resolver answers
-            parser = xmlread._parser()
-            resolver = xmlread._NothingExternal()
+            parser = xmlparse._parser()
+            resolver = xmlparse._NothingExternal()
             parser.resolvers.add(resolver)
             etree.fromstring(doc, parser)
             assert resolver.asked
@@ -277,10 +279,10 @@ def test_libxml2_never_opens_its_catalog(tmp_path: Path) -> None:
         assert catalog.opened == 0
         plain = python(f"""
             from lxml import etree
-            from esgcheck.filings import xmlread
+            from esgcheck.filings import xmlparse
             try:  # esgcheck's parser options, without the resolver
                 etree.fromstring({doctypes[1]!r}.encode() + b'<AnnualReport/>',
-                                 xmlread._parser())
+                                 xmlparse._parser())
             except etree.XMLSyntaxError:
                 pass
             print("done")
@@ -542,7 +544,7 @@ def test_line_index_agrees_with_counting_from_the_start() -> None:
     def agree(text: str, data: st.DataObject) -> None:
         index = LineIndex(text)
         for offset in data.draw(st.lists(st.integers(0, len(text)), max_size=20)):
-            assert index.line_column(offset) == _line_column(text, offset)
+            assert index.line_column(offset) == line_column(text, offset)
     agree()
 
 

@@ -22,7 +22,8 @@ from esgcheck.checker import Checker
 from esgcheck.cli import main
 from esgcheck.engine.expr import parser
 from esgcheck.engine.filing_types import default_registry
-from esgcheck.engine.rulebase import RuleBaseError, load_rulebase
+from esgcheck.engine.rbload import load_rulebase
+from esgcheck.engine.rulebase import RuleBaseError
 from esgcheck.engine.userconfig import UserConfigError, load_user_config
 from esgcheck.ruletest import RuleTester
 from esgcheck.waivers import WaiverError, parse_waivers

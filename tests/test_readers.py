@@ -12,7 +12,7 @@ import pytest
 from esgcheck.engine.expr.values import to_number
 from esgcheck.engine.filing_types import default_registry
 from esgcheck.filings.errors import InputError
-from esgcheck.filings.jsonread import JsonLocator
+from esgcheck.filings.jsonlocate import JsonLocator
 from esgcheck.filings.reader import read_bytes
 from esgcheck.filings.xmlread import to_xml
 

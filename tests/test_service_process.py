@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,34 +13,9 @@ from sqlalchemy import create_engine, func, select
 from esgcheck.store.schema import batch_files, reports, run_filings, runs
 
 from .conftest import FIXTURES
+from .served import esgcheck, free_port, serve
 
 LATE = FIXTURES / "cn-eidm-annual" / "04-late-annual-report.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _esgcheck(*args: str) -> list[str]:
-    return [sys.executable, "-m", "esgcheck", *args]
-
-
-def _start(store: Path, port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(_esgcheck("serve", "--store", str(store), "--port", str(port)),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while True:
-        assert server.poll() is None, server.stderr.read() if server.stderr else ""
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/healthz", timeout=2).status_code \
-                    == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.2)
 
 
 def _progress(href: str, at_least: int, deadline: float) -> dict[str, object]:
@@ -62,12 +35,12 @@ def test_a_batch_survives_sigterm_and_sigkill_and_is_stored_once(tmp_path: Path)
     SIGKILL mid-batch: the batch is left running with its files kept; the next
     server checks the rest. In the end every filing is stored exactly once."""
     store = tmp_path / "results.db"
-    port = _free_port()
+    port = free_port()
     samples = sorted((FIXTURES / "cn-eidm-annual").glob("*.json"))
     count = 240
     files = [("files", (f"{i:04d}-{samples[i % len(samples)].name}",
                         samples[i % len(samples)].read_bytes())) for i in range(count)]
-    server = _start(store, port)
+    server = serve(store, port)
     deadline = time.monotonic() + 600
     try:
         accepted = httpx.post(f"http://127.0.0.1:{port}/api/v1/batches", files=files,
@@ -87,7 +60,7 @@ def test_a_batch_survives_sigterm_and_sigkill_and_is_stored_once(tmp_path: Path)
         kept = db.execute(select(func.count()).select_from(batch_files)).scalar()
     assert status == "pending" and 0 < first < count and kept == count
 
-    server = _start(store, port)  # resumes the pending batch
+    server = serve(store, port)  # resumes the pending batch
     try:
         state = _progress(href, first + 5, deadline)
         assert state["status"] == "running"
@@ -99,7 +72,7 @@ def test_a_batch_survives_sigterm_and_sigkill_and_is_stored_once(tmp_path: Path)
         second = db.execute(select(func.count()).select_from(run_filings)).scalar() or 0
     assert status == "running" and first <= second < count
 
-    server = _start(store, port)
+    server = serve(store, port)
     try:
         state = _progress(href, count, deadline)
         while state["status"] != "complete":
@@ -120,22 +93,12 @@ def test_a_batch_survives_sigterm_and_sigkill_and_is_stored_once(tmp_path: Path)
 
 
 def test_a_served_process_checks_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     store = tmp_path / "results.db"
-    server = subprocess.Popen(_esgcheck("serve", "--store", str(store), "--port", str(port)),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    server = serve(store, port)
     base = f"http://127.0.0.1:{port}/api/v1"
+    deadline = time.monotonic() + 120
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
         answer = httpx.post(f"{base}/check", params={"format": "sarif", "name": LATE.name},
                             content=LATE.read_bytes(),
                             headers={"content-type": "application/json"}, timeout=60)
@@ -163,7 +126,7 @@ def test_a_served_process_checks_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_without_a_token_file_another_host_is_refused(tmp_path: Path) -> None:
-    done = subprocess.run(_esgcheck("serve", "--store", str(tmp_path / "r.db"), "--host",
+    done = subprocess.run(esgcheck("serve", "--store", str(tmp_path / "r.db"), "--host",
                                     "0.0.0.0"), capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "loopback" in done.stderr and "127.0.0.1" in done.stderr
@@ -175,22 +138,10 @@ def test_with_a_token_file_every_request_needs_a_token(tmp_path: Path) -> None:
     tokens = tmp_path / "tokens.yaml"
     tokens.write_text(f"tokens:\n  - token: {token}\n    tenant: acme\n    role: reader\n",
                       "utf-8")
-    port = _free_port()
-    server = subprocess.Popen(_esgcheck("serve", "--store", str(tmp_path / "r.db"), "--port",
-                                        str(port), "--tokens", str(tokens)),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    port = free_port()
+    server = serve(tmp_path / "r.db", port, "--tokens", str(tokens))
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
         assert httpx.get(f"{base}/batches").status_code == 401
         assert httpx.get(f"{base}/batches",
                          headers={"authorization": f"Bearer {token}"}).json() == []
@@ -210,7 +161,7 @@ def test_with_a_token_file_every_request_needs_a_token(tmp_path: Path) -> None:
 def test_a_bad_token_file_stops_the_server_before_it_starts(tmp_path: Path) -> None:
     tokens = tmp_path / "tokens.yaml"
     tokens.write_text("tokens:\n  - token: short\n    tenant: a\n    role: writer\n", "utf-8")
-    done = subprocess.run(_esgcheck("serve", "--store", str(tmp_path / "r.db"), "--tokens",
+    done = subprocess.run(esgcheck("serve", "--store", str(tmp_path / "r.db"), "--tokens",
                                     str(tokens)), capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "at least 32 characters" in done.stderr and "令牌文件错误" in done.stderr

@@ -1,5 +1,6 @@
 """``esgcheck check``: check filings and report, on this machine; with --store
-or --cluster the run goes through esgcheck.commands.at_scale."""
+or --cluster the run goes through esgcheck.commands.at_scale. What the two
+share (the run's options, its set-up, its outputs) is checkrun.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from esgcheck.commands.checkrun import CheckRun, deliver, gate, prepared, write_evidence
 from esgcheck.commands.common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
@@ -20,25 +22,20 @@ from esgcheck.commands.common import (
     FORMAT_NAMES,
     SEVERITY_CHOICES,
     _limits,
-    _load,
-    _load_policy,
     _open_journal,
     _outputs,
     _refuse_inputs,
     _say,
     _utc_now,
-    _write,
     lang_option,
     markdown_limit_option,
     reading_options,
     waiver_options,
     with_options,
 )
-from esgcheck.commands.lookup import _check_grade, _filing_type, _known_waiver_rules
 from esgcheck.commands.project import (
     _from_project,
     _project,
-    _select,
     _selection,
     _selection_used,
     selection_options,
@@ -143,78 +140,66 @@ def check(paths: tuple[Path, ...], fmt: str, outputs: list[tuple[str | None, Pat
     selection = _selection(project, select, extend_select, ignore)
     _refuse_inputs([p for _, p in outputs] + ([evidence] if evidence else []),
                    [*paths, rules_config, waivers, baseline], journal)
+    run = CheckRun(paths=paths, fmt=fmt, outputs=outputs, lang=lang, as_of=as_of, rules=rules,
+                   filing_type=filing_type, rules_config=rules_config, waivers=waivers,
+                   today=today, baseline=baseline, evidence=evidence, explain=explain,
+                   color=color, jobs=jobs, limits=limit_settings, journal=journal,
+                   fail_on=fail_on, fail_on_grade=fail_on_grade,
+                   fail_on_not_assessable=fail_on_not_assessable, started=started,
+                   markdown_limit=markdown_limit, selection=selection, project=project,
+                   store_url=store_url, label=label, cluster=cluster, ship_files=ship_files,
+                   quiet=quiet)
     if store_url is not None or cluster is not None:
-        from esgcheck.commands.at_scale import _check_at_scale
+        from esgcheck.commands.at_scale import check_at_scale
 
-        _check_at_scale(paths, fmt, outputs, lang, as_of, rules, filing_type, rules_config,
-                        waivers, today, fail_on, fail_on_grade, baseline, evidence, explain,
-                        jobs, limit_settings, journal, store_url, label, cluster, ship_files,
-                        quiet, fail_on_not_assessable=fail_on_not_assessable,
-                        started=started, markdown_limit=markdown_limit,
-                        selection=selection, project=project)
-        return
-    if ship_files or label is not None:
+        check_at_scale(run)
+    else:
+        _check_here(run)
+
+
+def _check_here(run: CheckRun) -> None:
+    """``check`` on this machine: the whole report in memory, then rendered."""
+    if run.ship_files or run.label is not None:
         _say("--label needs --store, --ship-files needs --cluster / 须与 --store 或 --cluster "
              "同用", err=True)
         sys.exit(EXIT_INPUT)
-    from esgcheck.checker import Options, summarize
+    from esgcheck.checker import summarize
     from esgcheck.engine.grading import exit_code
-    from esgcheck.report import RenderOptions, renderer
+    from esgcheck.report import renderer
 
-    checker = _load(rules, rules_config)
-    _check_grade(checker, fail_on_grade)
-    filing_type = _filing_type(checker, filing_type)
-    _select(checker, selection, project)
-    waived, known = _load_policy(waivers, baseline)
-    waived = _known_waiver_rules(checker, waived)
-    options = Options(as_of=as_of, filing_type=filing_type, limits=limit_settings)
-    record = _open_journal(journal, checker.settings(options)) if journal is not None else None
+    ready = prepared(run)
+    checker, fail_on = ready.checker, run.fail_on
+    record = (_open_journal(run.journal, checker.settings(ready.options))
+              if run.journal is not None else None)
     try:
-        report = checker.check_paths(paths, options, jobs=jobs or os.cpu_count() or 1,
+        report = checker.check_paths(run.paths, ready.options,
+                                     jobs=run.jobs or os.cpu_count() or 1,
                                      journal=record, fail_on=fail_on)
     finally:
         if record is not None:
             record.close()
-    report = checker.settle(report, fail_on, waived, today, known)
+    report = checker.settle(report, fail_on, ready.waived, run.today, ready.known)
     from esgcheck.waivers import policy_notices  # a file that names no filing, or the old way
 
-    for note in policy_notices(report, waived, known):
+    for note in policy_notices(report, ready.waived, ready.known):
         _say(note, err=True)
     report = report.model_copy(update={"selection": _selection_used(
-        checker, selection, project, {f.filing_type for f in report.filings})})
-    if not fail_on_not_assessable:
+        checker, run.selection, run.project, {f.filing_type for f in report.filings})})
+    if not run.fail_on_not_assessable:
         report = report.model_copy(update={"summary": summarize(
             report.filings, fail_on, not_assessable=False)})
-    code = exit_code(report.filings, fail_on, fail_on_not_assessable)
-    if code == EXIT_OK and fail_on_grade is not None and any(
-            checker.fails_grade(f, fail_on_grade) for f in report.filings):
+    code = exit_code(report.filings, fail_on, run.fail_on_not_assessable)
+    if code == EXIT_OK and run.fail_on_grade is not None and any(
+            checker.fails_grade(f, run.fail_on_grade) for f in report.filings):
         code = EXIT_FINDINGS
-    gate = RenderOptions(lang=lang, explain=explain, fail_on=fail_on,
-                         fail_on_not_assessable=fail_on_not_assessable, exit_code=code,
-                         start_time=started, end_time=_utc_now() if timestamps else None,
-                         max_chars=markdown_limit)
-    written = True
-    for target_fmt, path in outputs:
-        name = target_fmt or fmt
-        written &= _write(path, renderer(name)(report, dataclasses.replace(
-            gate, color=color is True and name == "text")))
-    if not any(target_fmt is None for target_fmt, _ in outputs):
-        use_color = sys.stdout.isatty() if color is None else color
-        click.echo(renderer(fmt)(report, dataclasses.replace(
-            gate, color=use_color and fmt == "text")), nl=False)
-    if evidence is not None:
-        from esgcheck.evidence import write_bundle
+    options = gate(run, code)
 
-        try:
-            write_bundle(evidence, report, checker, lang=lang, rules_config=rules_config,
-                         waivers=waivers, baseline=baseline, options={
-                             "as_of": as_of.isoformat() if as_of else None,
-                             "filing_type": filing_type, "fail_on": fail_on,
-                             "fail_on_not_assessable": fail_on_not_assessable,
-                             "fail_on_grade": fail_on_grade,
-                             "limits": dataclasses.asdict(limit_settings)})
-        except OSError as exc:
-            written = False
-            _say(f"cannot write the evidence bundle / 无法写入证据包 {evidence}: "
-                 f"{exc.strerror or exc}", err=True)
+    def render(name: str, to_stdout: bool) -> str:
+        color = ((sys.stdout.isatty() if run.color is None else run.color) if to_stdout
+                 else run.color is True)
+        return renderer(name)(report, dataclasses.replace(
+            options, color=color and name == "text"))
+
+    written = deliver(run, render)
+    written &= write_evidence(run, report, ready)
     sys.exit(code if written else EXIT_INPUT)

@@ -255,3 +255,12 @@ def _write(path: Path, text: str) -> bool:
         _say(f"cannot write / 无法写入 {path}: {exc.strerror or exc}", err=True)
         return False
     return True
+
+
+def _to_output(path: Path | None, text: str) -> None:
+    """Write ``text`` to ``path``, or to standard output when there is none;
+    exit 2 when it cannot be written (said why)."""
+    if path is None:
+        click.echo(text, nl=False)
+    elif not _write(path, text):
+        sys.exit(EXIT_INPUT)

@@ -13,7 +13,7 @@ from esgcheck.commands.common import (
     SEVERITY_CHOICES,
     _refuse_inputs,
     _say,
-    _write,
+    _to_output,
     lang_option,
     markdown_limit_option,
 )
@@ -53,7 +53,4 @@ def render(report_file: Path, fmt: str, output: Path | None, lang: str, explain:
         sys.exit(EXIT_INPUT)
     text = renderer(fmt)(report, RenderOptions(lang=lang, explain=explain, fail_on=fail_on,
                                                max_chars=markdown_limit))
-    if output is None:
-        click.echo(text, nl=False)
-    elif not _write(output, text):
-        sys.exit(EXIT_INPUT)
+    _to_output(output, text)

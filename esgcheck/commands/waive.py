@@ -12,21 +12,18 @@ from esgcheck.commands.common import (
     EXIT_INPUT,
     _as_of,
     _load,
-    _load_policy,
     _refuse_inputs,
     _say,
-    _write,
-    reading_options,
-    waiver_options,
-    with_options,
+    _to_output,
 )
-from esgcheck.commands.lookup import _filing_type, _finding_rule_id, _known_waiver_rules
+from esgcheck.commands.lookup import _finding_rule_id
+from esgcheck.commands.settled import settled_report, settling_options
 
 
 @click.command()
 @click.argument("rule_id", metavar="RULE-ID")
 @click.argument("filing_arg", metavar="FILING")
-@with_options(*reading_options, *waiver_options)
+@settling_options
 @click.option("--path", "pointer", help="Waive only at this JSON Pointer (default: the "
               "place of each finding of the rule; '' for anywhere in the filing).")
 @click.option("--filings-glob", "--filings", "pattern", help="A pattern over filing names "
@@ -63,15 +60,11 @@ def waive(rule_id: str, filing_arg: str, as_of: date | None, rules: tuple[Path, 
                                  param_hint="FILING")
     justification, approver, expires = _asked(justification, approver, expires)
     _refuse_inputs([append_to] if append_to else [], [filing, rules_config])
-    from esgcheck.checker import Options
     from esgcheck.waivers import WaiverError, parse_waivers, waiver_yaml
 
     checker = _load(rules, rules_config)
     rule_id = _finding_rule_id(checker, rule_id)
-    filing_type = _filing_type(checker, filing_type)
-    report = checker.check_paths([filing], Options(as_of=as_of, filing_type=filing_type))
-    report = checker.settle(report, waivers=_known_waiver_rules(
-        checker, _load_policy(waivers, None)[0]), today=today)
+    report = settled_report(checker, [filing], as_of, filing_type, waivers, today)
     found = [f for r in report.filings for f in r.findings
              if f.rule_id == rule_id and f.outcome != "waived"]
     if not found:
@@ -104,8 +97,7 @@ def waive(rule_id: str, filing_arg: str, as_of: date | None, rules: tuple[Path, 
     except (OSError, UnicodeDecodeError, WaiverError) as exc:
         _say(f"waiver file error / 豁免文件错误: {exc} (file left unchanged)", err=True)
         sys.exit(EXIT_INPUT)
-    if not _write(append_to, text):
-        sys.exit(EXIT_INPUT)
+    _to_output(append_to, text)
     _say(f"added {len(entries)} waiver(s) to {append_to}")
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from esgcheck.engine.chain import Evaluation, Hit, Proof
-from esgcheck.engine.expr.compiler import FactRead, Note, Read, TraceEntry
+from esgcheck.engine.expr.runtime import FactRead, Note, Read, TraceEntry
 from esgcheck.engine.expr.values import MISSING, display
 from esgcheck.engine.findings import (
     CitationOut,

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from esgcheck.engine.expr.compiler import Context, FactRead, FactStore, TraceEntry
-from esgcheck.engine.expr.types import BOOLEAN
+from esgcheck.engine.expr.runtime import Context, FactRead, FactStore, TraceEntry
 from esgcheck.engine.expr.values import MISSING, display
 from esgcheck.engine.filing_types import Entity
 from esgcheck.engine.rulebase import CompiledRule, TypeRules
@@ -261,7 +260,6 @@ class Evaluation:
         if key not in self.store.values:
             return []  # no rule derived it
         path, name = key
-        boolean = self.rules.facts[name].type is BOOLEAN
         gave: list[Source] = []
         tried: list[Source] = []
         instance: Instance | None = None
@@ -274,9 +272,11 @@ class Evaluation:
             saved, self.ctx.trace = self.ctx.trace, []
             result = self.evaluate(rule)
             trace, self.ctx.trace = self.ctx.trace, saved
-            if boolean and (result is None or result is False):
+            # a guard that is false gives None; only a true/false fact is ever
+            # False, and only a false fact's proof names those that tried
+            if result is None or result is False:
                 tried.append((rule, result, trace))
-            elif result is not None:
+            else:
                 gave.append((rule, result, trace))
         value = self.store.values[key]
         return gave or (tried if value is False else [])

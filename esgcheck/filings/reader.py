@@ -9,7 +9,7 @@ from typing import Any, Literal
 from esgcheck.engine.build import pointer
 from esgcheck.engine.filing_types import FilingType, Registry
 from esgcheck.engine.findings import Location
-from esgcheck.filings import jsonread
+from esgcheck.filings import jsonlocate, jsonread
 from esgcheck.filings.adapters import Adapted, adapt, reader_for, recognise
 from esgcheck.filings.errors import InputError, Key
 from esgcheck.filings.limits import Limits
@@ -25,7 +25,7 @@ class Filing:
     format: Literal["json", "xml"]
     filing_type: FilingType
     doc: Any
-    _json: jsonread.JsonLocator | None = None
+    _json: jsonlocate.JsonLocator | None = None
     _xml: dict[JsonPath, tuple[int, str]] = field(default_factory=dict)
     adapted: Adapted | None = None  # read from an industry format into the canonical form
     valid: bool | None = None  # whether the document fits its schema, once that is known
@@ -104,7 +104,7 @@ def read_bytes(data: bytes, file: str, registry: Registry,
             raise InputError("json_root", file, 1, 1, kind=type(doc).__name__)
         if (b'"$comment"' in data if encoding == "utf-8" else '"$comment"' in source):
             doc = without_comments(doc)
-        locator = jsonread.JsonLocator(source, doc, parsed)
+        locator = jsonlocate.JsonLocator(source, doc, parsed)
         adapted = adapt(doc, forced.id if forced else None) if "filing_type" not in doc else None
         if adapted is not None:
             ft = registry.get(adapted.filing_type)
@@ -114,9 +114,10 @@ def read_bytes(data: bytes, file: str, registry: Registry,
             _not_a_filing(doc, file, registry, forced)
         ft = forced or _json_type(doc, file, registry)
         return Filing(file, "json", ft, doc, _json=locator)
-    from esgcheck.filings import xmlread  # lxml loads for the first XML filing only
+    # lxml loads for the first XML filing only
+    from esgcheck.filings import xmlparse, xmlread
 
-    root = xmlread.parse(data, file, limits.max_values if limits is not None else None)
+    root = xmlparse.parse(data, file, limits.max_values if limits is not None else None)
     detected = _xml_type(root, file, registry, forced)
     deadline = None
     if limits is not None and started is not None:

@@ -9,9 +9,8 @@ from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
 from esgcheck.service.auth import COOKIE, OPEN, Principal, Tokens
+from esgcheck.service.core import API
 from esgcheck.service.problems import ProblemError, problem_responses
-
-API = "/api/v1"
 
 
 def who(request: Request) -> Principal:

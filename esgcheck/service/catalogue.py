@@ -9,11 +9,8 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Path, Query
 
 from esgcheck.checker import Checker
+from esgcheck.service.core import API, TypeQuery
 from esgcheck.service.problems import ProblemError, problem_responses
-
-API = "/api/v1"
-TypeQuery = Annotated[str | None, Query(alias="type", max_length=64, description=(
-    "Filing type, when it cannot be detected."))]
 
 
 def rule_routes(app: FastAPI, checker: Checker,

@@ -15,11 +15,11 @@ from starlette.requests import Request
 
 from esgcheck.report.html import SCRIPT
 from esgcheck.service.auth import COOKIE, CSRF_HEADER, OPEN, Principal, Tokens
+from esgcheck.service.core import API
 from esgcheck.service.problems import ProblemError, problem_response
 
 log = logging.getLogger("esgcheck.service")
 
-API = "/api/v1"
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]

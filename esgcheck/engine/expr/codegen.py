@@ -77,18 +77,22 @@ class RuleModule:
     def add(self, em: Emitter, params: str, loop: bool = False) -> int:
         """Adds the emitter's statements as a function; its number. In a ``loop``
         (a function that runs its code on many instances in one call), the
-        values of the namespace it reads (``MISSING``, the ``k`` names) become
-        keyword-only parameters with the values as defaults: locals, which the
-        loop reads faster than globals."""
+        values of the namespace it reads (``MISSING``, the ``k`` names) are
+        copied into locals of the same names first, from ``globals()``: the
+        loop then reads them faster than globals. (Not as parameters' defaults:
+        a function is kept in the cache of built rule bases as its code and
+        namespace alone.)"""
         n = len(self.names)
         name = f"f{n}"
         self.names.append(name)
         body = "\n".join(em.lines)
-        locals_ = ""
         if loop:
             used = sorted(set(_NAMES.findall(body)), key=lambda k: (len(k), k))
-            locals_ = ", *, " + ", ".join(f"{k}={k}" for k in used) if used else ""
-        self.sources.append(f"def {name}({params}{locals_}):\n{body}\n")
+            if used:
+                body = ("    g_ = globals()\n    " + ", ".join(used) + " = "
+                        + ", ".join(f"g_[{k!r}]" for k in used) + ("," if len(used) == 1 else "")
+                        + "\n" + body)
+        self.sources.append(f"def {name}({params}):\n{body}\n")
         return n
 
     def compile(self) -> list[Callable[..., Any]]:
@@ -98,22 +102,6 @@ class RuleModule:
         code = cached_compile("\n".join(self.sources), f"<rules {self.label}>")
         exec(code, self.ns)  # the source is built only from the emitters' templates
         return [self.ns[name] for name in self.names]
-
-
-class Deferred:
-    """A function built (generated and compiled) the first time it is called:
-    code that most runs never need costs nothing until one does."""
-
-    __slots__ = ("_build", "_fn")
-
-    def __init__(self, build: Callable[[], Callable[..., Any]]) -> None:
-        self._build = build
-        self._fn: Callable[..., Any] | None = None
-
-    def __call__(self, *args: Any) -> Any:
-        if self._fn is None:
-            self._fn = self._build()
-        return self._fn(*args)
 
 
 # ---------------------------------------------------------------- the cache of compiled code

@@ -11,13 +11,14 @@ import re._parser as sre_parse  # type: ignore[import-not-found]  # no stubs; se
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 from esgcheck.engine.expr import emit as E
 from esgcheck.engine.expr.builtins import BUILTINS, Builtin
 from esgcheck.engine.expr.codegen import Emit, build_traced
 from esgcheck.engine.expr.runtime import Context
 from esgcheck.engine.expr.types import ObjectT, SchemaTypes, Type
+from esgcheck.engine.expr.types import TypedValue as TypedValue  # its users import it here
 from esgcheck.engine.expr.values import MISSING
 from esgcheck.engine.refdata import Calendar, Table
 
@@ -36,13 +37,6 @@ class FactSig:
     name: str
     entity: str
     type: Type
-
-
-class TypedValue(NamedTuple):
-    """A configuration value of a declared type; MISSING while not known."""
-
-    type: Type
-    value: Any
 
 
 @dataclass

@@ -213,15 +213,19 @@ def unit_of(chain: Chain) -> Emit:
 
 def coalesce(left: Emit, parts: Parts | None, right: Emit) -> Emit:
     """``a ?? b``: b when a is absent; a field that is there but unreadable is
-    unknown, not absent."""
+    unknown, not absent. The result is a name of its own: the name ``a`` gives
+    may be a value read once and shared by every rule of the instance (a
+    member, a fact) or a bound slot, which ``b`` must not overwrite."""
 
     def emit(em: Emitter) -> str:
+        out = em.tmp()
         if parts is None:
-            out = left(em)
+            em.line(f"{out} = {left(em)}")
             with em.block(f"if {out} is MISSING:"):
                 em.line(f"{out} = {right(em)}")
             return out
-        raw, out = parts(em)
+        raw, value = parts(em)
+        em.line(f"{out} = {value}")
         with em.block(f"if {out} is MISSING and {raw} is None:"):
             em.line(f"{out} = {right(em)}")
         return out

@@ -4,11 +4,7 @@ rule. Each binds an instance once for all the code it runs on it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from esgcheck.engine.expr.codegen import (
-    Deferred,
     Emit,
     Emitter,
     RuleEmit,
@@ -26,25 +22,17 @@ def add_entity_runner(module: RuleModule, rules: list[RuleEmit], ancestors: int)
     or MISSING) ``(i, instance number, value)`` is appended to ``hits``.
     Binding the instance once for all its rules, and running them without a
     call each, is what makes the per-instance rules over hundreds of
-    measurements cheap. The loop of the module runs every rule, without
-    asking ``on`` for each on each instance; when some rule is off (by date,
-    or not selected) the run goes to a loop that asks, compiled the first time
-    it is needed (see Deferred)."""
-    some = Deferred(lambda: _some_on(module.label, rules, ancestors))
-    em = Emitter(module)
-    with em.block("if False in on:"):
-        em.line(f"return {em.ref(some)}(ctx, instances, on, hits)")
-    _loop(em, rules, ancestors, ask=False)
-    return module.add(em, "ctx, instances, on, hits", loop=True)
-
-
-def _some_on(label: str, rules: list[RuleEmit], ancestors: int) -> Callable[..., Any]:
-    """The loop of add_entity_runner that runs only the rules ``on`` names."""
-    module = RuleModule(f"{label} (some rules on)")
+    measurements cheap. The loop runs every rule without asking whether each
+    is on; when some rule is off (by date, or not selected) it hands the run
+    to a second function of the module, whose loop asks ``on[i]``."""
     em = Emitter(module)
     _loop(em, rules, ancestors, ask=True)
-    module.add(em, "ctx, instances, on, hits", loop=True)
-    return module.compile()[0]
+    asking = module.add(em, "ctx, instances, on, hits", loop=True)
+    em = Emitter(module)
+    with em.block("if False in on:"):
+        em.line(f"return f{asking}(ctx, instances, on, hits)")
+    _loop(em, rules, ancestors, ask=False)
+    return module.add(em, "ctx, instances, on, hits", loop=True)
 
 
 def _loop(em: Emitter, rules: list[RuleEmit], ancestors: int, ask: bool) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from esgcheck.engine.units import Dims, describe_dims, parse_unit
 
@@ -197,3 +197,10 @@ class SchemaTypes:
         if "enum" in node and all(isinstance(v, str) for v in node["enum"]):
             return Scalar("string", frozenset(node["enum"]))
         return ANY
+
+
+class TypedValue(NamedTuple):
+    """A configuration value of a declared type; MISSING while not known."""
+
+    type: Type
+    value: Any

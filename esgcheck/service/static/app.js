@@ -77,14 +77,25 @@
     box.hidden = !message;
   }
 
-  async function api(path, options = {}) {
+  // every request of the page: in its language, with the session cookie and the
+  // header that marks it as the page's own (a change by cookie needs it)
+  function send(path, options = {}) {
     const headers = Object.assign({"Accept-Language": lang, "X-Esgcheck-Request": "1"},
                                   options.headers || {});
-    const answer = await fetch(API + path, Object.assign({}, options, {headers, credentials: "same-origin"}));
+    return fetch(API + path, Object.assign({}, options, {headers, credentials: "same-origin"}));
+  }
+
+  // what a refused request says: the problem's title and detail, else the status
+  async function problem(answer) {
+    try { const p = await answer.json(); return `${p.title}: ${p.detail}`; } catch (e) { /* not JSON */ }
+    return answer.statusText;
+  }
+
+  async function api(path, options = {}) {
+    const answer = await send(path, options);
     if (answer.status === 401) { showSignIn(); throw Object.assign(new Error("unauthorized"), {said: true}); }
     if (!answer.ok) {
-      let detail = answer.statusText;
-      try { const p = await answer.json(); detail = `${p.title}: ${p.detail}`; } catch (e) { /* not JSON */ }
+      const detail = await problem(answer);
       say(detail);
       throw Object.assign(new Error(detail), {said: true});
     }
@@ -103,10 +114,9 @@
     const input = el("input", {type: "password", id: "token", autocomplete: "off", required: true, size: 40});
     const form = el("form", {class: "signin", onsubmit: async (event) => {
       event.preventDefault();
-      const answer = await fetch(API + "/session", {method: "POST", credentials: "same-origin",
-        headers: {"Authorization": "Bearer " + input.value, "Accept-Language": lang}});
+      const answer = await send("/session", {method: "POST", headers: {"Authorization": "Bearer " + input.value}});
       input.value = "";
-      if (!answer.ok) { const p = await answer.json(); say(`${p.title}: ${p.detail}`); return; }
+      if (!answer.ok) { say(await problem(answer)); return; }
       say("");
       quiet(route());
     }}, el("p", {}, t("sign_in_hint")), el("label", {}, t("token"), " ", input), " ",
@@ -362,7 +372,7 @@
       quiet(route());
     });
     $("#logout").addEventListener("click", async () => {
-      await fetch(API + "/session", {method: "DELETE", credentials: "same-origin", headers: {"X-Esgcheck-Request": "1"}});
+      await send("/session", {method: "DELETE"});
       showSignIn();
     });
     window.addEventListener("hashchange", () => { say(""); quiet(route()); });
