@@ -274,7 +274,8 @@ class RuleTester:
             if _plain(value) != _plain(normalise(fact.value)):
                 problems.append(f"{fact.fact}@{fact.at or '/'}: expected {fact.value!r}, "
                                 f"got {_plain(value)!r}")
-            if rule in evaluation.sources.get(key, []) and value not in (False, MISSING):
+            if value not in (False, MISSING) and any(
+                    r is rule for r, _, _ in evaluation.sources(key)):
                 fires = True
         return CaseResult(rule.id, case.name, fmt, not problems, fires, "; ".join(problems))
 

@@ -9,7 +9,7 @@ the filing and the derived facts and report.
 A rule is evaluated once per instance of its entity. Evaluation is cheap and
 records nothing; only when a check reports something is it evaluated again
 with a trace, to collect the values it read. A derived fact keeps the rules
-that produced it; its own proof is traced only when a finding needs it.
+that produced it, found again (traced) only when a finding needs its proof.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from esgcheck.engine.rulebase import CompiledRule, TypeRules
 
 JsonPath = tuple[str | int, ...]
 Instance = tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]  # path, object, enclosing
+Source = tuple[CompiledRule, Any, list[TraceEntry]]  # a rule of a fact, what it gave, its trace
 
 
 class Stage:
@@ -91,18 +92,29 @@ def instances(doc: Any, pattern: tuple[str, ...], marks: frozenset[int] = frozen
     entities), nearest first."""
     Level = list[tuple[JsonPath, Any, tuple[tuple[Any, JsonPath], ...]]]
     level: Level = [((), doc, ())]
+    last = len(pattern)
     for depth, key in enumerate(pattern, 1):
+        # one comprehension a level: its items, those kept (only objects at the
+        # last level), and the enclosing entity noted where ``marks`` says
         nxt: Level
+        mark, want = depth in marks, dict if depth == last else None
         if key == "*":
-            nxt = [((*path, n), item, chain) for path, node, chain in level
-                   if node.__class__ is list for n, item in enumerate(node)]
+            if mark:
+                nxt = [(at, item, ((item, at), *chain)) for path, node, chain in level
+                       if node.__class__ is list for n, item in enumerate(node)
+                       if want is None or item.__class__ is want for at in [(*path, n)]]
+            else:
+                nxt = [((*path, n), item, chain) for path, node, chain in level
+                       if node.__class__ is list for n, item in enumerate(node)
+                       if want is None or item.__class__ is want]
         else:
             nxt = [((*path, key), node[key], chain) for path, node, chain in level
-                   if node.__class__ is dict and key in node]
-        if depth in marks:
-            nxt = [(path, node, ((node, path), *chain)) for path, node, chain in nxt]
+                   if node.__class__ is dict and key in node
+                   and (want is None or node[key].__class__ is want)]
+            if mark:
+                nxt = [(path, node, ((node, path), *chain)) for path, node, chain in nxt]
         level = nxt
-    return [entry for entry in level if entry[1].__class__ is dict]
+    return level if last else [entry for entry in level if entry[1].__class__ is dict]
 
 
 class Evaluation:
@@ -120,10 +132,7 @@ class Evaluation:
         self.max_seconds = max_seconds
         self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.store = FactStore()
-        self.sources: dict[tuple[JsonPath, str], list[CompiledRule]] = {}
-        # rules that tried a true/false fact and found it false: its proof when
-        # no rule made it true (why an enterprise is not obliged, say)
-        self.tried: dict[tuple[JsonPath, str], list[CompiledRule]] = {}
+        self.active: set[str] | None = None  # the rules run (None: all), see run
         self.ctx = Context(doc, self.store, as_of, rules.slots)
         self._instances: dict[str, list[Instance]] = {}
         self._proofs: dict[tuple[JsonPath, str], Proof] = {}
@@ -135,8 +144,12 @@ class Evaluation:
         entities' objects and paths, found once per filing."""
         found = self._instances.get(entity.name)
         if found is None:
-            found = [instance for pattern, marks in zip(entity.patterns, entity.marks, strict=True)
-                     for instance in instances(self.doc, pattern, marks)]
+            if len(entity.patterns) == 1:
+                found = instances(self.doc, entity.patterns[0], entity.marks[0])
+            else:
+                found = [instance for pattern, marks in zip(entity.patterns, entity.marks,
+                                                            strict=True)
+                         for instance in instances(self.doc, pattern, marks)]
             self._instances[entity.name] = found
         return found
 
@@ -173,6 +186,7 @@ class Evaluation:
 
     # -- the run
     def run(self, active: set[str] | None = None) -> list[Hit]:
+        self.active = active
         STAGE.name = "derive"
         for rule in self.rules.derive:
             if active is None or rule.id in active:
@@ -231,10 +245,42 @@ class Evaluation:
         assert name is not None and rule.derive_all is not None
         insts = self.instances_of(rule.entity)
         self.step(len(insts))
-        rule.derive_all(self.ctx, insts, name, self.store.values, self.sources, self.tried,
-                        rule)
+        rule.derive_all(self.ctx, insts, name, self.store.values)
 
     # -- proofs
+    def sources(self, key: tuple[JsonPath, str]) -> list[Source]:
+        """The rules a derived fact's proof names, each with what it gave and its
+        trace: those that gave it its value (for a true/false fact, those that
+        did not give false); for a fact that is false, when none did, those
+        that tried it and found it false (why an enterprise is not obliged,
+        say). The derive loops keep only the values; the rules of the fact
+        that ran on its instance are evaluated again here, traced, in the
+        order they ran (a derive rule reads only facts derived before it, all
+        there by now, so each gives what it gave then)."""
+        if key not in self.store.values:
+            return []  # no rule derived it
+        path, name = key
+        gave: list[Source] = []
+        tried: list[Source] = []
+        instance: Instance | None = None
+        for rule in self.rules.derive:
+            if rule.spec.derive != name or not (self.active is None or rule.id in self.active):
+                continue
+            if instance is None:
+                instance = (path, resolve(self.doc, path), self.ancestors(rule.entity, path))
+            self.bind(rule, instance)
+            saved, self.ctx.trace = self.ctx.trace, []
+            result = self.evaluate(rule)
+            trace, self.ctx.trace = self.ctx.trace, saved
+            # a guard that is false gives None; only a true/false fact is ever
+            # False, and only a false fact's proof names those that tried
+            if result is None or result is False:
+                tried.append((rule, result, trace))
+            else:
+                gave.append((rule, result, trace))
+        value = self.store.values[key]
+        return gave or (tried if value is False else [])
+
     def proof(self, read: FactRead) -> Proof:
         key = (read.path, read.name)
         known = self._proofs.get(key)
@@ -243,14 +289,8 @@ class Evaluation:
         value = self.store.values.get(key, read.value)
         proof = Proof(read.name, read.path, value, [], [])
         self._proofs[key] = proof
-        rules = self.sources.get(key) or (self.tried.get(key, []) if value is False else [])
-        for rule in rules:
+        for rule, _, trace in self.sources(key):
             self.step()
-            self.bind(rule, (read.path, resolve(self.doc, read.path),
-                             self.ancestors(rule.entity, read.path)))
-            saved, self.ctx.trace = self.ctx.trace, []
-            self.evaluate(rule)
-            trace, self.ctx.trace = self.ctx.trace, saved
             proof.rules.append(rule.id)
             proof.trace.extend(trace)
             for entry in trace:

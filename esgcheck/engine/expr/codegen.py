@@ -29,6 +29,7 @@ import hashlib
 import importlib.util
 import marshal
 import os
+import re
 import tempfile
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
@@ -40,6 +41,11 @@ from esgcheck import diskcache
 from esgcheck.engine.expr.values import MISSING
 
 Emit = Callable[["Emitter"], str]
+
+# code that reads the bound slots, or hands the context to a helper that may
+READS_SLOTS = re.compile(r"\benv\b|\bpaths\b|ctx\.(?!note\(|converted\b|facts\b)|\bctx\b(?!\.)")
+
+_NAMES = re.compile(r"\b(?:k\d+|MISSING)\b")  # the namespace's values, as code names them
 
 # Small functions the generated code spells out instead of calling, each with
 # an expression template over its arguments' names (which are plain names, so
@@ -68,12 +74,25 @@ class RuleModule:
             self.ns[name] = value
         return name
 
-    def add(self, em: Emitter, params: str) -> int:
-        """Adds the emitter's statements as a function; its number."""
+    def add(self, em: Emitter, params: str, loop: bool = False) -> int:
+        """Adds the emitter's statements as a function; its number. In a ``loop``
+        (a function that runs its code on many instances in one call), the
+        values of the namespace it reads (``MISSING``, the ``k`` names) are
+        copied into locals of the same names first, from ``globals()``: the
+        loop then reads them faster than globals. (Not as parameters' defaults:
+        a function is kept in the cache of built rule bases as its code and
+        namespace alone.)"""
         n = len(self.names)
         name = f"f{n}"
         self.names.append(name)
-        self.sources.append(f"def {name}({params}):\n" + "\n".join(em.lines) + "\n")
+        body = "\n".join(em.lines)
+        if loop:
+            used = sorted(set(_NAMES.findall(body)), key=lambda k: (len(k), k))
+            if used:
+                body = ("    g_ = globals()\n    " + ", ".join(used) + " = "
+                        + ", ".join(f"g_[{k!r}]" for k in used) + ("," if len(used) == 1 else "")
+                        + "\n" + body)
+        self.sources.append(f"def {name}({params}):\n{body}\n")
         return n
 
     def compile(self) -> list[Callable[..., Any]]:
@@ -155,6 +174,33 @@ class Emitter:
         # a loop over instances (see runners.add_entity_runner): ``path``, ``paths`` and
         # ``facts`` (the fact store's values) are locals
         self.runner = False
+        # slots whose value the fast form holds in a local (a quantifier's item)
+        self.locals: dict[int, str] = {}
+
+    def slot_value(self, n: int) -> str:
+        """Code for the value bound to slot ``n``: in the fast form, the local
+        that holds it where there is one (a quantifier's item; in a loop over
+        instances, the instance and its enclosing entities)."""
+        if not self.traced:
+            name = self.locals.get(n)
+            if name is not None:
+                return name
+            if self.runner and self._names is not None and n in self._slots:
+                return "obj" if n == 1 else self.enclosing(n, 0) or f"env[{n}]"
+        return f"env[{n}]"
+
+    def slot_path(self, n: int) -> str:
+        """Code for the path of the entity bound to slot ``n`` (see slot_value)."""
+        if not self.traced and self.runner and self._names is not None and n in self._slots:
+            return "path" if n == 1 else self.enclosing(n, 1) or f"ctx.paths[{n}]"
+        return f"ctx.paths[{n}]"
+
+    def unbind_if_unused(self, at: int, end: int) -> None:
+        """Leaves out the binding statements (lines ``at`` to ``end``) when the
+        code after them reads neither the slots nor hands the context on: the
+        values are then read only through local names (fast form)."""
+        if not any(READS_SLOTS.search(line) for line in self.lines[end:]):
+            del self.lines[at:end]
 
     def tmp(self) -> str:
         self._n += 1

@@ -222,16 +222,17 @@ class _Compiler(Calls, Operators):
             if base.slot is not None and base.slot >= bound:
                 self.env.fact_owners.add(base.slot)  # its quantifier says where items are
             if base.slot is not None and base.slot < bound:
-                return E.expr(f"ctx.paths[{base.slot}]"), base.slot
+                owner_slot = base.slot
+                return (lambda em: em.slot_path(owner_slot)), owner_slot
             base_emit = base.emit
             return (lambda em: f"ctx.path_of({base_emit(em)})"), None
         if sig.entity == "filing":
             return E.expr("()"), 0
         if sig.entity == self.env.entity.entity:
-            return E.expr("ctx.paths[1]"), 1
+            return (lambda em: em.slot_path(1)), 1
         if sig.entity in self.env.ancestors:
             slot = self.env.ancestors[sig.entity][0]
-            return E.expr(f"ctx.paths[{slot}]"), slot
+            return (lambda em: em.slot_path(slot)), slot
         raise self.fail(node, f"fact '{sig.name}' belongs to entity {sig.entity}; from "
                               f"{self.env.entity.describe()} read it as x.facts.{sig.name} "
                               f"with x bound to a {sig.entity}")
@@ -246,7 +247,7 @@ class _Compiler(Calls, Operators):
         if chain is None or chain.slot is None or chain.slot >= 2 + len(self.env.ancestors):
             return None
         n, keys = chain.slot, chain.keys
-        return lambda em: f"(*ctx.paths[{n}], {''.join(em.ref(k) + ', ' for k in keys)})"
+        return lambda em: f"(*{em.slot_path(n)}, {''.join(em.ref(k) + ', ' for k in keys)})"
 
     def c_quant(self, node: ast.Quant, scope: dict[str, tuple[int, Type]]) -> Compiled:
         coll = self.compile(node.coll, scope)

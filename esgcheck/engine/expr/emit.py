@@ -18,6 +18,7 @@ from typing import Any
 
 from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter
 from esgcheck.engine.expr.runtime import (
+    NONE_GIVES_MISSING,
     NUMBERS,
     QuantityReader,
     conv_number,
@@ -63,7 +64,7 @@ def const(value: Any) -> Emit:
 
 
 def slot(n: int) -> Emit:
-    return lambda em: f"env[{n}]"
+    return lambda em: em.slot_value(n)
 
 
 def _convert(em: Emitter, out: str, raw: str, conv: Callable[[Any], Any], memo: bool) -> None:
@@ -89,10 +90,13 @@ def raw_object(em: Emitter, chain: Chain, keys: tuple[str, ...] | None = None) -
             obj = part
         return obj
     obj = em.tmp()
-    start = f"env[{chain.slot}]" if chain.slot is not None else chain.start(em)  # type: ignore[misc]
-    em.line(f"{obj} = {start}")
+    start = em.slot_value(chain.slot) if chain.slot is not None else chain.start(em)  # type: ignore[misc]
+    if not keys or not start.isidentifier():
+        em.line(f"{obj} = {start}")
+        start = obj
     for key in keys:
-        em.line(f"{obj} = {obj}.get({em.ref(key)}) if {obj}.__class__ is dict else None")
+        em.line(f"{obj} = {start}.get({em.ref(key)}) if {start}.__class__ is dict else None")
+        start = obj
     return obj
 
 
@@ -107,7 +111,8 @@ def field(base: Emit, key: str, ftype: Type, chain: Chain) -> tuple[Emit, Parts]
             raw = raw_object(em, chain)
             if not chain.memo and chain.conv in INLINE:  # a cheap test of its type:
                 shared = em.derived(raw, ("value", chain.conv), lambda: (  # once for all rules
-                    f"MISSING if {raw} is None else {em.call(chain.conv, raw)}"))
+                    em.call(chain.conv, raw) if chain.conv in NONE_GIVES_MISSING
+                    else f"MISSING if {raw} is None else {em.call(chain.conv, raw)}"))
                 if shared is not None:
                     return raw, shared
             em.line(f"{out} = MISSING")

@@ -38,12 +38,32 @@ def each(em: Emitter, coll: Emit, conv: Callable[[Any], Any], slot_n: int, body:
                 em.line(f"ctx.remember({item}, (*{at}, n_))")
             if converts:
                 em.line(f"{item} = MISSING if {item} is None else {em.call(conv, item)}")
-            em.line(f"env[{slot_n}] = {item}")
-            t = body(em)
+            t = _bound_body(em, slot_n, item, body)
             with em.block(f"if {t} is MISSING:"):
                 em.line(f"{unknown} = True")
             decided(t)
         after()
+
+
+def _bound_body(em: Emitter, slot_n: int, item: str, body: Emit) -> str:
+    """The body of a quantifier's loop with ``item`` bound to its slot. The fast
+    form reads the item from its local name, and leaves out binding the slot
+    when nothing in the body reads the slots or hands the context on."""
+    at = len(em.lines)
+    em.line(f"env[{slot_n}] = {item}")
+    if em.traced:
+        return body(em)
+    saved = em.locals.get(slot_n)
+    em.locals[slot_n] = item
+    try:
+        out = body(em)
+    finally:
+        if saved is None:
+            del em.locals[slot_n]
+        else:
+            em.locals[slot_n] = saved
+    em.unbind_if_unused(at, at + 1)
+    return out
 
 
 def quantifier(kind: str, coll: Emit, conv: Callable[[Any], Any], slot_n: int,
@@ -112,8 +132,7 @@ def aggregate(kind: str, coll: Emit, conv: Callable[[Any], Any], slot_n: int,
             with em.block(f"for {item} in {items}:"):
                 if converts:
                     em.line(f"{item} = MISSING if {item} is None else {em.call(conv, item)}")
-                em.line(f"env[{slot_n}] = {item}")
-                v = body(em) if body is not None else item
+                v = _bound_body(em, slot_n, item, body) if body is not None else item
                 with em.block(f"if {v} is MISSING:"):
                     em.line("break")
                 em.line(f"{picked}.append({v})")

@@ -58,8 +58,9 @@ def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
         _, va, ua = quantity_parts(em, left)
         _, vb, ub = quantity_parts(em, right)
         out, nums = em.tmp(), em.ref(NUMBERS)
+        ka, kb = known_unit(em, left.reader, ua), known_unit(em, right.reader, ua)
         same = (f"{ua} == {ub} and {va}.__class__ in {nums} and {vb}.__class__ in {nums}"
-                f" and {known_unit(em, left.reader, ua)} and {known_unit(em, right.reader, ua)}")
+                f" and {ka}" + ("" if kb == ka else f" and {kb}"))  # one test when the same
         with em.block(f"if {same}:"):
             with em.block("try:"):
                 em.line(f"{out} = {va} {op} {vb}")
@@ -179,8 +180,11 @@ def logic(op: str, left: Emit, right: Emit) -> Emit:
             em.line(f"{out} = {stop}")
         with em.block("else:"):
             b = right(em)
-            em.line(f"{out} = {stop} if {b} is {stop} else "
-                    f"(MISSING if {a} is MISSING or {b} is MISSING else {other})")
+            kleene = (f"{stop} if {b} is {stop} else "
+                      f"(MISSING if {a} is MISSING or {b} is MISSING else {other})")
+            if op == "and":  # both true, the usual case of a rule that holds, first
+                kleene = f"True if {b} is True and {a} is True else ({kleene})"
+            em.line(f"{out} = {kleene}")
         return out
 
     return emit

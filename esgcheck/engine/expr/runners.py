@@ -4,9 +4,13 @@ rule. Each binds an instance once for all the code it runs on it."""
 
 from __future__ import annotations
 
-import re
-
-from esgcheck.engine.expr.codegen import Emit, Emitter, RuleEmit, RuleModule, emit_rule
+from esgcheck.engine.expr.codegen import (
+    Emit,
+    Emitter,
+    RuleEmit,
+    RuleModule,
+    emit_rule,
+)
 
 
 def add_entity_runner(module: RuleModule, rules: list[RuleEmit], ancestors: int) -> int:
@@ -14,11 +18,25 @@ def add_entity_runner(module: RuleModule, rules: list[RuleEmit], ancestors: int)
     rules of one entity on each of its instances in a single loop, untraced.
 
     ``instances`` are (path, object, ancestors) triples; ``on[i]`` says whether
-    rule ``i`` is in force; for every rule that does not hold (False or MISSING)
-    ``(i, instance number, value)`` is appended to ``hits``. Binding the instance
-    once for all its rules, and running them without a call each, is what makes
-    the per-instance rules over hundreds of measurements cheap."""
+    rule ``i`` is in force; for every rule in force that does not hold (False
+    or MISSING) ``(i, instance number, value)`` is appended to ``hits``.
+    Binding the instance once for all its rules, and running them without a
+    call each, is what makes the per-instance rules over hundreds of
+    measurements cheap. The loop runs every rule without asking whether each
+    is on; when some rule is off (by date, or not selected) it hands the run
+    to a second function of the module, whose loop asks ``on[i]``."""
     em = Emitter(module)
+    _loop(em, rules, ancestors, ask=True)
+    asking = module.add(em, "ctx, instances, on, hits", loop=True)
+    em = Emitter(module)
+    with em.block("if False in on:"):
+        em.line(f"return f{asking}(ctx, instances, on, hits)")
+    _loop(em, rules, ancestors, ask=False)
+    return module.add(em, "ctx, instances, on, hits", loop=True)
+
+
+def _loop(em: Emitter, rules: list[RuleEmit], ancestors: int, ask: bool) -> None:
+    """The loop over the instances; ``ask``: each rule runs only when ``on`` says so."""
     em.line("env = ctx.env")
     em.line("paths = ctx.paths")
     em.line("facts = ctx.facts.values")
@@ -29,13 +47,32 @@ def add_entity_runner(module: RuleModule, rules: list[RuleEmit], ancestors: int)
         # an instance is always an object (see chain.instances)
         with em.hoisting(range(1, 2 + ancestors), {1: "obj"}):
             for i, (guard, body) in enumerate(rules):
-                with em.block(f"if on[{i}]:"):
-                    out = em.tmp()
-                    emit_rule(em, guard, body, out)
-                    with em.block(f"if {out} is not True and {out} is not None:"):
-                        em.line(f"hits.append(({i}, n, {out}))")
+                if ask:
+                    with em.block(f"if on[{i}]:"):
+                        _check(em, i, guard, body)
+                else:
+                    _check(em, i, guard, body)
         _unbind_if_unused(em, bound)
-    return module.add(em, "ctx, instances, on, hits")
+
+
+def _check(em: Emitter, i: int, guard: Emit | None, body: Emit) -> None:
+    """Statements appending rule ``i``'s hit on instance ``n`` to ``hits``: what
+    emit_rule leaves, without naming it (None: the guard is false, no hit)."""
+
+    def hit(value: str) -> None:
+        value = value if value.isidentifier() else f"({value})"
+        with em.block(f"if {value} is not True and {value} is not None:"):
+            em.line(f"hits.append(({i}, n, {value}))")
+
+    if guard is None:
+        hit(body(em))
+        return
+    g = guard(em)
+    g = g if g.isidentifier() else f"({g})"
+    with em.block(f"if {g} is MISSING:"):
+        em.line(f"hits.append(({i}, n, MISSING))")
+    with em.block(f"elif {g} is not False:"):
+        hit(body(em))
 
 
 def _bind(em: Emitter, ancestors: int) -> tuple[int, int]:
@@ -49,30 +86,24 @@ def _bind(em: Emitter, ancestors: int) -> tuple[int, int]:
     return at, len(em.lines)
 
 
-# code that reads the bound slots, or hands the context to a helper that may
-_READS_SLOTS = re.compile(r"\benv\b|\bpaths\b|ctx\.(?!note\(|converted\b|facts\b)|\bctx\b(?!\.)")
-
-
 def _unbind_if_unused(em: Emitter, bound: tuple[int, int]) -> None:
     """Leaves out the binding statements (lines ``bound``) when the code after
     them reads neither the slots nor hands the context on: the instance is then
     read only through its local names. (A hit is evaluated again with its
     instance bound, see chain.Evaluation.hit; the hoisted reads are placed after
     the binding, so the lines stay where they were.)"""
-    at, end = bound
-    if not any(_READS_SLOTS.search(line) for line in em.lines[end:]):
-        del em.lines[at:end]
+    em.unbind_if_unused(*bound)
 
 
 def add_derive_runner(module: RuleModule, guard: Emit | None, body: Emit, ancestors: int,
                       boolean: bool) -> int:
-    """A function ``run(ctx, instances, key_name, values, sources, tried, rule)``
-    that evaluates one derive rule on every instance of its entity in a single
-    loop, untraced, and stores what it derives as ``chain.Evaluation.derive``
-    says: a value (when the guard holds) for ``(path, key_name)`` in ``values``
-    with ``rule`` among its ``sources``; for a true/false fact, the Kleene
-    ``or`` of what the fact's rules gave, ``rule`` among its sources unless it
-    gave false, else among those that ``tried``."""
+    """A function ``run(ctx, instances, key_name, values)`` that evaluates one
+    derive rule on every instance of its entity in a single loop, untraced, and
+    stores what it derives as ``chain.Evaluation.derive`` says: a value (when
+    the guard holds) for ``(path, key_name)`` in ``values``; for a true/false
+    fact, the Kleene ``or`` of what the fact's rules gave (a false guard gives
+    false). Which rules gave a fact its value is found again only for a proof
+    (chain.Evaluation.sources)."""
     em = Emitter(module)
     em.line("env = ctx.env")
     em.line("paths = ctx.paths")
@@ -82,27 +113,23 @@ def add_derive_runner(module: RuleModule, guard: Emit | None, body: Emit, ancest
     with em.block("for path, obj, anc in instances:"):
         bound = _bind(em, ancestors)
         with em.hoisting(range(1, 2 + ancestors), {1: "obj"}):
-            out = em.tmp()
-            emit_rule(em, guard, body, out)
-            if boolean:
-                with em.block(f"if {out} is None:"):  # the guard is false
-                    em.line(f"{out} = False")
+            if guard is None:  # the body's value, named as it is
+                out = body(em)
+                out = out if out.isidentifier() else f"({out})"
             else:
-                with em.block(f"if {out} is None:"):
-                    em.line("continue")
-            em.line("key = (path, key_name)")
+                out = em.tmp()
+                emit_rule(em, guard, body, out)
             if boolean:
-                em.line("old = values.get(key, False)")
-                with em.block(f"if old is True or {out} is True:"):
-                    em.line("values[key] = True")
-                with em.block(f"elif old is MISSING or {out} is MISSING:"):
-                    em.line("values[key] = MISSING")
-                with em.block("else:"):
-                    em.line("values[key] = False")
-                em.line(f"(sources if {out} is not False else tried)"
-                        ".setdefault(key, []).append(rule)")
+                with em.block(f"if {out} is True:"):
+                    em.line("values[(path, key_name)] = True")
+                with em.block("else:"):  # False, None (the guard is false) or MISSING
+                    em.line("key = (path, key_name)")
+                    em.line("old = values.get(key, False)")
+                    with em.block("if old is not True:"):
+                        em.line(f"values[key] = MISSING if {out} is MISSING or old is MISSING "
+                                "else False")
             else:
-                em.line(f"values[key] = {out}")
-                em.line("sources.setdefault(key, []).append(rule)")
+                with em.block(f"if {out} is not None:"):
+                    em.line(f"values[(path, key_name)] = {out}")
         _unbind_if_unused(em, bound)
-    return module.add(em, "ctx, instances, key_name, values, sources, tried, rule")
+    return module.add(em, "ctx, instances, key_name, values", loop=True)

@@ -264,6 +264,10 @@ INLINE.update({
     operator.not_: "not {0}",
 })
 
+# converters whose inline form already gives MISSING for None (an absent value):
+# the generated code does not test for None before using them
+NONE_GIVES_MISSING = frozenset({conv_string, conv_boolean, conv_object, conv_list})
+
 
 class QuantityReader:
     """Reads ``{value, unit}`` objects of one dimension; units are parsed once."""
