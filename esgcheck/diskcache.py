@@ -56,10 +56,16 @@ def folder() -> Path | None:
 def tree_digest(root: Path, skip: tuple[str, ...] = ()) -> str | None:
     """SHA-256 over the relative name and bytes of every file under ``root``
     (but those under its folders named in ``skip``), in name order; None when
-    one cannot be read (then nothing is cached)."""
+    one cannot be read, or when anything under ``root`` is a symbolic link
+    (then nothing is cached: a link is judged by the loader on every run, and
+    one that leads outside must be refused even where the bytes it reaches are
+    those of a file cached before)."""
     digest = hashlib.sha256()
     try:
-        files = sorted(p for p in root.rglob("*") if p.is_file()
+        entries = list(root.rglob("*"))
+        if any(p.is_symlink() for p in entries):
+            return None
+        files = sorted(p for p in entries if p.is_file()
                        and p.relative_to(root).parts[0] not in skip)
         for path in files:
             name = path.relative_to(root).as_posix().encode("utf-8", "surrogateescape")

@@ -83,12 +83,12 @@ def test_chinese_output() -> None:
 def test_explain_prints_the_derivation_chain() -> None:
     _, out = run("check", "--lang", "en", "--explain", "--no-color", str(ANNUAL / LATE))
     chain = out[out.index("CN-EIDM-ANN-002"):]
-    steps = ["facts.annual_report_due = 2024-03-15  ← CN-EIDM-ANN-D01",
-             "facts.obligated_discloser = true  ← CN-EIDM-SCOPE-D07",
+    steps = ["facts.obligated_discloser = true  ← CN-EIDM-SCOPE-D07",
              "facts.art8_triggered = true  ← CN-EIDM-SCOPE-D02",
              "facts.art8_fine_trigger = true  ← CN-EIDM-SCOPE-D01",
              # values read inside a quantifier point at the item they came from
-             "/discloser/art8_events/0/fine_amount = 100000 CNY"]
+             "/discloser/art8_events/0/fine_amount = 100000 CNY",
+             "facts.annual_deadline = 2024-03-15  ← CN-EIDM-ANN-D03"]
     positions = [chain.index(step) for step in steps]
     assert positions == sorted(positions)
 
@@ -106,8 +106,8 @@ def test_json_carries_citation_location_and_evidence(monkeypatch: pytest.MonkeyP
     read = {(e["source"], e["name"]): e for e in late["evidence"]}
     assert read["filing", "/submission/date"]["value"] == "2024-03-18"
     assert read["filing", "/submission/date"]["location"]["line"] == 8
-    assert read["fact", "annual_report_due"]["value"] == "2024-03-15"
-    assert late["derivation"][0]["fact"] == "annual_report_due"
+    assert read["fact", "annual_deadline"]["value"] == "2024-03-15"
+    assert [d["fact"] for d in late["derivation"]] == ["obligated_discloser", "annual_deadline"]
     assert late["message"]["zh"] and late["message"]["en"]
 
 

@@ -66,8 +66,8 @@ def test_unknown_output_format_is_a_usage_error(tmp_path: Path) -> None:
 def test_explain_reaches_the_human_formats(fmt: str) -> None:
     _, plain, _ = run("check", "--format", fmt, "--no-color", LATE)
     _, explained, _ = run("check", "--format", fmt, "--no-color", "--explain", LATE)
-    assert "CN-EIDM-ANN-D01" not in plain
-    assert "annual_report_due" in explained and "CN-EIDM-ANN-D01" in explained
+    assert "CN-EIDM-ANN-D03" not in plain
+    assert "annual_deadline" in explained and "CN-EIDM-ANN-D03" in explained
 
 
 def test_markdown_summary_leads_with_the_verdict() -> None:
