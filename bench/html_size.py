@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate
 
-from esgcheck.checker import Checker, make_report
+from esgcheck.checker import Checker
+from esgcheck.checkerparts import make_report
 from esgcheck.report import RenderOptions
 from esgcheck.report.html import render
 

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate
 
 from esgcheck.baseline import dumps, load_baseline
-from esgcheck.checker import Checker, make_report
+from esgcheck.checker import Checker
+from esgcheck.checkerparts import make_report
 from esgcheck.report import FORMATS, RenderOptions, renderer
 from esgcheck.waivers import load_waivers
 

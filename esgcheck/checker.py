@@ -17,7 +17,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from esgcheck.engine import grading
 from esgcheck.engine.build import build_finding, citation
 from esgcheck.engine.chain import STAGE, Evaluation, EvaluationLimitError
 from esgcheck.engine.expr.runtime import LIMITS
@@ -28,7 +27,6 @@ from esgcheck.engine.findings import (
     FilingReport,
     Finding,
     InputProblem,
-    Report,
     RuleBaseUsed,
     RuleInfo,
     fingerprint,
@@ -50,9 +48,9 @@ from esgcheck.filings.validate import (
 from esgcheck.messages import MESSAGES
 
 if TYPE_CHECKING:  # (imported where used: most runs have neither)
-    from esgcheck.baseline import Baseline
-    from esgcheck.waivers import Waivers
+    pass
 
+from esgcheck.checkergrades import Grading
 from esgcheck.checkermany import ManyFiles
 from esgcheck.checkerparts import (
     DEFAULT_OPTIONS,
@@ -64,18 +62,9 @@ from esgcheck.checkerparts import (
     over_limit,
     without_covered_units,
 )
-from esgcheck.checkerparts import STAGES as STAGES
 from esgcheck.checkerparts import Options as Options
-from esgcheck.checkerparts import file_digest as file_digest
-from esgcheck.checkerparts import folder_digest as folder_digest
 from esgcheck.checkerparts import internal_error as internal_error
-from esgcheck.checkerparts import make_report as make_report
-from esgcheck.checkerparts import portable_name as portable_name
-from esgcheck.checkerparts import received as received
-from esgcheck.checkerparts import resolve_path as resolve_path
-from esgcheck.checkerparts import sendable as sendable
 from esgcheck.checkerparts import summarize as summarize
-from esgcheck.checkerparts import unchanged as unchanged
 from esgcheck.checkerparts import unit_findings as unit_findings
 from esgcheck.checkerparts import unreadable as unreadable
 
@@ -89,7 +78,7 @@ SCHEMA_SEVERITY: dict[str, Severity] = {"additionalProperties": "minor"}
 
 
 
-class Checker(ManyFiles):
+class Checker(Grading, ManyFiles):
     def __init__(self, rule_dirs: Sequence[Path] | None = None,
                  user_config: UserConfig | None = None,
                  registry: Registry | None = None) -> None:
@@ -316,73 +305,6 @@ class Checker(ManyFiles):
             as_of=as_of, as_of_source=source, rulebases=used,
             rules_evaluated=evaluated, findings=findings,
             **self.grade_fields(used, findings))
-
-    def settle(self, report: Report, fail_on: str = "major", waivers: Waivers | None = None,
-               today: date | None = None, baseline: Baseline | None = None) -> Report:
-        """A report after the run's policy: waivers turn the findings they match
-        into waived ones (and the filings are graded again), then the baseline
-        leaves out the findings it knows; the summary follows."""
-        filings = list(report.filings)
-        update: dict[str, Any] = {}
-        if waivers is not None:
-            from esgcheck.waivers import apply_waivers
-
-            waived, update["waivers"] = apply_waivers(filings, waivers, today or date.today())
-            filings = [f if f is before else self.regrade(f)  # only those a waiver changed
-                       for f, before in zip(waived, filings, strict=True)]
-        if baseline is not None:
-            from esgcheck.baseline import apply_baseline
-
-            filings, update["baseline"] = apply_baseline(filings, baseline)
-        return report.model_copy(update={
-            **update, "filings": filings, "summary": summarize(filings, fail_on)})
-
-    def regrade(self, report: FilingReport) -> FilingReport:
-        """A checked filing graded again after its findings changed (waivers)."""
-        if report.status != "checked":
-            return report
-        return report.model_copy(update=self.grade_fields(report.rulebases, report.findings))
-
-    def grade_fields(self, used: Sequence[RuleBaseUsed], findings: Sequence[Finding]
-                     ) -> dict[str, Any]:
-        """A filing's grades and counts from its findings: each rule base in force
-        grades its own findings and the structural ones by its policy, and the
-        filing takes the worst of those grades."""
-        grades: list[tuple[int, str, Text]] = []
-        sections: dict[str, str] = {}
-        in_force = {u.id for u in used if u.ran != "none"}
-        for rb in self.rulebases:
-            if rb.id not in in_force:
-                continue
-            scope = [f for f in findings if f.rulebase in (rb.id, "schema")]
-            step_grade, label, rank = grading.grade(scope, rb.meta.grading)
-            grades.append((rank, step_grade, label))
-            sections.update(grading.section_grades(scope, rb.meta.grading, self.sections(rb)))
-        worst = min(grades, key=lambda g: g[0]) if grades else None
-        return {"grade": worst[1] if worst else None,
-                "grade_label": worst[2] if worst else None,
-                "section_grades": sections, "counts": grading.count(findings)}
-
-    def grades(self) -> list[str]:
-        """Every grade the loaded rule bases' policies give, worst first."""
-        out: list[str] = []
-        for rb in self.rulebases:
-            for g in rb.meta.grading.order:
-                if g not in out:
-                    out.append(g)
-        return out
-
-    def fails_grade(self, report: FilingReport, threshold: str) -> bool:
-        """Whether a checked filing's grade is ``threshold`` or worse, by the
-        policy of the rule base that graded it."""
-        if report.grade is None:
-            return False
-        in_force = {u.id for u in report.rulebases if u.in_force}
-        for rb in self.rulebases:
-            order = rb.meta.grading.order
-            if rb.id in in_force and report.grade in order and threshold in order:
-                return order.index(report.grade) <= order.index(threshold)
-        return False
 
 
 def as_of_date(ft: FilingType, doc: Any, forced: date | None = None

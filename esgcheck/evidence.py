@@ -53,7 +53,7 @@ def input_files(report: Report) -> list[dict[str, Any]]:
 
 
 def rulebases(report: Report, checker: Checker) -> list[dict[str, Any]]:
-    from esgcheck.checker import folder_digest
+    from esgcheck.checkerparts import folder_digest
 
     out = []
     for rb in checker.rulebases:

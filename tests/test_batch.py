@@ -22,7 +22,8 @@ from click.testing import CliRunner
 
 import esgcheck.checker as checker_module
 from esgcheck import workers
-from esgcheck.checker import Checker, Options, portable_name
+from esgcheck.checker import Checker, Options
+from esgcheck.checkerparts import file_digest, portable_name
 from esgcheck.cli import main
 from esgcheck.engine import grading
 from esgcheck.engine.chain import Evaluation
@@ -404,7 +405,7 @@ def test_a_journal_entry_stands_only_for_the_filing_it_describes(
     fresh = checker.check_paths([clean, bad])
     good_report = fresh.filings[0].model_dump(mode="json")
     names = [f.file for f in fresh.filings]
-    digest = checker_module.file_digest(bad)
+    digest = file_digest(bad)
     key = settings_digest(settings(checker))
     own = fresh.filings[1].model_dump(mode="json")  # the genuine report
     forged = [
@@ -582,7 +583,7 @@ def test_section_grades_are_in_one_order_whatever_their_source(
     journal = tmp_path / "run.journal"
     data = report.model_dump(mode="json") | {"section_grades": shuffled}
     write_journal(journal, checker, [{
-        "file": name, "sha256": checker_module.file_digest(path),
+        "file": name, "sha256": file_digest(path),
         "settings": settings_digest(settings(checker)), "report": data}])
     record = Journal(journal, settings(checker))
     assert next(iter(record.done.values())).section_grades == shuffled

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from esgcheck import diskcache
-from esgcheck.checker import PACKAGE_RULES, Checker, make_report
+from esgcheck.checker import PACKAGE_RULES, Checker
+from esgcheck.checkerparts import make_report
 from esgcheck.engine import builtcache, rbcompile
 from esgcheck.engine.rulebase import RuleBaseError
 from esgcheck.report import RenderOptions, renderer

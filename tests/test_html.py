@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from esgcheck.checker import Checker, make_report
+from esgcheck.checker import Checker
+from esgcheck.checkerparts import make_report
 from esgcheck.engine import grading
 from esgcheck.engine.findings import (
     BaselineEntry,

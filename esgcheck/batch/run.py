@@ -19,7 +19,8 @@ from typing import Any
 
 from esgcheck.batch.cluster import Cluster, Setup
 from esgcheck.batch.progress import Progress
-from esgcheck.checker import Checker, Options, file_digest, portable_name, unchanged
+from esgcheck.checker import Checker, Options
+from esgcheck.checkerparts import file_digest, portable_name, unchanged
 from esgcheck.engine.findings import FilingReport, WaiverStatus, WaiversUsed
 from esgcheck.filings.paths import expand
 from esgcheck.store import Store
@@ -36,7 +37,7 @@ class StoredRun:
 
 
 def rulebases_used(checker: Checker) -> list[dict[str, Any]]:
-    from esgcheck.checker import folder_digest
+    from esgcheck.checkerparts import folder_digest
 
     return [{"id": rb.id, "versions": [v.version for v in rb.versions],
              "sha256": folder_digest(rb.folder)} for rb in checker.rulebases]

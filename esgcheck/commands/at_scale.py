@@ -81,7 +81,7 @@ def check_at_scale(run: CheckRun) -> None:
     report = None
     if run.evidence is not None or any((f or run.fmt) in full_formats
                                        for f in [*(t for t, _ in run.outputs), None]):
-        from esgcheck.checker import make_report
+        from esgcheck.checkerparts import make_report
 
         filings = [f for _, f in store.iter_filings(done.id)]
         report = make_report(filings, fail_on, checker.configuration(),

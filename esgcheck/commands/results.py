@@ -180,7 +180,7 @@ def failed_command(url: str, run: int | None, rule: str | None, severity: str | 
 def show_command(file: str, url: str, run: int | None, fmt: str, lang: str, explain: bool,
                  output: Path | None) -> None:
     """One filing's report from a run, in any output format."""
-    from esgcheck.checker import make_report
+    from esgcheck.checkerparts import make_report
     from esgcheck.report import RenderOptions, renderer
 
     store = _open(url)

@@ -33,7 +33,7 @@ class Stage:
     """Which stage of checking one filing this process is at, so that a fault
     can be reported with the stage it happened in: the checker moves it on as
     the work goes (reading, limits, validation, as-of date, findings, grades),
-    and an evaluation sets ``derive`` and ``check`` (see checker.STAGES)."""
+    and an evaluation sets ``derive`` and ``check`` (see checkerparts.STAGES)."""
 
     __slots__ = ("name",)
 

@@ -132,7 +132,7 @@ def enterprise(paths: tuple[Path, ...], store_url: str | None, run_id: int | Non
     if not quiet:
         for line in describe(run, lang):
             _say(line)
-    from esgcheck.checker import make_report
+    from esgcheck.checkerparts import make_report
 
     filings = run.reports[len(run.filings):] if groups_only else run.reports
     report = make_report([checker.in_order(f) for f in filings], fail_on,

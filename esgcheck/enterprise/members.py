@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from esgcheck.checker import Checker, Options, file_digest
+from esgcheck.checker import Checker, Options
+from esgcheck.checkerparts import file_digest
 from esgcheck.engine.findings import FilingReport
 from esgcheck.enterprise.check import check_group
 from esgcheck.enterprise.grouping import Group, Member, Placed, Refused, place

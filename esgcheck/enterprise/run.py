@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from esgcheck.checker import Checker, Options, portable_name
+from esgcheck.checker import Checker, Options
+from esgcheck.checkerparts import portable_name
 from esgcheck.engine.build import pointer
 from esgcheck.engine.findings import FilingReport, InputProblem
 from esgcheck.engine.model import Text

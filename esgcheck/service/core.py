@@ -21,7 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from esgcheck.batch.cluster import Cluster, Setup
-from esgcheck.checker import Checker, Options, internal_error, make_report, sendable
+from esgcheck.checker import Checker, Options, internal_error
+from esgcheck.checkerparts import make_report, sendable
 from esgcheck.engine.chain import STAGE
 from esgcheck.engine.findings import FilingReport
 from esgcheck.engine.grading import exit_code

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from esgcheck import __version__
 from esgcheck.batch.run import rulebases_used
-from esgcheck.checker import make_report
+from esgcheck.checkerparts import make_report
 from esgcheck.engine.findings import REPORT_SCHEMA_VERSION
 from esgcheck.report import RenderOptions, renderer
 from esgcheck.service.access import may_change, who
