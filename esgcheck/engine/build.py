@@ -23,8 +23,8 @@ from esgcheck.engine.findings import (
     ProofNode,
     fingerprint,
 )
-from esgcheck.engine.model import Text
-from esgcheck.engine.rulebase import RuleBase, render_template
+from esgcheck.engine.model import Text, render_template
+from esgcheck.engine.rulebase import RuleBase
 from esgcheck.engine.units import Quantity
 from esgcheck.messages import message
 

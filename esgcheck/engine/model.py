@@ -7,6 +7,8 @@ writes their JSON Schema so editors can validate rule files as they are typed.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 
@@ -230,3 +232,12 @@ class RuleTests(Strict):
     rule: str = Field(pattern=RULE_ID)
     base: str | None = Field(None, description="a filing file, relative to the tests folder")
     cases: list[TestCase] = Field(min_length=1)
+
+
+# a message's placeholders: {name}, a parameter of the rule
+TEMPLATE_PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def render_template(template: str, values: Mapping[str, str]) -> str:
+    """Fill ``{name}`` placeholders; nothing else in a template is interpreted."""
+    return TEMPLATE_PARAM.sub(lambda m: values.get(m.group(1), m.group(0)), template)

@@ -13,7 +13,6 @@ expressions (why-not, a traced function the cache does not hold).
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any
 
 from esgcheck.engine import exprcache, yamlio
@@ -29,7 +28,7 @@ from esgcheck.engine.expr.compiler import (
 from esgcheck.engine.expr.runners import add_derive_runner, add_entity_runner
 from esgcheck.engine.expr.types import BOOLEAN, ObjectT, Type, is_any, same_kind
 from esgcheck.engine.filing_types import Entity, FilingType
-from esgcheck.engine.model import Rule, RuleBaseMeta, RuleFile
+from esgcheck.engine.model import TEMPLATE_PARAM, Rule, RuleBaseMeta, RuleFile
 from esgcheck.engine.refdata import Calendar, Table
 from esgcheck.engine.rulebase import (
     META_FILE,
@@ -39,8 +38,6 @@ from esgcheck.engine.rulebase import (
     Typed,
     TypeRules,
 )
-
-_TEMPLATE_PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 def compile_rules(loader: Source, meta: RuleBaseMeta, tables: dict[str, Table],
@@ -346,7 +343,7 @@ class _TypeCompiler:
             if text is None:
                 continue
             for lang in ("zh", "en"):
-                for name in _TEMPLATE_PARAM.findall(text.get(lang)):
+                for name in TEMPLATE_PARAM.findall(text.get(lang)):
                     if name not in rule.params:
                         self.p.problem(located, (*path, key, lang), rule.id,
                                        f"{key}.{lang} uses {{{name}}}, which is not in params")

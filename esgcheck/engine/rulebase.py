@@ -23,9 +23,8 @@ expression compiler: a rule base read back from the cache runs without it.
 from __future__ import annotations
 
 import gc
-import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -42,7 +41,6 @@ if TYPE_CHECKING:  # the expression compiler is imported only where rules are ty
     from esgcheck.engine.expr.compiler import Compiled, Environment, FactSig
 
 META_FILE = "rulebase.yaml"
-_TEMPLATE_PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -390,11 +388,6 @@ class RuleBase:
                 parts.append(citation.section)
             return "".join(parts)
         return ", ".join([name, *citation.short().split(", ")[1:]])
-
-
-def render_template(template: str, values: Mapping[str, str]) -> str:
-    """Fill ``{name}`` placeholders; nothing else in a template is interpreted."""
-    return _TEMPLATE_PARAM.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def discover(folders: Iterable[Path]) -> list[Path]:
