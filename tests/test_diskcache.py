@@ -99,3 +99,22 @@ def test_a_value_marshal_cannot_hold_is_not_stored(cache_dir: Path) -> None:
     assert diskcache.store("rulebases", entry, object()) is False
     assert not (cache_dir / "rulebases").exists() or not any((cache_dir / "rulebases").iterdir())
 
+
+
+def test_the_division_table_is_read_once_and_kept(cache_dir: Path) -> None:
+    """GB/T 2260's table (python-stdnum's) is read into a set once and kept:
+    the kept set is the table's, and a damaged entry is read from the table
+    again, never trusted."""
+    from esgcheck.engine.expr import builtins
+
+    builtins._divisions.cache_clear()
+    read = builtins._read_divisions()
+    assert "110101" in read and "999999" not in read  # Beijing, Dongcheng
+    assert builtins._divisions() == read
+    [kept] = (cache_dir / "gb2260").iterdir()
+    builtins._divisions.cache_clear()
+    assert builtins._divisions() == read  # read back from the cache
+    kept.write_bytes(kept.read_bytes()[:-40])
+    builtins._divisions.cache_clear()
+    assert builtins._divisions() == read
+    builtins._divisions.cache_clear()
