@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import calendar as _calendar
 import hashlib
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any
-
-import stdnum
 
 from esgcheck import diskcache
 from esgcheck.engine.expr.codegen import INLINE
@@ -185,12 +185,13 @@ def _divisions() -> frozenset[str]:
     the table; and kept in esgcheck's cache on disk, keyed by the table's
     bytes, because reading the table costs more than a whole check of a
     filing (about 0.2 s; the set read back, 2 ms)."""
-    table = Path(stdnum.__file__).parent / "cn" / "loc.dat"
-    try:
-        entry: str | None = diskcache.key(
-            "gb2260", hashlib.sha256(table.read_bytes()).hexdigest())
-    except OSError:  # the table elsewhere (a zipped install): read it each time
-        entry = None
+    # found, not imported: importing stdnum costs a warm run 16 ms (ssl, pydoc)
+    spec = importlib.util.find_spec("stdnum")
+    entry: str | None = None
+    if spec is not None and spec.origin:
+        table = Path(spec.origin).parent / "cn" / "loc.dat"
+        with suppress(OSError):  # the table elsewhere (a zipped install): read each time
+            entry = diskcache.key("gb2260", hashlib.sha256(table.read_bytes()).hexdigest())
     if entry is not None:
         kept = diskcache.load("gb2260", entry)
         if isinstance(kept, frozenset):
