@@ -80,6 +80,21 @@ class _Globals:
             self.where.setdefault(key, where)
 
 
+_INDEX: list[tuple[tuple[str, ...], _Globals]] = []  # (the modules it was read from, it)
+
+
+def _index(fresh: bool = False) -> _Globals:
+    """The index of the loaded modules' globals, read once per process (about
+    10 ms, and every traced rule is described when it is first kept) and again
+    when a module of esgcheck was loaded since or ``fresh`` is asked for. Every
+    place found in it is checked against the value before it is written (see
+    ``_Describer.where``)."""
+    loaded = tuple(sorted(n for n in list(sys.modules) if n.startswith("esgcheck.")))
+    if fresh or not _INDEX or _INDEX[0][0] != loaded:
+        _INDEX[:] = [(loaded, _Globals())]
+    return _INDEX[0][1]
+
+
 def _inside(value: Any) -> list[tuple[tuple[str, Any], Any]]:
     """The items of a container, or the attributes of an object, with the step
     that reaches each (("i", key) or ("a", name))."""
@@ -108,8 +123,14 @@ class _Describer:
 
     def where(self, value: Any) -> tuple[Any, ...] | None:
         if self.globals is None:
-            self.globals = _Globals()
-        return self.globals.where.get(id(value))
+            self.globals = _index()
+        found = self.globals.where.get(id(value))
+        if found is not None and _global(found) is not value:
+            # a global rebound, or its old object gone and its id reused:
+            # the index is read again, once for this description
+            self.globals = _index(fresh=True)
+            found = self.globals.where.get(id(value))
+        return found
 
     def go(self, value: Any) -> Any:
         cls = value.__class__
