@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from esgcheck.engine.build import build_finding, citation
+from esgcheck.engine.build import ProofNodes, build_finding, citation
 from esgcheck.engine.chain import STAGE, Evaluation, EvaluationLimitError
 from esgcheck.engine.expr.runtime import LIMITS
 from esgcheck.engine.filing_types import FilingType, Registry, default_registry
@@ -290,7 +290,8 @@ class Checker(Grading, ManyFiles):
             evaluated += len(rules.check) if active is None else sum(
                 1 for r in rules.check if r.id in active)
             STAGE.name = "findings"
-            own = [build_finding(hit, rb, version.version, evaluation, filing.location)
+            built: ProofNodes = {}
+            own = [build_finding(hit, rb, version.version, evaluation, filing.location, built)
                    for hit in hits]
             if filing.adapted is not None:
                 own = [not_carried(f, filing.adapted) for f in own]

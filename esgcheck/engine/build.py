@@ -125,13 +125,28 @@ def evidence(trace: list[TraceEntry], locate: Locate, facts: bool = True
     return items, notes
 
 
-def proof_node(proof: Proof, locate: Locate, depth: int = 0) -> ProofNode:
+ProofNodes = dict[tuple[int, int], ProofNode]  # (id of a proof, its depth) -> its node
+
+
+def proof_node(proof: Proof, locate: Locate, depth: int = 0,
+               built: ProofNodes | None = None) -> ProofNode:
+    """The proof as a report shows it, 16 levels deep at most. ``built`` keeps
+    the nodes made for one filing: its findings often rest on the same facts
+    (an obligation that every check of the report waits for), whose proofs
+    are then made once. (A node is not changed once made.)"""
+    key = (id(proof), depth)
+    if built is not None and (found := built.get(key)) is not None:
+        return found
     items, notes = evidence(proof.trace, locate, facts=False)
-    return ProofNode(
+    node = ProofNode(
         fact=proof.name, entity=pointer(proof.path), value=display(proof.value),
         rules=proof.rules, evidence=items, notes=notes,
-        because=[proof_node(p, locate, depth + 1) for p in proof.because] if depth < 16 else [],
+        because=[proof_node(p, locate, depth + 1, built) for p in proof.because]
+        if depth < 16 else [],
     )
+    if built is not None:
+        built[key] = node
+    return node
 
 
 def citation(rb: RuleBase, hit_rule: Any) -> CitationOut:
@@ -196,7 +211,9 @@ def not_assessable_message(items: list[Evidence], notes: list[str],
 
 
 def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
-                  locate: Locate) -> Finding:
+                  locate: Locate, built: ProofNodes | None = None) -> Finding:
+    """The finding of a hit; ``built``, the proof nodes made for the filing's
+    other findings (see proof_node)."""
     rule = hit.rule
     spec = rule.spec
     items, notes = evidence(hit.trace, locate)
@@ -205,7 +222,7 @@ def build_finding(hit: Hit, rb: RuleBase, version: str, evaluation: Evaluation,
     for entry in hit.trace:
         if isinstance(entry, FactRead) and (entry.path, entry.name) not in seen_facts:
             seen_facts.add((entry.path, entry.name))
-            derivation.append(proof_node(evaluation.proof(entry), locate))
+            derivation.append(proof_node(evaluation.proof(entry), locate, 0, built))
     if hit.outcome == "breach":
         assert spec.message is not None
         message = Text(zh=render_template(spec.message.zh, hit.params),

@@ -29,12 +29,21 @@ class Filing:
     _xml: dict[JsonPath, tuple[int, str]] = field(default_factory=dict)
     adapted: Adapted | None = None  # read from an industry format into the canonical form
     valid: bool | None = None  # whether the document fits its schema, once that is known
+    # each place located once: the findings of a filing read the same values
+    # (their proofs share facts), and a location is not changed once made
+    _located: dict[JsonPath, Location] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def read_as(self) -> str | None:
         return self.adapted.format if self.adapted is not None else None
 
     def location(self, path: JsonPath) -> Location:
+        found = self._located.get(path)
+        if found is None:
+            found = self._located[path] = self._location(path)
+        return found
+
+    def _location(self, path: JsonPath) -> Location:
         if self.adapted is not None and self._json is not None:
             source, exact = self.adapted.source_of(path)
             line, column, exists = self._json.locate(source)
