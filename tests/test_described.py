@@ -34,3 +34,20 @@ def test_a_rebound_global_is_not_named_by_its_old_place(monkeypatch: pytest.Monk
     back = described.restore(tree)
     assert back is not held and back is not values.HELD_FOR_TEST  # type: ignore[attr-defined]
     assert str(back) == "kept"
+
+
+def test_a_place_that_no_longer_exists_is_not_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function held in a module's dictionary, indexed, then removed from it:
+    describing it is refused as a value that cannot be written (the caller then
+    keeps nothing), not failed on the place that is gone."""
+
+    def held() -> None:
+        """A function that is no module's global."""
+
+    table = {"item": held}
+    monkeypatch.setattr(values, "TABLE_FOR_TEST", table, raising=False)
+    described._INDEX.clear()
+    assert described.describe(held)[0] == "="  # named by its place in the table
+    del table["item"]
+    with pytest.raises(described.NotDescribable):
+        described.describe(held)

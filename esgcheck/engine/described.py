@@ -125,7 +125,7 @@ class _Describer:
         if self.globals is None:
             self.globals = _index()
         found = self.globals.where.get(id(value))
-        if found is not None and _global(found) is not value:
+        if found is not None and not _still(found, value):
             # a global rebound, or its old object gone and its id reused:
             # the index is read again, once for this description
             self.globals = _index(fresh=True)
@@ -297,6 +297,15 @@ class _Restorer:
         for k, v in pairs or ():
             out[self.go(k)] = self.go(v)
         return out
+
+
+def _still(where: tuple[Any, ...], value: Any) -> bool:
+    """Whether ``where`` still leads to ``value`` (a global rebound, or an item
+    of a global dictionary removed since the index was read, does not)."""
+    try:
+        return _global(where) is value
+    except Exception:  # whatever the place has become, it is not the value's
+        return False
 
 
 def _global(where: tuple[Any, ...]) -> Any:
