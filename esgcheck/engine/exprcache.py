@@ -66,7 +66,10 @@ def kept(name: str) -> Iterator[None]:
         yield
     finally:
         _SESSION.reset(token)
-    if session.parsed or set(session.nodes) != set(session.trees):
+    # (with no cache folder the entry is not even made: making it is a tenth
+    # of a cold run's building)
+    if diskcache.folder() is not None and (
+            session.parsed or set(session.nodes) != set(session.trees)):
         with suppress(_NotKept):
             diskcache.store(KIND, entry, _entry(session.nodes))
 
