@@ -4,6 +4,7 @@ valgrind's cachegrind: a ratio that does not move with the machine's load,
 unlike the harness's timings (bench/peers.sh) on a shared machine.
 
     python bench/peers_instructions.py [--n 20] [--outlets 20] [--copies 1] [--cache warm]
+                                       [--steady]
 
 Each variant runs in its own process under cachegrind, over no filing and over
 ``--n`` filings of the harness's corpus (``gen_corpus.make_corpus``: its first
@@ -19,6 +20,14 @@ then read, and the difference counted it: 18 M instead of 8.7 M per filing.)
 ``--cache warm`` fills a cache folder of its own by an uncounted run first, so
 that both counted runs read compiled code, as the harness's runs do after its
 first.
+
+``--steady`` counts a second pass over the same filings instead: each counted
+run goes over them once uncounted by the difference (both runs make that first
+pass), so what is left is the steady state, once every rule that fires has its
+traced code. Without it, the first sight of each rule that fires is in the
+count: with ten times the rules, ten times as many rules fire for the first
+time in the counted filings, each compiled or read back from the cache, and
+that cost hides the steady state's.
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ PEER_BENCH = Path(os.environ.get("PEER_BENCH", HERE.parents[1] / "shared" / "pee
 GENERATED = 40  # filings generated in every run, whatever --n is
 
 
-def child(variant: str, n: int, outlets: int, copies: int) -> None:
+def child(variant: str, n: int, outlets: int, copies: int, passes: int = 1) -> None:
     sys.path.insert(0, str(PEER_BENCH))
     sys.path.insert(0, str(HERE / "peers"))
     from gen_corpus import make_corpus  # the harness's own modules
@@ -59,16 +68,17 @@ def child(variant: str, n: int, outlets: int, copies: int) -> None:
     gc.freeze()  # both variants alike (the esgcheck adapter freezes what is loaded)
     for data in corpus[:3]:  # warm: traced code compiled, caches filled
         engine.run(data)
-    for data in corpus[3:3 + n]:
-        engine.run(data)
+    for _ in range(passes):
+        for data in corpus[3:3 + n]:
+            engine.run(data)
 
 
-def count(variant: str, n: int, outlets: int, copies: int) -> int:
+def count(variant: str, n: int, outlets: int, copies: int, passes: int = 1) -> int:
     sys.path.insert(0, str(HERE))
     from instructions import instructions  # the project's cachegrind runner
 
     return instructions([__file__, "--child", variant, "--n", str(n), "--outlets",
-                         str(outlets), "--copies", str(copies)])
+                         str(outlets), "--copies", str(copies), "--passes", str(passes)])
 
 
 def main() -> None:
@@ -77,10 +87,13 @@ def main() -> None:
     parser.add_argument("--outlets", type=int, default=20, choices=[20, 230])
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--cache", choices=["off", "warm"], default="off")
+    parser.add_argument("--steady", action="store_true",
+                        help="count a second pass over the filings (see above)")
     parser.add_argument("--child", choices=["closures", "esgcheck"])
+    parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.n, args.outlets, args.copies)
+        child(args.child, args.n, args.outlets, args.copies, args.passes)
         return
     if not 0 < args.n <= GENERATED:
         parser.error(f"--n must be between 1 and {GENERATED}")
@@ -95,8 +108,12 @@ def main() -> None:
         os.environ["ESGCHECK_CACHE_DIR"] = "off"
     per = {}
     for variant in ("closures", "esgcheck"):
-        total = count(variant, args.n, args.outlets, args.copies)
-        base = count(variant, 0, args.outlets, args.copies)
+        if args.steady:  # two passes against one over the same filings
+            total = count(variant, args.n, args.outlets, args.copies, 2)
+            base = count(variant, args.n, args.outlets, args.copies, 1)
+        else:  # the filings against none
+            total = count(variant, args.n, args.outlets, args.copies)
+            base = count(variant, 0, args.outlets, args.copies)
         per[variant] = (total - base) / args.n
         print(f"{variant:<10}{per[variant] / 1e6:>10.2f} M instructions per filing", flush=True)
     print(f"esgcheck / closures: {per['esgcheck'] / per['closures']:.2f} "
