@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from esgcheck.filings.adapted import Adapted, JsonPath
+from esgcheck.filings.formats.pcf_time import put_instant
 
 FILING_TYPE = "product-carbon-footprint"
 
@@ -36,17 +37,18 @@ _EXPONENT = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
 _SPEC = re.compile(r"^(\d+)\.\d+\.\d+(-\d{8})?$")
 
 # PACT members by version: (canonical path, v2 name, v3 name, kind). Kinds:
-# "str", "list", "day", "int", "bool", "dec" (a decimal string in that version),
+# "str", "list", "instant" (a date-time: its UTC date, and its time of day beside
+# it, see pcf_time), "int", "bool", "dec" (a decimal string in that version),
 # "num" (a JSON number in v2, a decimal string in v3).
 _TOP: tuple[tuple[JsonPath, str | None, str | None, str], ...] = (
     (("id",), "id", "id", "str"),
     (("preceding_ids",), "precedingPfIds", "precedingPfIds", "list"),
     (("version",), "version", None, "int"),
-    (("created",), "created", "created", "day"),
-    (("updated",), "updated", None, "day"),
+    (("created",), "created", "created", "instant"),
+    (("updated",), "updated", None, "instant"),
     (("status",), "status", "status", "str"),
-    (("validity_period", "start"), "validityPeriodStart", "validityPeriodStart", "day"),
-    (("validity_period", "end"), "validityPeriodEnd", "validityPeriodEnd", "day"),
+    (("validity_period", "start"), "validityPeriodStart", "validityPeriodStart", "instant"),
+    (("validity_period", "end"), "validityPeriodEnd", "validityPeriodEnd", "instant"),
     (("company_name",), "companyName", "companyName", "str"),
     (("company_ids",), "companyIds", "companyIds", "list"),
     (("product_description",), "productDescription", "productDescription", "str"),
@@ -62,8 +64,8 @@ _PCF: tuple[tuple[JsonPath, str | None, str | None, str], ...] = (
     (("declared_unit",), "declaredUnit", "declaredUnitOfMeasurement", "str"),
     (("declared_amount",), "unitaryProductAmount", "declaredUnitAmount", "dec"),
     (("product_mass",), "productMassPerDeclaredUnit", "productMassPerDeclaredUnit", "dec"),
-    (("reference_period", "start"), "referencePeriodStart", "referencePeriodStart", "day"),
-    (("reference_period", "end"), "referencePeriodEnd", "referencePeriodEnd", "day"),
+    (("reference_period", "start"), "referencePeriodStart", "referencePeriodStart", "instant"),
+    (("reference_period", "end"), "referencePeriodEnd", "referencePeriodEnd", "instant"),
     (("geography", "region"), "geographyRegionOrSubregion", "geographyRegionOrSubregion", "str"),
     (("geography", "country"), "geographyCountry", "geographyCountry", "str"),
     (("geography", "subdivision"), "geographyCountrySubdivision",
@@ -159,8 +161,8 @@ def _decimal(out: Adapted, path: JsonPath, value: Any, source: JsonPath, as_stri
 
 def _value(out: Adapted, path: JsonPath, value: Any, source: JsonPath, kind: str,
            major: int, model: str) -> None:
-    if kind == "day":
-        out.put(path, out.day(value, source), source)
+    if kind == "instant":
+        put_instant(out, path, value, source, model)
     elif kind == "dec":
         _decimal(out, path, value, source, True, model)
     elif kind == "num":

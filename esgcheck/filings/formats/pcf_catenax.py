@@ -116,7 +116,7 @@ def read_catena_x(doc: Mapping[str, Any]) -> Adapted:
                        (("created",), "created"),
                        (("validity_period", "start"), "validityPeriodStart"),
                        (("validity_period", "end"), "validityPeriodEnd")):
-        cx.put(path, "day", *info, "time", name)
+        cx.put(path, "instant", *info, "time", name)
     quality = ("pcfAssessmentAndMethodology", "dataSourcesAndQuality")
     cx.put(("primary_data_share",), "num", *quality, "primaryDataShare")
     for name in ("technological", "temporal", "geographical"):
