@@ -114,8 +114,14 @@ def test_eu_criteria_belong_to_encoded_activities(rulebase: RuleBase) -> None:
         assert sum(row.get(c) is not None for c in typed) == 1, key  # one limit per row
         assert row["op"] in ("<", "<=", ">", ">=")
     limits = rulebase.tables["eu_vehicle_limits"]
-    assert limits.get_dated("6.5", date(2025, 12, 31))["op"] == "<"  # type: ignore[index]
-    assert limits.get_dated("6.5", date(2026, 1, 1))["op"] == "<="  # type: ignore[index]
+    assert limits.get_dated("6.5|M1", date(2025, 12, 31))["op"] == "<"  # type: ignore[index]
+    assert limits.get_dated("6.5|M1", date(2026, 1, 1))["op"] == "<="  # type: ignore[index]
+    for key in codes(rulebase, "eu_vehicle_limits"):  # "activity|category", 6.5 and 3.3 alike
+        activity, category = key.split("|")
+        assert activity in ("6.5", "3.3") and category in ("M1", "N1", "L"), key
+    # L: zero at any date [V-data S20]
+    assert limits.get_dated("3.3|L", date(2022, 1, 1))["op"] == "<="  # type: ignore[index]
+    assert limits.get_dated("3.3|L", date(2030, 1, 1))["distance"].value == 0  # type: ignore[index]
 
 
 def test_the_readme_states_the_coverage_the_data_has(rulebase: RuleBase) -> None:
