@@ -8,10 +8,8 @@ A rule base is a folder::
     schemas/*.json       filing types the rule base brings (optional)
     tests/*.yaml         test cases, one file per rule (see engine.testing)
 
-Everything that can be wrong with it is found here, at load time, and reported
-with the file, the line and the rule id: broken YAML, fields that do not fit
-the model, unknown fields of the filing, unknown functions, type and unit
-clashes, unknown facts and cycles between derive rules.
+Whatever is wrong with it is found at load time and reported with the file,
+the line and the rule id (Problem, RuleBaseError, below).
 
 The stages live apart: reading the files (engine.rbload), type-checking and
 compiling the rules (engine.rbcompile), the cache of built rule bases
