@@ -26,7 +26,7 @@ def test_a_rebound_global_is_not_named_by_its_old_place(monkeypatch: pytest.Monk
     object is written by what it is, not by the place now holding another."""
     held = values.Undecidable("kept")  # an instance of esgcheck: described by class and state
     monkeypatch.setattr(values, "HELD_FOR_TEST", held, raising=False)
-    described._INDEX.clear()
+    described._index_of.cache_clear()
     assert described.describe(held)[0] == "="  # named by its place
     monkeypatch.setattr(values, "HELD_FOR_TEST", values.Undecidable("other"))
     tree = described.describe(held)  # the index is the one read before
@@ -46,7 +46,7 @@ def test_a_place_that_no_longer_exists_is_not_named(monkeypatch: pytest.MonkeyPa
 
     table = {"item": held}
     monkeypatch.setattr(values, "TABLE_FOR_TEST", table, raising=False)
-    described._INDEX.clear()
+    described._index_of.cache_clear()
     assert described.describe(held)[0] == "="  # named by its place in the table
     del table["item"]
     with pytest.raises(described.NotDescribable):

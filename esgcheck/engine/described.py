@@ -30,6 +30,7 @@ from __future__ import annotations
 import copyreg
 import importlib
 import sys
+from functools import lru_cache
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
 from typing import Any
 
@@ -80,19 +81,21 @@ class _Globals:
             self.where.setdefault(key, where)
 
 
-_INDEX: list[tuple[tuple[str, ...], _Globals]] = []  # (the modules it was read from, it)
-
-
 def _index(fresh: bool = False) -> _Globals:
     """The index of the loaded modules' globals, read once per process (about
     10 ms, and every traced rule is described when it is first kept) and again
     when a module of esgcheck was loaded since or ``fresh`` is asked for. Every
     place found in it is checked against the value before it is written (see
     ``_Describer.where``)."""
-    loaded = tuple(sorted(n for n in list(sys.modules) if n.startswith("esgcheck.")))
-    if fresh or not _INDEX or _INDEX[0][0] != loaded:
-        _INDEX[:] = [(loaded, _Globals())]
-    return _INDEX[0][1]
+    if fresh:
+        _index_of.cache_clear()
+    return _index_of(tuple(sorted(n for n in list(sys.modules) if n.startswith("esgcheck."))))
+
+
+@lru_cache(maxsize=1)
+def _index_of(loaded: tuple[str, ...]) -> _Globals:
+    """The index, for the esgcheck modules ``loaded`` (the key only)."""
+    return _Globals()
 
 
 def _inside(value: Any) -> list[tuple[tuple[str, Any], Any]]:

@@ -21,7 +21,7 @@ text as written for the schema to report.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -51,13 +51,12 @@ def put_instant(out: Adapted, path: JsonPath, value: Any, source: JsonPath,
     else:
         offset = moment.utcoffset()
         moment = moment.astimezone(UTC)
-        if offset and offset != timedelta(0) and model.startswith("PACT"):
+        if offset and model.startswith("PACT"):  # a zero offset is false
             out.note("datetime_offset", source, value, _iso(moment))
-    seconds = Decimal(moment.hour * 3600 + moment.minute * 60 + moment.second)
-    if moment.microsecond:
-        seconds += Decimal(moment.microsecond) / Decimal(1_000_000)
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
     out.put(path, moment.date().isoformat(), source)
-    out.put(at, int(seconds) if seconds == seconds.to_integral_value() else seconds, source)
+    out.put(at, seconds + Decimal(moment.microsecond) / 1_000_000 if moment.microsecond
+            else seconds, source)
 
 
 def _parse(value: Any) -> datetime | None:
