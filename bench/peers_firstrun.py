@@ -18,15 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-PEER_BENCH = Path(os.environ.get("PEER_BENCH", HERE.parents[1] / "shared" / "peer-bench"))
+from peers_instructions import harness  # the same harness and adapter
 
 
 def child(n: int) -> None:
-    sys.path.insert(0, str(PEER_BENCH))
-    sys.path.insert(0, str(HERE / "peers"))
+    harness()
     from gen_corpus import make_corpus  # the harness's own modules
     from rules import ruleset
 

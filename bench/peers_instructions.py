@@ -47,9 +47,15 @@ PEER_BENCH = Path(os.environ.get("PEER_BENCH", HERE.parents[1] / "shared" / "pee
 GENERATED = 40  # filings generated in every run, whatever --n is
 
 
-def child(variant: str, n: int, outlets: int, copies: int, passes: int = 1) -> None:
+def harness() -> None:
+    """Makes the harness's modules (gen_corpus, rules, eng_python) and the
+    esgcheck adapter (bench/peers/esgcheck_peer.py) importable."""
     sys.path.insert(0, str(PEER_BENCH))
     sys.path.insert(0, str(HERE / "peers"))
+
+
+def child(variant: str, n: int, outlets: int, copies: int, passes: int = 1) -> None:
+    harness()
     from gen_corpus import make_corpus  # the harness's own modules
     from rules import ruleset
 
