@@ -139,6 +139,9 @@ class Emitter:
         # MISSING, under the tests in ``assumed``; one that cannot raises NotPlain
         self.plain = False
         self.assumed: list[str] = []
+        # whether values of hoisted members are worked out once for all rules
+        # (see derived): not in the three-valued code a plain form falls back to
+        self.share = True
 
     def slot_value(self, n: int) -> str:
         """Code for the value bound to slot ``n``: in the fast form, the local
@@ -235,14 +238,17 @@ class Emitter:
         """A name holding ``member.get(key)`` (None when the member is not an
         object), read once with the member itself; None when ``member`` is not a
         name hoisted here."""
-        return self.derived(member, ("get", key), lambda: (
+        if self._names is None or member not in self._hoisted_names:
+            return None  # (read once whether or not values are shared: see derived)
+        return self._hoist((member, ("get", key)), lambda: (
             f"{member}.get({self.ref(key)}) if {member}.__class__ is dict else None"))
 
     def derived(self, member: str, key: Hashable, code: Callable[[], str]) -> str | None:
         """A name holding ``code()``, an expression of ``member`` alone, worked
         out once where hoisting began; ``key`` says what the expression is. None
-        when ``member`` is not a name hoisted here."""
-        if self._names is None or member not in self._hoisted_names:
+        when ``member`` is not a name hoisted here, or sharing is off (the code
+        then works it out where it is used)."""
+        if self._names is None or member not in self._hoisted_names or not self.share:
             return None
         return self._hoist((member, key), code)
 

@@ -277,8 +277,8 @@ def number_compare(op: str, left: Chain | None, lconst: Any, right: Chain | None
 
     def plain(em: Emitter) -> str:
         """Two numbers of one class compare directly; a number with a constant,
-        as in the branches below: a float with the constant's float, an integer
-        with the constant itself."""
+        as in the branches below: a float with the constant's float (an integer
+        when the constant has no float)."""
         a = plain_member(em, left) if left is not None else None
         b = plain_member(em, right) if right is not None else None
         if a is not None and b is not None:
@@ -294,8 +294,8 @@ def number_compare(op: str, left: Chain | None, lconst: Any, right: Chain | None
         if f is None:
             em.assume(f"{num}.__class__ is int")
             return side(const)
-        em.assume(f"({num}.__class__ is float or {num}.__class__ is int)")
-        return f"(({side(f)}) if {num}.__class__ is float else ({side(const)}))"
+        em.assume(f"{num}.__class__ is float")  # an integer takes the three-valued code
+        return side(f)
 
     def emit(em: Emitter) -> str:
         if em.plain:

@@ -74,8 +74,12 @@ def _check(em: Emitter, i: int, guard: Emit | None, body: Emit) -> None:
         return
     with em.block(f"if {' and '.join(tests)}:"), em.block(f"if {fails}:"):
         em.line(f"hits.append(({i}, n, False))")
-    with em.block("else:"):
-        _kleene(em, i, guard, body)
+    with em.block("else:"):  # rarely taken: its values are not worked out for every instance
+        em.share = False
+        try:
+            _kleene(em, i, guard, body)
+        finally:
+            em.share = True
 
 
 def _kleene(em: Emitter, i: int, guard: Emit | None, body: Emit) -> None:
