@@ -24,9 +24,9 @@ from esgcheck.engine.expr.values import OUT_OF_RANGE, Undecidable, compare_key, 
 def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool,
             simple: bool = False) -> Emit:
     """A comparison: base units for quantities (the numbers as read when the
-    units are the same and the numbers of one class), directly for scalars of one kind, by compare_key for
-    anything else. ``simple``: texts or true/false values, which compare
-    without fail (the plain form)."""
+    units are the same and the numbers of one class), directly for scalars of
+    one kind, by compare_key for anything else. ``simple``: texts or true/false
+    values, which compare without fail (the plain form)."""
 
     def emit(em: Emitter) -> str:
         if em.plain:
