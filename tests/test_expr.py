@@ -358,9 +358,9 @@ def test_numbers_compare_as_written_in_both_forms(expr: str, value: Any) -> None
 ])
 def test_quantities_in_one_unit_compare_as_written(total: Any, cap: Any, expected: bool) -> None:
     """Two quantities in the same unit compare by their numbers without making
-    decimals of them (fast form) only when both are of one class: an integer
-    against a float compares as the decimal the float is written as, which its
-    binary value may not be (past 2**53), in both forms."""
+    decimals of them (fast form) only when both are floats or neither is: an
+    integer against a float compares as the decimal the float is written as,
+    which its binary value may not be (past 2**53), in both forms."""
     env = Environment(TYPES, TYPES.root())
     compiled = compile_expr(parse("total <= cap"), env)
     doc = {"total": {"value": total, "unit": "t"}, "cap": {"value": cap, "unit": "t"}}

@@ -135,6 +135,8 @@ class Emitter:
         self.runner = False
         # slots whose value the fast form holds in a local (a quantifier's item)
         self.locals: dict[int, str] = {}
+        # quantifier slots whose item's path the fast form holds in a local
+        self.item_paths: dict[int, str] = {}
         # the plain form (see plain_form): emitters return one expression, never
         # MISSING, under the tests in ``assumed``; one that cannot raises NotPlain
         self.plain = False
@@ -154,6 +156,11 @@ class Emitter:
             if self.runner and self._names is not None and n in self._slots:
                 return "obj" if n == 1 else self.enclosing(n, 0) or f"env[{n}]"
         return f"env[{n}]"
+
+    def item_path(self, n: int) -> str | None:
+        """Code for the path of the item bound to quantifier slot ``n``, where
+        the fast form knows it without asking the context (see emit_loops.each)."""
+        return None if self.traced else self.item_paths.get(n)
 
     def slot_path(self, n: int) -> str:
         """Code for the path of the entity bound to slot ``n`` (see slot_value)."""

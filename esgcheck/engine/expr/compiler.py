@@ -25,7 +25,7 @@ from esgcheck.engine.expr import emit_loops as L
 from esgcheck.engine.expr import emit_ops as O
 from esgcheck.engine.expr import parser as ast
 from esgcheck.engine.expr.calls import Calls
-from esgcheck.engine.expr.codegen import Emit
+from esgcheck.engine.expr.codegen import Emit, Emitter
 from esgcheck.engine.expr.compiled import (
     Compiled,
     Environment,
@@ -224,8 +224,13 @@ class _Compiler(Calls, Operators):
             if base.slot is not None and base.slot < bound:
                 owner_slot = base.slot
                 return (lambda em: em.slot_path(owner_slot)), owner_slot
-            base_emit = base.emit
-            return (lambda em: f"ctx.path_of({base_emit(em)})"), None
+            base_emit, item = base.emit, base.slot
+
+            def path(em: Emitter) -> str:
+                known = em.item_path(item) if item is not None else None
+                return known or f"ctx.path_of({base_emit(em)})"
+
+            return path, None
         if sig.entity == "filing":
             return E.expr("()"), 0
         if sig.entity == self.env.entity.entity:

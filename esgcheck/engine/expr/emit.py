@@ -322,8 +322,9 @@ def fact(path: Emit, name: str, default: Any, slot: int | None = None) -> Emit:
                     em.assume(f"{shared} is not MISSING")
                 return shared
         at, out = path(em), em.tmp()
+        store = "facts" if em.runner and not em.traced else "ctx.facts.values"  # a local there
         em.line(f"{out} = MISSING if {at} is None else "
-                f"ctx.facts.values.get(({at}, {em.ref(name)}), {em.ref(default)})")
+                f"{store}.get(({at}, {em.ref(name)}), {em.ref(default)})")
         if em.traced:
             with em.block(f"if {at} is not None:"):
                 em.line(f"{em.ref(trace_fact)}(ctx, {em.ref(name)}, {at}, {out})")

@@ -18,8 +18,9 @@ def each(em: Emitter, coll: Emit, conv: Callable[[Any], Any], slot_n: int, body:
     is converted to the item type and bound to the quantifier's slot, and the
     body evaluated; an undecided body sets ``unknown``, and ``decided`` adds
     what a decided one does (an ``elif`` on the body's name). ``after`` follows
-    the loop, at its depth. ``where``, code for the list's path, makes the fast
-    form note where each item is (facts of the items are read by their path)."""
+    the loop, at its depth. ``where``, code for the list's path, gives the fast
+    form each item's path in a local (facts of the items are read by their
+    path: see Emitter.item_path)."""
     values, item = coll(em), em.tmp()
     items = em.tmp()
     em.line(f"{items} = {values}")
@@ -32,13 +33,18 @@ def each(em: Emitter, coll: Emit, conv: Callable[[Any], Any], slot_n: int, body:
         if where is not None and not em.traced and not converts:
             at = em.tmp()
             em.line(f"{at} = {where(em)}")
+        n, path = em.tmp(), em.tmp()
         with em.block(f"for {item} in {items}:" if at is None
-                      else f"for n_, {item} in enumerate({items}):"):
-            if at is not None:
-                em.line(f"ctx.remember({item}, (*{at}, n_))")
+                      else f"for {n}, {item} in enumerate({items}):"):
+            if at is not None:  # the item's path, for the facts of the item it reads
+                em.line(f"{path} = (*{at}, {n})")
+                em.item_paths[slot_n] = path
             if converts:
                 em.line(f"{item} = MISSING if {item} is None else {em.call(conv, item)}")
-            t = _bound_body(em, slot_n, item, body)
+            try:
+                t = _bound_body(em, slot_n, item, body)
+            finally:
+                em.item_paths.pop(slot_n, None)
             with em.block(f"if {t} is MISSING:"):
                 em.line(f"{unknown} = True")
             decided(t)

@@ -24,7 +24,7 @@ from esgcheck.engine.expr.values import OUT_OF_RANGE, Undecidable, compare_key, 
 def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool,
             simple: bool = False) -> Emit:
     """A comparison: base units for quantities (the numbers as read when the
-    units are the same and the numbers of one class), directly for scalars of
+    units are the same and both numbers are floats or neither is), directly for scalars of
     one kind, by compare_key for anything else. ``simple``: texts or true/false
     values, which compare without fail (the plain form)."""
 
@@ -37,7 +37,8 @@ def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool,
         out = em.tmp()
         if quantities:
             test = (f"({a}.value {op} {b}.value) if {a}.unit is {b}.unit and "
-                    f"{a}.value.__class__ is {b}.value.__class__ else ({a}.base {op} {b}.base)")
+                    f"({a}.value.__class__ is float) is ({b}.value.__class__ is float) "
+                    f"else ({a}.base {op} {b}.base)")
         elif plain:
             test = f"{a} {op} {b}"
         else:
@@ -60,8 +61,8 @@ def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool,
 
 
 def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
-    """Two quantities read straight from the filing in the same unit, their
-    numbers of one class, compare by their numbers, exactly, without making
+    """Two quantities read straight from the filing in the same unit, both
+    numbers floats or neither, compare by their numbers, exactly, without making
     Quantity objects (fast form); anything else, and the traced form, take the
     general path."""
 
@@ -73,10 +74,11 @@ def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
         _, vb, ub = quantity_parts(em, right)
         out, nums = em.tmp(), em.ref(NUMBERS)
         ka, kb = known_unit(em, left.reader, ua), known_unit(em, right.reader, ua)
-        # numbers of one class: an integer and a float compare by the float's binary
-        # value, which past 2**53 need not be the decimal it is written as
-        same = (f"{ua} == {ub} and {va}.__class__ is {vb}.__class__ and {va}.__class__ in "
-                f"{nums} and {ka}" + ("" if kb == ka else f" and {kb}"))  # one test if same
+        # both floats or neither: a float and an integer compare by the float's
+        # binary value, which past 2**53 need not be the decimal it is written as
+        same = (f"{ua} == {ub} and {va}.__class__ in {nums} and {vb}.__class__ in {nums} "
+                f"and ({va}.__class__ is float) is ({vb}.__class__ is float) and {ka}"
+                + ("" if kb == ka else f" and {kb}"))  # one test when the same
         with em.block(f"if {same}:"):
             with em.block("try:"):
                 em.line(f"{out} = {va} {op} {vb}")
