@@ -38,6 +38,7 @@ SCHEMA = {
         "big": {"type": "number"},
         "far": {"type": "number"},
         "total": {**QUANTITY, "x-quantity": "t"},
+        "cap": {**QUANTITY, "x-quantity": "t"},
         "footprint": {**QUANTITY, "x-quantity": "kgCO2e/kWh"},
         "tags": {"type": "array", "items": {"type": "string"}},
         "outlets": {"type": "array", "items": {
@@ -346,3 +347,24 @@ def test_numbers_compare_as_written_in_both_forms(expr: str, value: Any) -> None
         ctx = Context(exact, FactStore(), None, env.slots)
         ctx.env[1], ctx.paths[1] = exact, ()
         assert fast is compiled.fn(ctx), (expr, value, far)
+
+
+@pytest.mark.parametrize("total, cap, expected", [
+    (1152921504606846990, 1.152921504606847e18, True),  # the float is 2**60 in binary
+    (1152921504606847001, 1.152921504606847e18, False),
+    (5, 4.9, False),
+    (4.9, 5, True),
+    (0.1, 0.1, True),
+])
+def test_quantities_in_one_unit_compare_as_written(total: Any, cap: Any, expected: bool) -> None:
+    """Two quantities in the same unit compare by their numbers without making
+    decimals of them (fast form) only when both are of one class: an integer
+    against a float compares as the decimal the float is written as, which its
+    binary value may not be (past 2**53), in both forms."""
+    env = Environment(TYPES, TYPES.root())
+    compiled = compile_expr(parse("total <= cap"), env)
+    doc = {"total": {"value": total, "unit": "t"}, "cap": {"value": cap, "unit": "t"}}
+    ctx = Context(doc, FactStore(), None, env.slots)
+    ctx.env[1], ctx.paths[1] = doc, ()
+    assert build_rule("test", None, compiled.emitter())(ctx) is expected
+    assert compiled.fn(ctx) is expected
