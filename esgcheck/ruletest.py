@@ -248,7 +248,7 @@ class RuleTester:
         rules = rb.by_type[ft.id]
         as_of, _ = as_of_date(ft, doc, case.as_of)
         evaluation = Evaluation(doc, rules, ft.entities, as_of)
-        hits = evaluation.run()
+        hits = evaluation.run(rules.active_on(as_of))  # a rule's own window, as in a check
         if rule.is_derive:
             return self.derive_case(rb, rule, case, evaluation, fmt)
         got = Counter(

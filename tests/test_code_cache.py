@@ -1,4 +1,4 @@
-"""The cache of compiled rule code (esgcheck.engine.expr.codegen.cached_compile):
+"""The cache of compiled rule code (esgcheck.engine.expr.codecache.cached_compile):
 a rule base's generated source is compiled once and read back on later runs,
 and a cache that cannot be used costs only the compilation."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from esgcheck.engine.expr.codegen import CACHE_ENV, cached_compile, code_cache
+from esgcheck.engine.expr.codecache import CACHE_ENV, cached_compile, code_cache
 
 from .conftest import FIXTURES, ROOT
 

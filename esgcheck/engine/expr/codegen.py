@@ -14,6 +14,13 @@ forms of each expression:
   the proofs of the facts it read, and for why-not): every field and fact read
   is recorded as evidence, step by step, in ``ctx.trace``.
 
+Within the fast form, a check rule of a loop over instances also gets a plain
+form where its emitters can write one (``Emitter.plain``): one two-valued
+Python expression, true or false, valid under tests of the members it reads
+(each of the expected type: a text, a true/false, a number of one class). The
+loop takes it when the tests pass and the three-valued code otherwise, so the
+verdict is the same either way (see runners).
+
 The fast functions of a rule base's filing type are written into one module
 and compiled once (``RuleModule``); a traced function is compiled the first
 time it is needed.
@@ -25,19 +32,12 @@ identifiers, so the source is made only of the emitters' templates.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import marshal
-import os
 import re
-import tempfile
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
-from types import CodeType
+from contextlib import contextmanager
 from typing import Any
 
-from esgcheck import diskcache
+from esgcheck.engine.expr.codecache import cached_compile
 from esgcheck.engine.expr.values import MISSING
 
 Emit = Callable[["Emitter"], str]
@@ -52,6 +52,16 @@ _NAMES = re.compile(r"\b(?:k\d+|MISSING)\b")  # the namespace's values, as code 
 # using one twice evaluates nothing twice). Filled in by the modules that define
 # the functions; every entry must mean exactly what the function does.
 INLINE: dict[Callable[..., Any], str] = {}
+
+
+# Whether loops write the plain form of a rule where it has one (see
+# Emitter.plain_form); tests switch it off to compare the verdicts without it.
+PLAIN_FORM = True
+
+
+class NotPlain(Exception):
+    """Raised by an emitter asked for its plain form when it has none (see
+    Emitter.plain_form)."""
 
 
 class RuleModule:
@@ -104,57 +114,6 @@ class RuleModule:
         return [self.ns[name] for name in self.names]
 
 
-# ---------------------------------------------------------------- the cache of compiled code
-
-CACHE_ENV = diskcache.CACHE_ENV  # a folder for the cache, or "off"
-
-
-def code_cache() -> Path | None:
-    """Where compiled rule code is kept between runs: ``$ESGCHECK_CACHE_DIR``
-    ("off": nowhere), else ``code/`` in the user's cache folder (see
-    esgcheck.diskcache). Compiling a rule base's generated source is most of
-    what loading it costs; the cache is keyed by the source itself (which is the
-    rule base's rules, as the emitters write them), esgcheck's version and
-    Python's bytecode version."""
-    base = diskcache.folder()
-    if base is None or os.environ.get(CACHE_ENV):
-        return base
-    return base / "code"
-
-
-def cached_compile(source: str, label: str) -> CodeType:
-    """``compile(source)``, through the cache when there is one. A cache that
-    cannot be read or written (read-only home, full disk, a damaged entry)
-    costs only the compilation: nothing fails because of it."""
-    from esgcheck import __version__
-
-    folder = code_cache()
-    if folder is None:
-        return compile(source, label, "exec")
-    key = hashlib.sha256("\0".join((
-        __version__, importlib.util.MAGIC_NUMBER.hex(), label, source)).encode()).hexdigest()
-    path = folder / f"{key}.bin"
-    try:
-        code = marshal.loads(path.read_bytes())
-        if isinstance(code, CodeType) and code.co_filename == label:
-            return code
-    except (OSError, ValueError, EOFError, TypeError):
-        pass  # absent or unreadable: compiled below
-    code = compile(source, label, "exec")
-    tmp: str | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            out.write(marshal.dumps(code))
-        os.replace(tmp, path)  # whole or not at all, also with runs side by side
-    except OSError:
-        if tmp is not None:
-            with suppress(OSError):
-                os.unlink(tmp)
-    return code
-
-
 class Emitter:
     """Collects the statements of one function."""
 
@@ -176,6 +135,13 @@ class Emitter:
         self.runner = False
         # slots whose value the fast form holds in a local (a quantifier's item)
         self.locals: dict[int, str] = {}
+        # the plain form (see plain_form): emitters return one expression, never
+        # MISSING, under the tests in ``assumed``; one that cannot raises NotPlain
+        self.plain = False
+        self.assumed: list[str] = []
+        # whether values of hoisted members are worked out once for all rules
+        # (see derived): not in the three-valued code a plain form falls back to
+        self.share = True
 
     def slot_value(self, n: int) -> str:
         """Code for the value bound to slot ``n``: in the fast form, the local
@@ -272,14 +238,17 @@ class Emitter:
         """A name holding ``member.get(key)`` (None when the member is not an
         object), read once with the member itself; None when ``member`` is not a
         name hoisted here."""
-        return self.derived(member, ("get", key), lambda: (
+        if self._names is None or member not in self._hoisted_names:
+            return None  # (read once whether or not values are shared: see derived)
+        return self._hoist((member, ("get", key)), lambda: (
             f"{member}.get({self.ref(key)}) if {member}.__class__ is dict else None"))
 
     def derived(self, member: str, key: Hashable, code: Callable[[], str]) -> str | None:
         """A name holding ``code()``, an expression of ``member`` alone, worked
         out once where hoisting began; ``key`` says what the expression is. None
-        when ``member`` is not a name hoisted here."""
-        if self._names is None or member not in self._hoisted_names:
+        when ``member`` is not a name hoisted here, or sharing is off (the code
+        then works it out where it is used)."""
+        if self._names is None or member not in self._hoisted_names or not self.share:
             return None
         return self._hoist((member, key), code)
 
@@ -313,7 +282,34 @@ class Emitter:
             self._names, self._slots, self._objects = None, range(0), {}
             self._hoisted, self._hoisted_names = [], set()
 
+    def assume(self, test: str) -> None:
+        """In the plain form: the expression being written holds only where
+        ``test`` (code over names read once per instance) is true."""
+        if test not in self.assumed:
+            self.assumed.append(test)
+
+    def plain_form(self, emits: list[Emit]) -> tuple[list[str], list[str]] | None:
+        """The plain form of ``emits`` (a rule's guard and body): their
+        expressions and the tests under which they hold, or None when an
+        emitter has none. Nothing is written but reads placed where hoisting
+        began (an emitter writing a statement raises NotPlain, see line); an
+        attempt that fails leaves no trace."""
+        if self.traced or self._names is None or not PLAIN_FORM:
+            return None
+        saved = (dict(self._names), set(self._hoisted_names), len(self._hoisted))
+        self.plain, self.assumed = True, []
+        try:
+            return [emit(self) for emit in emits], list(self.assumed)
+        except NotPlain:
+            self._names, self._hoisted_names = saved[0], saved[1]
+            del self._hoisted[saved[2]:]
+            return None
+        finally:
+            self.plain, self.assumed = False, []
+
     def line(self, text: str) -> None:
+        if self.plain:
+            raise NotPlain  # an emitter that needs statements has no plain form
         self.lines.append("    " * self.depth + text)
 
     @contextmanager

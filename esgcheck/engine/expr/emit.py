@@ -7,7 +7,9 @@ what it reads in ``ctx.trace`` through the helpers of ``runtime``, and it does
 not take the shortcuts of the fast form (members read once for all rules,
 quantities compared by their numbers as written). Whatever the form, a value
 that cannot be worked out (out of range, undecidable) is MISSING, with a note
-in the trace saying why.
+in the trace saying why. Asked for the plain form (``em.plain``, see
+``Emitter.plain_form``), an emitter returns one expression that is never
+MISSING under the tests it adds with ``em.assume``, or raises NotPlain.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter
+from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter, NotPlain
 from esgcheck.engine.expr.runtime import (
     NONE_GIVES_MISSING,
     NUMBERS,
     QuantityReader,
+    conv_boolean,
     conv_number,
+    conv_string,
     trace_fact,
     trace_read,
     trace_unit,
@@ -51,7 +55,7 @@ class Chain:
 def expr(code: str) -> Emit:
     """A node whose value is one expression of the generated code's own names."""
 
-    def emit(em: Emitter) -> str:
+    def emit(em: Emitter) -> str:  # no plain form: em.line raises NotPlain
         out = em.tmp()
         em.line(f"{out} = {code}")
         return out
@@ -60,11 +64,46 @@ def expr(code: str) -> Emit:
 
 
 def const(value: Any) -> Emit:
-    return lambda em: em.ref(value)
+    def emit(em: Emitter) -> str:
+        if em.plain and value is MISSING:
+            raise NotPlain
+        return em.ref(value)
+
+    return emit
 
 
 def slot(n: int) -> Emit:
-    return lambda em: em.slot_value(n)
+    def emit(em: Emitter) -> str:
+        if em.plain:
+            raise NotPlain  # an entity or an item: an object, not a plain value
+        return em.slot_value(n)
+
+    return emit
+
+
+# Conversions that keep a raw value of one class as it is (and make anything
+# else MISSING): where the raw value is of that class, it is the value.
+_KEPT_CLASS: dict[Callable[[Any], Any], str] = {conv_string: "str", conv_boolean: "bool"}
+
+
+def plain_member(em: Emitter, chain: Chain) -> str:
+    """The raw value a chain leads to, read once per instance (plain form):
+    NotPlain when the chain does not start at a bound entity."""
+    if chain.slot is None or chain.reader is not None or em.member(
+            chain.slot, chain.keys[0]) is None:
+        raise NotPlain
+    return raw_object(em, chain)
+
+
+def plain_value(em: Emitter, chain: Chain) -> str:
+    """A text or true/false field in the plain form: the raw value itself,
+    assumed to be of its class."""
+    kept = _KEPT_CLASS.get(chain.conv)
+    if kept is None:
+        raise NotPlain  # a number becomes an exact decimal; a date is parsed
+    raw = plain_member(em, chain)
+    em.assume(f"{raw}.__class__ is {kept}")
+    return raw
 
 
 def _convert(em: Emitter, out: str, raw: str, conv: Callable[[Any], Any], memo: bool) -> None:
@@ -130,7 +169,10 @@ def field(base: Emit, key: str, ftype: Type, chain: Chain) -> tuple[Emit, Parts]
                     f"{em.ref(ftype)})")
         return raw, out
 
-    return (lambda em: parts(em)[1]), parts
+    def value(em: Emitter) -> str:
+        return plain_value(em, chain) if em.plain else parts(em)[1]
+
+    return value, parts
 
 
 def quantity_parts(em: Emitter, chain: Chain) -> tuple[str, str, str]:
@@ -169,6 +211,15 @@ def presence(parts: Parts, chain: Chain | None, outcome: Outcome) -> Emit:
     readable, absent, unreadable = _outcome_code(outcome)
 
     def emit(em: Emitter) -> str:
+        if em.plain:  # readable, under a test that it is
+            if chain is None or readable == "MISSING":
+                raise NotPlain
+            if chain.conv is conv_number:
+                raw = plain_member(em, chain)
+                em.assume(f"{raw}.__class__ in {em.ref(NUMBERS)}")
+            else:
+                plain_value(em, chain)
+            return readable
         out = em.tmp()
         if chain is not None and chain.reader is not None and not em.traced:
             obj, value, unit = quantity_parts(em, chain)
@@ -211,13 +262,23 @@ def unit_of(chain: Chain) -> Emit:
     return emit
 
 
-def coalesce(left: Emit, parts: Parts | None, right: Emit) -> Emit:
+def coalesce(left: Emit, parts: Parts | None, right: Emit, chain: Chain | None = None
+             ) -> Emit:
     """``a ?? b``: b when a is absent; a field that is there but unreadable is
     unknown, not absent. The result is a name of its own: the name ``a`` gives
     may be a value read once and shared by every rule of the instance (a
-    member, a fact) or a bound slot, which ``b`` must not overwrite."""
+    member, a fact) or a bound slot, which ``b`` must not overwrite. Plain (a
+    text or true/false field): the value, or ``b`` when it is absent, under a
+    test that it is one or the other."""
 
     def emit(em: Emitter) -> str:
+        if em.plain:
+            kept = _KEPT_CLASS.get(chain.conv) if chain is not None else None
+            if chain is None or kept is None:
+                raise NotPlain
+            raw = plain_member(em, chain)
+            em.assume(f"({raw} is None or {raw}.__class__ is {kept})")
+            return f"({raw} if {raw} is not None else {right(em)})"
         out = em.tmp()
         if parts is None:
             em.line(f"{out} = {left(em)}")
@@ -257,6 +318,8 @@ def fact(path: Emit, name: str, default: Any, slot: int | None = None) -> Emit:
         if slot is not None and not em.traced:
             shared = em.fact(slot, name, default)
             if shared is not None:
+                if em.plain:
+                    em.assume(f"{shared} is not MISSING")
                 return shared
         at, out = path(em), em.tmp()
         em.line(f"{out} = MISSING if {at} is None else "

@@ -1,6 +1,7 @@
 """Emitters of the operators: comparisons, strict calls (built-ins, arithmetic,
 membership, ``matches``), negation, Kleene ``and``/``or``, lists, text
-concatenation and ``if``. See ``emit`` for what an emitter is."""
+concatenation and ``if``. See ``emit`` for what an emitter is, and for its
+plain form."""
 
 from __future__ import annotations
 
@@ -8,18 +9,30 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter
-from esgcheck.engine.expr.emit import Chain, known_unit, quantity_parts, raw_object
+from esgcheck.engine.expr.codegen import INLINE, Emit, Emitter, NotPlain
+from esgcheck.engine.expr.emit import (
+    Chain,
+    known_unit,
+    plain_member,
+    quantity_parts,
+    raw_object,
+)
 from esgcheck.engine.expr.runtime import NUMBERS
 from esgcheck.engine.expr.values import OUT_OF_RANGE, Undecidable, compare_key, out_of_range
 
 
-def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool) -> Emit:
+def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool,
+            simple: bool = False) -> Emit:
     """A comparison: base units for quantities (the numbers as read when the
     units are the same), directly for scalars of one kind, by compare_key for
-    anything else."""
+    anything else. ``simple``: texts or true/false values, which compare
+    without fail (the plain form)."""
 
     def emit(em: Emitter) -> str:
+        if em.plain:
+            if not simple:
+                raise NotPlain
+            return f"{left(em)} {op} {right(em)}"
         a, b = left(em), right(em)
         out = em.tmp()
         if quantities:
@@ -52,8 +65,8 @@ def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
     anything else, and the traced form, take the general path."""
 
     def emit(em: Emitter) -> str:
-        if em.traced:
-            return general(em)
+        if em.traced or em.plain:
+            return general(em)  # plain: quantities have none (NotPlain)
         assert left.reader is not None and right.reader is not None
         _, va, ua = quantity_parts(em, left)
         _, vb, ub = quantity_parts(em, right)
@@ -80,16 +93,21 @@ Note = Callable[[Emitter, list[str]], str]  # code for a note's text, from the a
 
 def strict(fn: Callable[..., Any], args: list[Emit], undecided: Note | None = None,
            out_of_range_of: str | None = None, guarded: bool = True,
-           code: Note | None = None, share: bool = False) -> Emit:
+           code: Note | None = None, share: bool = False, plain: bool = False) -> Emit:
     """``fn(*args)``, MISSING when an argument is. ``guarded``: an Undecidable
     from ``fn`` (noted as ``undecided`` words it; the exception is ``exc``) or a
     value out of range (noted with ``out_of_range_of`` as the operation) gives
     MISSING. ``code``, when given, writes the call itself: an expression that
     means exactly what ``fn`` does. ``share``: worked out once per instance in
     the fast form, like a call without ``code``, when its argument is a member
-    read once for all rules."""
+    read once for all rules. ``plain``: ``code`` neither fails nor gives
+    MISSING when no argument is MISSING, and is the plain form."""
 
     def emit(em: Emitter) -> str:
+        if em.plain:
+            if not plain or code is None:
+                raise NotPlain
+            return f"({code(em, [a(em) for a in args])})"
         names = [a(em) for a in args]
         shared = None
         varying = [n for n in names if not em.present(n)]
@@ -144,6 +162,10 @@ def total(fn: Callable[..., Any], args: list[Emit]) -> Emit:
 
     def emit(em: Emitter) -> str:
         names = [a(em) for a in args]
+        if em.plain:  # no argument is MISSING there
+            if fn not in INLINE:
+                raise NotPlain
+            return em.call(fn, *names)
         out = em.tmp()
         em.line(f"{out} = {em.call(fn, *names)}")
         return out
@@ -174,6 +196,8 @@ def logic(op: str, left: Emit, right: Emit) -> Emit:
     other = "True" if op == "and" else "False"
 
     def emit(em: Emitter) -> str:
+        if em.plain:
+            return f"({left(em)} {op} {right(em)})"
         out = em.tmp()
         a = left(em)
         with em.block(f"if {a} is {stop}:"):
@@ -212,6 +236,8 @@ def concatenation(left: Emit, right: Emit) -> Emit:
 
 def condition(test: Emit, then: Emit, other: Emit) -> Emit:
     def emit(em: Emitter) -> str:
+        if em.plain:
+            return f"({then(em)} if {test(em)} else {other(em)})"
         out = em.tmp()
         t = test(em)
         with em.block(f"if {t} is MISSING:"):
@@ -249,7 +275,31 @@ def number_compare(op: str, left: Chain | None, lconst: Any, right: Chain | None
     and the traced form, take the general path."""
     fl, fr = _float_of(lconst), _float_of(rconst)
 
+    def plain(em: Emitter) -> str:
+        """Two numbers of one class compare directly; a number with a constant,
+        as in the branches below: a float with the constant's float (an integer
+        when the constant has no float)."""
+        a = plain_member(em, left) if left is not None else None
+        b = plain_member(em, right) if right is not None else None
+        if a is not None and b is not None:
+            em.assume(f"{a}.__class__ is {b}.__class__ and {a}.__class__ in "
+                      f"{em.ref((float, int))}")
+            return f"{a} {op} {b}"
+        num, const, f = (a, rconst, fr) if a is not None else (b, lconst, fl)
+        assert num is not None
+
+        def side(c: Any) -> str:
+            return f"{num} {op} {em.ref(c)}" if a is not None else f"{em.ref(c)} {op} {num}"
+
+        if f is None:
+            em.assume(f"{num}.__class__ is int")
+            return side(const)
+        em.assume(f"{num}.__class__ is float")  # an integer takes the three-valued code
+        return side(f)
+
     def emit(em: Emitter) -> str:
+        if em.plain:
+            return plain(em)
         if em.traced:
             return general(em)
         a = raw_object(em, left) if left is not None else None

@@ -56,7 +56,9 @@ class Operators:
         operand = self.compile(node.operand, scope)
         if node.op == "not":
             self.expect_boolean(node.operand, operand)
-            return Compiled(BOOLEAN, O.strict(operator.not_, [operand.emit], guarded=False))
+            return Compiled(BOOLEAN, O.strict(operator.not_, [operand.emit], guarded=False,
+                                              code=lambda em, names: f"not {names[0]}",
+                                              plain=True))
         if not (is_scalar(operand.type, "number") or isinstance(operand.type, QuantityT)):
             raise self.fail(node, f"cannot negate a {operand.type.describe()}")
         return Compiled(operand.type, O.negate(operand.emit))
@@ -77,7 +79,7 @@ class Operators:
                 raise self.fail(node, f"'??' joins {left.type.describe()} "
                                       f"and {right.type.describe()}")
             return Compiled(left.type if not is_any(left.type) else right.type,
-                             E.coalesce(left.emit, left.parts, right.emit))
+                             E.coalesce(left.emit, left.parts, right.emit, left.chain))
         if op in ("in", "not in"):
             return self.membership(node, left, right)
         if op == "matches":
@@ -101,7 +103,8 @@ class Operators:
         quantities = isinstance(lt, QuantityT) and isinstance(rt, QuantityT)
         plain = not (isinstance(lt, QuantityT) or isinstance(rt, QuantityT) or is_any(lt)
                      or is_any(rt))
-        emit = O.compare(node.op, left.emit, right.emit, quantities, plain)
+        simple = plain and all(is_scalar(t, "string", "boolean") for t in (lt, rt))
+        emit = O.compare(node.op, left.emit, right.emit, quantities, plain, simple)
         lc, rc = left.chain, right.chain
         if lc is not None and rc is not None and lc.reader is not None and rc.reader is not None:
             emit = O.raw_compare(node.op, lc, rc, emit)
@@ -154,7 +157,8 @@ class Operators:
                 def code(em: Emitter, names: list[str]) -> str:
                     return f"{names[0]} {node.op} {em.ref(members.keys)}"
             return Compiled(BOOLEAN, O.strict(members.test, [left.emit, right.emit],
-                                               out_of_range_of=node.op, code=code))
+                                               out_of_range_of=node.op, code=code,
+                                               plain=code is not None))
         return Compiled(BOOLEAN, O.strict(not_contains if negate else contains,
                                            [left.emit, right.emit], out_of_range_of=node.op))
 
@@ -172,7 +176,8 @@ class Operators:
         # cannot backtrack without bound and runs without the timeout
         memo = SearchMemo(pattern.search, timed=not bounded_width(right.const))
         test = O.strict(memo.__getitem__, [left.emit], O.reason(), share=True,
-                        code=lambda em, names: f"{em.ref(memo)}[{names[0]}]")
+                        code=lambda em, names: f"{em.ref(memo)}[{names[0]}]",
+                        plain=not memo.timed)  # untimed, a search always decides
         return Compiled(BOOLEAN, test)
 
     def arithmetic(self, node: ast.Binary, left: Compiled, right: Compiled) -> Compiled:

@@ -57,7 +57,33 @@ def _loop(em: Emitter, rules: list[RuleEmit], ancestors: int, ask: bool) -> None
 
 def _check(em: Emitter, i: int, guard: Emit | None, body: Emit) -> None:
     """Statements appending rule ``i``'s hit on instance ``n`` to ``hits``: what
-    emit_rule leaves, without naming it (None: the guard is false, no hit)."""
+    emit_rule leaves, without naming it (None: the guard is false, no hit).
+    Where the rule has a plain form (see Emitter.plain_form), it runs when its
+    tests pass: the members it reads are there and of their types, so nothing
+    is MISSING and the verdict is two-valued; the three-valued code runs
+    otherwise."""
+    plain = em.plain_form([body] if guard is None else [guard, body])
+    if plain is None:
+        _kleene(em, i, guard, body)
+        return
+    (*holds, value), tests = plain
+    fails = " and ".join([*holds, f"not {value}"])
+    if not tests:
+        with em.block(f"if {fails}:"):
+            em.line(f"hits.append(({i}, n, False))")
+        return
+    with em.block(f"if {' and '.join(tests)}:"), em.block(f"if {fails}:"):
+        em.line(f"hits.append(({i}, n, False))")
+    with em.block("else:"):  # rarely taken: its values are not worked out for every instance
+        em.share = False
+        try:
+            _kleene(em, i, guard, body)
+        finally:
+            em.share = True
+
+
+def _kleene(em: Emitter, i: int, guard: Emit | None, body: Emit) -> None:
+    """The three-valued statements of ``_check``."""
 
     def hit(value: str) -> None:
         value = value if value.isidentifier() else f"({value})"
