@@ -192,9 +192,15 @@ def test_a_code_under_an_unknown_group_cannot_be_verified(checker: Checker) -> N
     doc["projects"][1]["item_code"] = "2.1.9.1"  # no group 2.1.9 is known
     doc["projects"][1].pop("category_names")
     report = checker.check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "x.json")
-    (finding,) = report.findings
+    by_rule = {f.rule_id: f for f in report.findings}
+    assert sorted(by_rule) == ["GC-IT-003", "GC-PR-001"]
+    finding, allocation = by_rule["GC-IT-003"], by_rule["GC-PR-001"]
     assert (finding.rule_id, finding.outcome) == ("GC-IT-003", "not_assessable")
     assert "2.1.9.1" in finding.message.en and "203" in finding.message.en
+    # whether its 40 % goes to an eligible project is unknown too, so the
+    # 100 % rule cannot be decided either (it used to count the project)
+    assert (allocation.rule_id, allocation.outcome) == ("GC-PR-001", "not_assessable")
+    assert "known to be eligible take 60 %" in allocation.message.en
 
 
 def test_industry_catalogue_listing_does_not_save_a_coal_project(checker: Checker) -> None:
