@@ -352,15 +352,17 @@ def test_numbers_compare_as_written_in_both_forms(expr: str, value: Any) -> None
 @pytest.mark.parametrize("total, cap, expected", [
     (1152921504606846990, 1.152921504606847e18, True),  # the float is 2**60 in binary
     (1152921504606847001, 1.152921504606847e18, False),
+    (1.152921504606847e18, 1152921504606846990, False),
     (5, 4.9, False),
     (4.9, 5, True),
     (0.1, 0.1, True),
+    (9007199254740991, 9007199254740991.0, True),
 ])
 def test_quantities_in_one_unit_compare_as_written(total: Any, cap: Any, expected: bool) -> None:
     """Two quantities in the same unit compare by their numbers without making
-    decimals of them (fast form) only when both are floats or neither is: an
-    integer against a float compares as the decimal the float is written as,
-    which its binary value may not be (past 2**53), in both forms."""
+    decimals of them only where Python compares them as written: an integer
+    against a float compares as the decimal the float is written as, which its
+    binary value may not be (past 2**53), in both forms."""
     env = Environment(TYPES, TYPES.root())
     compiled = compile_expr(parse("total <= cap"), env)
     doc = {"total": {"value": total, "unit": "t"}, "cap": {"value": cap, "unit": "t"}}
@@ -368,3 +370,41 @@ def test_quantities_in_one_unit_compare_as_written(total: Any, cap: Any, expecte
     ctx.env[1], ctx.paths[1] = doc, ()
     assert build_rule("test", None, compiled.emitter())(ctx) is expected
     assert compiled.fn(ctx) is expected
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("total <= 0.1[t]", True),
+    ("total >= 0.1[t]", True),
+    ("total == 0.1[t]", True),
+    ("total != 0.1[t]", False),
+    ("total < 0.1[t]", False),
+    ("total > 0.1[t]", False),
+    ("total <= 100[kg]", True),
+    ("total < 100.000000000000001[kg]", True),
+])
+def test_a_float_quantity_compares_with_a_constant_as_written(expr: str, expected: bool) -> None:
+    """0.1 t read from a filing (a float, as the fast JSON path gives it) is
+    equal to the rule's 0.1[t] (a decimal): Python would compare the float's
+    binary value, 0.1000000000000000055..., and find it greater. In both forms."""
+    env = Environment(TYPES, TYPES.root())
+    compiled = compile_expr(parse(expr), env)
+    doc = {"total": {"value": 0.1, "unit": "t"}}
+    ctx = Context(doc, FactStore(), None, env.slots)
+    ctx.env[1], ctx.paths[1] = doc, ()
+    assert build_rule("test", None, compiled.emitter())(ctx) is expected
+    assert compiled.fn(ctx) is expected
+
+
+@pytest.mark.parametrize("a", [0.1, 3, 2**53, 2**53 + 1, 1e16, 1.152921504606847e18, -0.3,
+                               Decimal("0.1"), Decimal("9007199254740993")])
+@pytest.mark.parametrize("b", [0.1, 3.0, 9007199254740992.0, 2**60, -1, Decimal("0.3")])
+def test_numbers_compared_directly_compare_as_written(a: Any, b: Any) -> None:
+    """Where compare_directly allows Python's own comparison, it agrees with
+    exact decimal comparison of the numbers as written."""
+    from esgcheck.engine.expr.values import compare_directly
+
+    def exact(x: Any) -> Decimal:
+        return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+
+    if compare_directly(a, b):
+        assert (a < b, a == b) == (exact(a) < exact(b), exact(a) == exact(b))

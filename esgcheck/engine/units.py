@@ -304,11 +304,10 @@ class Quantity:
 
     ``value`` is the number as read: an int, a Decimal, or a float from the fast
     JSON path, whose shortest form is the written value (see filings.jsonread).
-    Two quantities in the same unit whose values are both floats or neither
-    compare by ``value`` directly, which is exact for those floats (an integer and a float
-    would compare by the float's binary value, which past 2**53 need not be the
-    written decimal); everything else goes through ``exact`` and ``base``,
-    computed when first needed."""
+    Two quantities in the same unit compare by ``value`` directly where those
+    numbers compare as written (expr.values.compare_directly: a float's binary
+    value is not the decimal it is written as); everything else goes through
+    ``exact`` and ``base``, computed when first needed."""
 
     __slots__ = ("_base", "unit", "value")
 

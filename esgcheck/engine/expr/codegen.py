@@ -141,8 +141,9 @@ class Emitter:
         # MISSING, under the tests in ``assumed``; one that cannot raises NotPlain
         self.plain = False
         self.assumed: list[str] = []
-        # whether values of hoisted members are worked out once for all rules
-        # (see derived): not in the three-valued code a plain form falls back to
+        # whether a member's value (its conversion, a class test) is worked out
+        # once for all rules (see emit.field): not in the three-valued code a
+        # plain form falls back to, where the test is repeated instead
         self.share = True
 
     def slot_value(self, n: int) -> str:
@@ -246,16 +247,15 @@ class Emitter:
         object), read once with the member itself; None when ``member`` is not a
         name hoisted here."""
         if self._names is None or member not in self._hoisted_names:
-            return None  # (read once whether or not values are shared: see derived)
+            return None
         return self._hoist((member, ("get", key)), lambda: (
             f"{member}.get({self.ref(key)}) if {member}.__class__ is dict else None"))
 
     def derived(self, member: str, key: Hashable, code: Callable[[], str]) -> str | None:
         """A name holding ``code()``, an expression of ``member`` alone, worked
         out once where hoisting began; ``key`` says what the expression is. None
-        when ``member`` is not a name hoisted here, or sharing is off (the code
-        then works it out where it is used)."""
-        if self._names is None or member not in self._hoisted_names or not self.share:
+        when ``member`` is not a name hoisted here."""
+        if self._names is None or member not in self._hoisted_names:
             return None
         return self._hoist((member, key), code)
 

@@ -148,7 +148,7 @@ def field(base: Emit, key: str, ftype: Type, chain: Chain) -> tuple[Emit, Parts]
         raw, out = em.tmp(), em.tmp()
         if not em.traced:
             raw = raw_object(em, chain)
-            if not chain.memo and chain.conv in INLINE:  # a cheap test of its type:
+            if em.share and not chain.memo and chain.conv in INLINE:  # a cheap test of its type:
                 shared = em.derived(raw, ("value", chain.conv), lambda: (  # once for all rules
                     em.call(chain.conv, raw) if chain.conv in NONE_GIVES_MISSING
                     else f"MISSING if {raw} is None else {em.call(chain.conv, raw)}"))

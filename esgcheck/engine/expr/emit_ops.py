@@ -18,13 +18,20 @@ from esgcheck.engine.expr.emit import (
     raw_object,
 )
 from esgcheck.engine.expr.runtime import NUMBERS
-from esgcheck.engine.expr.values import OUT_OF_RANGE, Undecidable, compare_key, out_of_range
+from esgcheck.engine.expr.values import (
+    OUT_OF_RANGE,
+    Undecidable,
+    compare_directly,
+    compare_key,
+    out_of_range,
+)
 
 
 def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool,
             simple: bool = False) -> Emit:
     """A comparison: base units for quantities (the numbers as read when the
-    units are the same and both numbers are floats or neither is), directly for scalars of
+    units are the same and the numbers compare as written: compare_directly),
+    directly for scalars of
     one kind, by compare_key for anything else. ``simple``: texts or true/false
     values, which compare without fail (the plain form)."""
 
@@ -37,7 +44,7 @@ def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool,
         out = em.tmp()
         if quantities:
             test = (f"({a}.value {op} {b}.value) if {a}.unit is {b}.unit and "
-                    f"({a}.value.__class__ is float) is ({b}.value.__class__ is float) "
+                    f"{em.ref(compare_directly)}({a}.value, {b}.value) "
                     f"else ({a}.base {op} {b}.base)")
         elif plain:
             test = f"{a} {op} {b}"
@@ -61,10 +68,10 @@ def compare(op: str, left: Emit, right: Emit, quantities: bool, plain: bool,
 
 
 def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
-    """Two quantities read straight from the filing in the same unit, both
-    numbers floats or neither, compare by their numbers, exactly, without making
-    Quantity objects (fast form); anything else, and the traced form, take the
-    general path."""
+    """Two quantities read straight from the filing in the same unit, whose
+    numbers compare as written (values.compare_directly), compare by their
+    numbers, exactly, without making Quantity objects (fast form); anything
+    else, and the traced form, take the general path."""
 
     def emit(em: Emitter) -> str:
         if em.traced or em.plain:
@@ -74,10 +81,11 @@ def raw_compare(op: str, left: Chain, right: Chain, general: Emit) -> Emit:
         _, vb, ub = quantity_parts(em, right)
         out, nums = em.tmp(), em.ref(NUMBERS)
         ka, kb = known_unit(em, left.reader, ua), known_unit(em, right.reader, ua)
-        # both floats or neither: a float and an integer compare by the float's
-        # binary value, which past 2**53 need not be the decimal it is written as
+        # numbers that compare as written (see compare_directly; of one class, the
+        # usual case, is tested here first)
         same = (f"{ua} == {ub} and {va}.__class__ in {nums} and {vb}.__class__ in {nums} "
-                f"and ({va}.__class__ is float) is ({vb}.__class__ is float) and {ka}"
+                f"and ({va}.__class__ is {vb}.__class__ or "
+                f"{em.ref(compare_directly)}({va}, {vb})) and {ka}"
                 + ("" if kb == ka else f" and {kb}"))  # one test when the same
         with em.block(f"if {same}:"):
             with em.block("try:"):

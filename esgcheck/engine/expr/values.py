@@ -230,6 +230,25 @@ def _product(value: Decimal | int, left: Any, right: Any, sign: int) -> Any:
     return value if not dims else Quantity(value, base_unit(dims))
 
 
+_EXACT_FLOAT = 2.0 ** 53  # below it, a float and an integer compare as the float is written
+
+
+def compare_directly(a: Any, b: Any) -> bool:
+    """Whether two numbers read from filings (or written in rules) compare by
+    Python's own operators as the decimals they are written as. Of one class
+    they do (a float's shortest form keeps the order of the floats), and so do
+    an integer and a decimal. Python compares a float by its binary value: with
+    an integer that is the same below 2**53 (no integer lies between a float
+    there and the decimal it is written as), with a decimal it is not
+    (0.1 > Decimal('0.1'))."""
+    ca, cb = a.__class__, b.__class__
+    if ca is cb or (ca is not float and cb is not float):
+        return True
+    if ca is float:
+        return cb is int and -_EXACT_FLOAT < a < _EXACT_FLOAT
+    return ca is int and -_EXACT_FLOAT < b < _EXACT_FLOAT
+
+
 def compare_key(x: Any) -> Any:
     """What ordering and equality look at: base units for quantities."""
     return x.base if isinstance(x, Quantity) else x
