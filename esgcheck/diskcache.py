@@ -142,13 +142,20 @@ def store(kind: str, entry: str, value: object) -> bool:
         data = _HEADER + entry.encode("ascii") + b"\n" + marshal.dumps(value)  # type: ignore[arg-type]
     except (ValueError, UnicodeEncodeError):
         return False
+    return write_whole(path, data)
+
+
+def write_whole(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` whole or not at all (also with runs side by
+    side); whether it was written: a folder that cannot be written costs only
+    the entry."""
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        os.replace(tmp, path)  # whole or not at all, also with runs side by side
+        os.replace(tmp, path)
     except OSError:
         if tmp is not None:
             with suppress(OSError):

@@ -7,8 +7,6 @@ import hashlib
 import importlib.util
 import marshal
 import os
-import tempfile
-from contextlib import suppress
 from pathlib import Path
 from types import CodeType
 
@@ -49,15 +47,5 @@ def cached_compile(source: str, label: str) -> CodeType:
     except (OSError, ValueError, EOFError, TypeError):
         pass  # absent or unreadable: compiled below
     code = compile(source, label, "exec")
-    tmp: str | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            out.write(marshal.dumps(code))
-        os.replace(tmp, path)  # whole or not at all, also with runs side by side
-    except OSError:
-        if tmp is not None:
-            with suppress(OSError):
-                os.unlink(tmp)
+    diskcache.write_whole(path, marshal.dumps(code))
     return code
