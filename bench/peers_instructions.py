@@ -21,6 +21,10 @@ then read, and the difference counted it: 18 M instead of 8.7 M per filing.)
 that both counted runs read compiled code, as the harness's runs do after its
 first.
 
+``--stage parse|read|rules`` counts esgcheck only as far as that stage
+(orjson's parse; reading, limits and validation; with the rules), against the
+closures' whole run as always.
+
 ``--steady`` counts a second pass over the same filings instead: each counted
 run goes over them once uncounted by the difference (both runs make that first
 pass), so what is left is the steady state, once every rule that fires has its
@@ -38,7 +42,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 HERE = Path(__file__).resolve().parent
 PEER_BENCH = Path(os.environ.get("PEER_BENCH", HERE.parents[1] / "shared" / "peer-bench"))
@@ -54,7 +61,45 @@ def harness() -> None:
     sys.path.insert(0, str(HERE / "peers"))
 
 
-def child(variant: str, n: int, outlets: int, copies: int, passes: int = 1) -> None:
+STAGES = ("parse", "read", "rules", "check")
+
+
+def esgcheck_stage(engine: Any, stage: str) -> Callable[[bytes], Any]:
+    """One filing through esgcheck as far as ``stage``: ``parse`` orjson's
+    parse alone; ``read`` reading, limits and structural validation; ``rules``
+    with the derive and check rules; ``check`` the whole check with findings
+    and the report (the adapter's run)."""
+    import orjson
+
+    from esgcheck import checker as C
+    from esgcheck.engine.chain import Evaluation
+
+    if stage == "check":
+        return cast(Callable[[bytes], Any], engine.run)
+    if stage == "parse":
+        return orjson.loads
+    ck, options = engine.checker, engine.options
+
+    def read(data: bytes) -> Any:
+        filing = C.read_bytes(data, "filing.json", ck.registry, options.filing_type,
+                              options.limits, time.monotonic())
+        if not C.within_limits(filing, len(data), options.limits):
+            C.measure(filing.doc, options.limits, "filing.json")
+        C.prepare(filing)
+        C.schema_findings(filing)
+        return filing
+
+    def rules(data: bytes) -> None:
+        filing = read(data)
+        ft = filing.filing_type
+        for rb in ck.rulebases_for(ft):
+            Evaluation(filing.doc, rb.by_type[ft.id], ft.entities, None).run(None)
+
+    return read if stage == "read" else rules
+
+
+def child(variant: str, n: int, outlets: int, copies: int, passes: int = 1,
+          stage: str = "check") -> None:
     harness()
     from gen_corpus import make_corpus  # the harness's own modules
     from rules import ruleset
@@ -67,24 +112,28 @@ def child(variant: str, n: int, outlets: int, copies: int, passes: int = 1) -> N
         from eng_python import PythonEngine
 
         engine = PythonEngine(rules)
+        run = engine.run
     else:
         from esgcheck_peer import Esgcheck
 
         engine = Esgcheck(rules)
+        run = esgcheck_stage(engine, stage)
     gc.freeze()  # both variants alike (the esgcheck adapter freezes what is loaded)
     for data in corpus[:3]:  # warm: traced code compiled, caches filled
-        engine.run(data)
+        run(data)
     for _ in range(passes):
         for data in corpus[3:3 + n]:
-            engine.run(data)
+            run(data)
 
 
-def count(variant: str, n: int, outlets: int, copies: int, passes: int = 1) -> int:
+def count(variant: str, n: int, outlets: int, copies: int, passes: int = 1,
+          stage: str = "check") -> int:
     sys.path.insert(0, str(HERE))
     from instructions import instructions  # the project's cachegrind runner
 
     return instructions([__file__, "--child", variant, "--n", str(n), "--outlets",
-                         str(outlets), "--copies", str(copies), "--passes", str(passes)])
+                         str(outlets), "--copies", str(copies), "--passes", str(passes),
+                         "--stage", stage])
 
 
 def main() -> None:
@@ -95,11 +144,13 @@ def main() -> None:
     parser.add_argument("--cache", choices=["off", "warm"], default="off")
     parser.add_argument("--steady", action="store_true",
                         help="count a second pass over the filings (see above)")
+    parser.add_argument("--stage", choices=STAGES, default="check",
+                        help="esgcheck only as far as this stage (see esgcheck_stage)")
     parser.add_argument("--child", choices=["closures", "esgcheck"])
     parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.n, args.outlets, args.copies, args.passes)
+        child(args.child, args.n, args.outlets, args.copies, args.passes, args.stage)
         return
     if not 0 < args.n <= GENERATED:
         parser.error(f"--n must be between 1 and {GENERATED}")
@@ -115,11 +166,11 @@ def main() -> None:
     per = {}
     for variant in ("closures", "esgcheck"):
         if args.steady:  # two passes against one over the same filings
-            total = count(variant, args.n, args.outlets, args.copies, 2)
-            base = count(variant, args.n, args.outlets, args.copies, 1)
+            total = count(variant, args.n, args.outlets, args.copies, 2, args.stage)
+            base = count(variant, args.n, args.outlets, args.copies, 1, args.stage)
         else:  # the filings against none
-            total = count(variant, args.n, args.outlets, args.copies)
-            base = count(variant, 0, args.outlets, args.copies)
+            total = count(variant, args.n, args.outlets, args.copies, 1, args.stage)
+            base = count(variant, 0, args.outlets, args.copies, 1, args.stage)
         per[variant] = (total - base) / args.n
         print(f"{variant:<10}{per[variant] / 1e6:>10.2f} M instructions per filing", flush=True)
     print(f"esgcheck / closures: {per['esgcheck'] / per['closures']:.2f} "
